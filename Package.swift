@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "k3s-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "k3s", targets: ["CLI"]),
+        .executable(name: "k3s-bench", targets: ["K3sBench"]),
+        .executable(name: "kubeapi-gen", targets: ["KubeAPIGenerator"]),
+        .library(name: "KubeAPI", targets: ["KubeAPI"]),
+        .library(name: "Datastore", targets: ["Datastore"]),
+        .library(name: "APIServer", targets: ["APIServer"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "Scheduler", targets: ["Scheduler"]),
+        .library(name: "Controllers", targets: ["Controllers"]),
+        .library(name: "Kubelet", targets: ["Kubelet"]),
+        .library(name: "NetOverlay", targets: ["NetOverlay"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
+        .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "KubeAPI",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        .target(
+            name: "Datastore",
+            dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "APIServer",
+            dependencies: ["KubeAPI", "Datastore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "KubeClient",
+            dependencies: ["KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "Scheduler", dependencies: ["KubeClient"]),
+        .target(name: "Controllers", dependencies: ["KubeClient"]),
+        .target(name: "Kubelet", dependencies: ["KubeClient"]),
+        .target(name: "NetOverlay", dependencies: ["KubeClient"]),
+        .target(
+            name: "Cluster",
+            dependencies: [
+                "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
+                "Kubelet", "NetOverlay",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "CLI",
+            dependencies: [
+                "Cluster", "Datastore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ClusterTesting",
+            dependencies: ["Datastore", "KubeAPI"]
+        ),
+        .executableTarget(
+            name: "K3sBench",
+            dependencies: [
+                "Datastore", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "KubeAPIGenerator"),
+        .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+/// Composition of the server and agent.
+public enum ClusterModule {}

@@ -1,0 +1,1 @@
+print("k3s-bench")
