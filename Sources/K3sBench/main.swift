@@ -1,1 +1,52 @@
-print("k3s-bench")
+// k3s-bench: performance figures for the project, one JSON object per line on stdout.
+//
+//   k3s-bench datastore [--backend sqlite|memory|all] [--quick]
+//
+// Progress and diagnostics go to stderr so stdout stays machine-readable.
+import Foundation
+import Logging
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .warning
+    return handler
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
+func usage() -> Never {
+    FileHandle.standardError.write(Data("""
+    usage: k3s-bench datastore [--backend sqlite|memory|all] [--quick]
+           k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
+
+    """.utf8))
+    exit(2)
+}
+
+guard let suite = arguments.first else { usage() }
+switch suite {
+case "datastore":
+    let backends: [DatastoreBench.Backend]
+    switch option("--backend") ?? "all" {
+    case "all": backends = DatastoreBench.Backend.allCases
+    case let name:
+        guard let backend = DatastoreBench.Backend(rawValue: name) else { usage() }
+        backends = [backend]
+    }
+    let bench = DatastoreBench(quick: arguments.contains("--quick"))
+    for backend in backends {
+        try await bench.run(backend: backend)
+    }
+case "datastore-rss":
+    guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
+          let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)
+    else { usage() }
+    try await DatastoreBench.rssChild(backend: backend, writes: writes, keys: keys, directory: option("--dir"))
+default:
+    usage()
+}

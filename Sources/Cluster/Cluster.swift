@@ -1,2 +1,0 @@
-/// Composition of the server and agent.
-public enum ClusterModule {}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Cluster
-
-@Suite struct ClusterPlaceholder {}

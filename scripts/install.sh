@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs k3s-swift on a fresh Debian 12 machine and starts `k3s server`:
+#   1. system packages (SQLite, build tools),
+#   2. the Swift toolchain, if `swift` is not already on PATH,
+#   3. a release build of `k3s`, installed to /usr/local/bin,
+#   4. `k3s server` in the foreground (stop it with Ctrl-C or SIGTERM).
+# Set K3S_NO_START=1 to install without starting.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+SWIFT_VERSION="${SWIFT_VERSION:-6.3.1}"
+
+as_root apt-get update
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+    libsqlite3-dev pkg-config binutils git gnupg2 libc6-dev libcurl4-openssl-dev \
+    libedit2 libgcc-12-dev libpython3-dev libstdc++-12-dev libxml2-dev libncurses-dev \
+    libz3-dev tzdata unzip zlib1g-dev curl ca-certificates
+
+if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+        export PATH="/opt/swift/usr/bin:$PATH"
+    else
+        echo "installing Swift ${SWIFT_VERSION} into /opt/swift"
+        tarball="swift-${SWIFT_VERSION}-RELEASE-debian12.tar.gz"
+        url="https://download.swift.org/swift-${SWIFT_VERSION}-release/debian12/swift-${SWIFT_VERSION}-RELEASE/${tarball}"
+        tmp="$(mktemp -d)"
+        curl -fsSL "$url" -o "$tmp/$tarball"
+        as_root mkdir -p /opt/swift
+        as_root tar -xzf "$tmp/$tarball" -C /opt/swift --strip-components=1
+        rm -rf "$tmp"
+        export PATH="/opt/swift/usr/bin:$PATH"
+    fi
+fi
+
+swift build -c release --product k3s
+as_root install -m 0755 "$(swift build -c release --show-bin-path)/k3s" /usr/local/bin/k3s
+echo "installed /usr/local/bin/k3s ($(du -h /usr/local/bin/k3s | cut -f1))"
+
+if [ "${K3S_NO_START:-0}" != "1" ]; then
+    if [ "$(id -u)" -eq 0 ]; then exec /usr/local/bin/k3s server "$@"; fi
+    exec sudo /usr/local/bin/k3s server "$@"
+fi
