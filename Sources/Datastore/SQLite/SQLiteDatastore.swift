@@ -59,13 +59,17 @@ public final class SQLiteDatastore: Datastore {
     }
 
     /// Opens the store at `configuration.path`, creating it if the file does not exist (or is empty).
+    /// `logger` defaults to one that discards everything.
     ///
     /// Nothing is written before the file is known to be ours: a file that is not SQLite, or an
     /// SQLite file of another application, is left byte-for-byte unchanged.
     ///
     /// - Throws: `corrupt` for such a file, `readOnly` if the directory or file cannot be written,
     ///   `locked` if another store holds it open, `io` for other failures.
-    public init(configuration: Configuration, logger: Logger) throws {
+    public init(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "k3s.datastore.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         let path = configuration.path
         self.configuration = configuration
         self.keyPrefix = configuration.keyPrefix
