@@ -46,7 +46,10 @@ extension SQLiteDatastore {
                 try Self.compactionStep(batchSize: batchSize, connection: connection)
             }
             if step.removed > 0 {
-                revisions.state.withLock { $0.compactedRows += step.removed }
+                revisions.state.withLock {
+                    $0.compactedRows += step.removed
+                    $0.changes &+= 1
+                }
             }
             if step.finished { return }
         }

@@ -15,8 +15,12 @@ extension SQLiteDatastore {
     /// One maintenance pass. Errors are logged; the next pass tries again.
     func maintain(quietAfter quiet: Duration) async {
         do {
-            let removed = try await compactAutomatically()
-            if removed > 0 { try await returnFreePages() }
+            try await compactAutomatically()
+            let compactedRows = revisions.state.withLock { $0.compactedRows }
+            if revisions.state.withLock({ $0.vacuumCheckedRows }) != compactedRows {
+                try await returnFreePages()
+                revisions.state.withLock { $0.vacuumCheckedRows = compactedRows }
+            }
             try await checkpointIfQuiet(quietAfter: quiet)
         } catch DatastoreError.closed {
             return
@@ -26,8 +30,7 @@ extension SQLiteDatastore {
     }
 
     /// Compacts up to the policy's target (and finishes a compaction interrupted by a restart).
-    /// Returns how many rows were removed.
-    func compactAutomatically() async throws -> Int {
+    func compactAutomatically() async throws {
         let (current, compacted) = revisions.state.withLock { ($0.current, $0.compacted) }
         let target = scheduler.withLock { scheduler -> Int64? in
             scheduler.record(revision: current)
@@ -42,9 +45,7 @@ extension SQLiteDatastore {
                 logger.debug("sqlite datastore compacting", metadata: ["revision": "\(target)"])
             }
         }
-        let before = revisions.state.withLock { $0.compactedRows }
         try await runCompaction(batchSize: configuration.compaction.batchSize, cancellable: true)
-        return revisions.state.withLock { $0.compactedRows } - before
     }
 
     /// Hands free pages back to the file system once they are a large share of the file, in small
@@ -59,14 +60,15 @@ extension SQLiteDatastore {
                 return true
             }
             if !more { return }
+            revisions.state.withLock { $0.changes &+= 1 }
         }
     }
 
     /// Checkpoints the WAL into the database and truncates it when nothing was written for a
     /// while. Never waits for readers: if one is active the checkpoint is retried later.
     func checkpointIfQuiet(quietAfter quiet: Duration) async throws {
-        let (current, checkpointed, lastCommit) = revisions.state.withLock { ($0.current, $0.checkpointedRevision, $0.lastCommit) }
-        guard current != checkpointed, ContinuousClock.now - lastCommit >= quiet else { return }
+        let (changes, checkpointed, lastCommit) = revisions.state.withLock { ($0.changes, $0.checkpointedChanges, $0.lastCommit) }
+        guard changes != checkpointed, ContinuousClock.now - lastCommit >= quiet else { return }
         let busyMilliseconds = configuration.busyTimeout.components.seconds * 1000
             + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
         let complete = try await writer.perform(transaction: false) { connection -> Bool in
@@ -79,7 +81,7 @@ extension SQLiteDatastore {
         }
         if complete {
             revisions.state.withLock {
-                $0.checkpointedRevision = current
+                $0.checkpointedChanges = changes
                 $0.checkpoints += 1
             }
         }

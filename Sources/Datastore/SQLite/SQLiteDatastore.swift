@@ -42,8 +42,12 @@ public final class SQLiteDatastore: Datastore {
         var checkpoints = 0
         /// When the last write committed.
         var lastCommit: ContinuousClock.Instant
-        /// Revision at the last checkpoint.
-        var checkpointedRevision: Int64 = 0
+        /// Bumped by every committed change (writes, compaction, vacuum); the WAL needs a
+        /// checkpoint while it differs from `checkpointedChanges`.
+        var changes = 0
+        var checkpointedChanges = 0
+        /// `compactedRows` when free pages were last looked at.
+        var vacuumCheckedRows = 0
     }
 
     /// Shares the revision state with the writer's commit callback.
@@ -122,7 +126,7 @@ public final class SQLiteDatastore: Datastore {
 
         let now = ContinuousClock.now
         let revisions = RevisionBox(RevisionState(
-            current: current, compacted: compacted, lastCommit: now, checkpointedRevision: current
+            current: current, compacted: compacted, lastCommit: now
         ))
         var scheduler = CompactionScheduler(policy: configuration.compaction)
         // Revisions already in the file count as written now: after a restart they are kept for at
@@ -140,6 +144,7 @@ public final class SQLiteDatastore: Datastore {
             revisions.state.withLock { state in
                 state.current = revision
                 state.lastCommit = now
+                state.changes &+= 1
             }
             hub.publish(events)
         }

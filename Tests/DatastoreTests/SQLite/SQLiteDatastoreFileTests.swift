@@ -300,4 +300,35 @@ struct SQLiteDatastoreFileTests {
         try await store.verify()
         try await store.close()
     }
+
+    @Test func freedPagesGoBackToTheFileSystem() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        let policy = CompactionPolicy(isEnabled: false)
+        let store = try SQLiteDatastore(configuration: .init(path: path, compaction: policy, maintenanceInterval: .milliseconds(10)))
+        let value = [UInt8](repeating: 0x5A, count: 16 * 1024)
+        for index in 0..<200 {
+            _ = try await store.create(key: "/registry/big/k\(index)", value: value)
+        }
+        for index in 0..<200 {
+            _ = try await store.delete(key: "/registry/big/k\(index)", expectedRevision: nil)
+        }
+        // Wait for a checkpoint so the main file holds everything (~3 MB).
+        let deadline = ContinuousClock.now + .seconds(20)
+        while store.statistics.checkpoints == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let full = TemporaryDirectory.size(path)
+        #expect(full > 3_000_000)
+        try await store.compact(upTo: try await store.currentRevision)
+        #expect(store.statistics.compactedRows == 400)
+        // The maintenance task vacuums the free pages and checkpoints the shrunken file.
+        while TemporaryDirectory.size(path) > full / 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(TemporaryDirectory.size(path) <= full / 4, "\(TemporaryDirectory.size(path)) of \(full) bytes")
+        try await store.verify()
+        try await store.close()
+    }
 }
