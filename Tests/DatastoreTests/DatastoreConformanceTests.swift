@@ -5,14 +5,17 @@ import Testing
 /// The datastore implementations the conformance suite runs against.
 enum DatastoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case inMemory
+    case sqlite
 
     var testDescription: String { rawValue }
 
-    /// A fresh, empty store of this kind.
-    func makeStore() async throws -> any Datastore {
+    /// A fresh, empty store of this kind; file-backed stores live in `directory`.
+    func makeStore(in directory: TemporaryDirectory) async throws -> any Datastore {
         switch self {
         case .inMemory:
             return InMemoryDatastore(compaction: .disabled)
+        case .sqlite:
+            return try SQLiteDatastore(configuration: .init(path: directory.file("state.db"), compaction: .disabled))
         }
     }
 }
@@ -20,7 +23,9 @@ enum DatastoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendab
 @Suite struct DatastoreConformanceTests {
     @Test(arguments: DatastoreBackend.allCases, DatastoreConformance.caseNames)
     func conformance(backend: DatastoreBackend, name: String) async throws {
-        try await DatastoreConformance.run(name) { try await backend.makeStore() }
+        let directory = try TemporaryDirectory("conformance")
+        defer { directory.remove() }
+        try await DatastoreConformance.run(name) { try await backend.makeStore(in: directory) }
     }
 
     @Test func unknownCaseNameIsReported() async throws {
