@@ -24,7 +24,9 @@ extension SQLiteDatastore {
     public func snapshot(to path: String) async throws {
         try checkOpen()
         let readers = self.readers
+        let storePath = configuration.path
         try await Self.offloaded {
+            try Self.checkSnapshotDestination(path, storePath: storePath)
             let temporary = Self.temporaryPath(next: path)
             defer { unlink(temporary) }
             do {
@@ -91,6 +93,21 @@ extension SQLiteDatastore {
     }
 
     // MARK: - File helpers
+
+    /// Refuses a snapshot destination that is the store itself or in a directory we cannot write.
+    static func checkSnapshotDestination(_ path: String, storePath: String) throws {
+        var destination = stat()
+        var store = stat()
+        if stat(path, &destination) == 0, stat(storePath, &store) == 0,
+           destination.st_dev == store.st_dev, destination.st_ino == store.st_ino {
+            throw DatastoreError.io(detail: "refusing to write a snapshot over the open store \(storePath)")
+        }
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        if access(directory, W_OK) != 0 {
+            let code = errno
+            throw fileError(code, path: path, action: "write to directory \(directory)")
+        }
+    }
 
     /// Runs blocking work (file copies, fsync) on a dispatch queue rather than the cooperative pool.
     static func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -83,6 +83,16 @@ public final class SQLiteDatastore: Datastore {
         let fileState = try SQLiteSchema.inspect(path: path)
         try Self.checkWritable(path: path, exists: fileState == .ours)
         let lock = try SQLiteFileLock(databasePath: path)
+        if fileState == .absent {
+            // WAL or journal files without their database belong to nothing we can recover; SQLite
+            // must not apply them to the new file.
+            for suffix in ["-wal", "-shm", "-journal"] {
+                if unlink(path + suffix) != 0, errno != ENOENT {
+                    let code = errno
+                    throw Self.fileError(code, path: path + suffix, action: "remove stale file")
+                }
+            }
+        }
 
         let busyMilliseconds = Int(configuration.busyTimeout.components.seconds * 1000)
             + Int(configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000)

@@ -36,6 +36,9 @@ final class SQLiteWriter: @unchecked Sendable {
         var writes = 0
     }
 
+    /// The most client writes one transaction takes; the rest wait for the next one.
+    static let maximumBatch = 2_048
+
     private let queue: DispatchQueue
     private let state = Mutex(State())
     private let counters = Mutex(Counters())
@@ -134,11 +137,18 @@ final class SQLiteWriter: @unchecked Sendable {
     private func drain() {
         while true {
             let (writes, jobs) = state.withLock { state -> ([PendingWrite], [@Sendable (SQLiteConnection?) -> Void]) in
-                let taken = (state.writes, state.jobs)
-                state.writes.removeAll(keepingCapacity: true)
+                let writes: [PendingWrite]
+                if state.writes.count <= Self.maximumBatch {
+                    writes = state.writes
+                    state.writes.removeAll(keepingCapacity: true)
+                } else {
+                    writes = Array(state.writes.prefix(Self.maximumBatch))
+                    state.writes.removeFirst(Self.maximumBatch)
+                }
+                let jobs = state.jobs
                 state.jobs.removeAll()
-                if taken.0.isEmpty && taken.1.isEmpty { state.draining = false }
-                return taken
+                if writes.isEmpty && jobs.isEmpty { state.draining = false }
+                return (writes, jobs)
             }
             if writes.isEmpty && jobs.isEmpty { return }
             if !writes.isEmpty { commit(writes) }

@@ -232,6 +232,22 @@ struct SQLiteDatastoreFileTests {
         try await reopened.close()
     }
 
+    @Test func snapshotRefusesToOverwriteTheStoreItself() async throws {
+        try await withSQLiteStore { store, directory in
+            _ = try await store.create(key: "/registry/a", value: [1])
+            let path = directory.file("state.db")
+            let before = TemporaryDirectory.bytes(path)
+            await #expect(throws: DatastoreError.self) {
+                try await store.snapshot(to: path)
+            }
+            #expect(TemporaryDirectory.bytes(path) == before)
+            await #expect(throws: DatastoreError.self) {
+                try await store.snapshot(to: directory.file("missing-directory/snapshot.db"))
+            }
+            #expect(try await store.get(key: "/registry/a", revision: nil)?.value == [1])
+        }
+    }
+
     @Test func restoreRefusesSomethingThatIsNotASnapshot() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
