@@ -7,13 +7,18 @@ extension SQLiteDatastore {
         var finished: Bool
     }
 
+    /// Records `revision` as the compacted revision, then deletes the superseded rows and
+    /// tombstones at or below it in `batchSize` steps, each its own short write transaction.
     public func compact(upTo revision: Int64) async throws {
         try checkOpen()
         let started = try await writer.perform(transaction: true) { connection in
             try Self.recordCompactRevision(revision, connection: connection, explicit: true)
         }
         if started {
-            revisions.state.withLock { $0.compacted = max($0.compacted, revision) }
+            revisions.state.withLock {
+                $0.compacted = max($0.compacted, revision)
+                $0.compactionPending = true
+            }
         }
         try await runCompaction(batchSize: configuration.compaction.batchSize, cancellable: false)
     }
@@ -51,7 +56,10 @@ extension SQLiteDatastore {
                     $0.changes &+= 1
                 }
             }
-            if step.finished { return }
+            if step.finished {
+                revisions.state.withLock { $0.compactionPending = false }
+                return
+            }
         }
     }
 

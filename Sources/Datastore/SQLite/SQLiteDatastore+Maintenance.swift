@@ -36,16 +36,22 @@ extension SQLiteDatastore {
             scheduler.record(revision: current)
             return scheduler.target(currentRevision: current, compactedRevision: compacted)
         }
+        var recorded = false
         if let target {
-            let recorded = try await writer.perform(transaction: true) { connection in
+            recorded = try await writer.perform(transaction: true) { connection in
                 try Self.recordCompactRevision(target, connection: connection, explicit: false)
             }
             if recorded {
-                revisions.state.withLock { $0.compacted = max($0.compacted, target) }
+                revisions.state.withLock {
+                    $0.compacted = max($0.compacted, target)
+                    $0.compactionPending = true
+                }
                 logger.debug("sqlite datastore compacting", metadata: ["revision": "\(target)"])
             }
         }
-        try await runCompaction(batchSize: configuration.compaction.batchSize, cancellable: true)
+        if recorded || revisions.state.withLock({ $0.compactionPending }) {
+            try await runCompaction(batchSize: configuration.compaction.batchSize, cancellable: true)
+        }
     }
 
     /// Hands free pages back to the file system once they are a large share of the file, in small

@@ -51,6 +51,7 @@ extension SQLiteDatastore {
         return KeyValue(key: key, value: statement.blob(3), createRevision: statement.int64(1), modRevision: statement.int64(0))
     }
 
+    /// Reads the newest row of `key` at or below `revision` from one WAL snapshot.
     public func get(key: String, revision: Int64?) async throws -> KeyValue? {
         try rules.validateKey(key)
         try checkOpen()
@@ -62,6 +63,8 @@ extension SQLiteDatastore {
         }
     }
 
+    /// Walks the (key, rev, deleted) index for the newest row per key at the list revision;
+    /// every page of a continued list reads at the first page's revision.
     public func list(prefix: String, revision: Int64?, limit: Int?, continueToken: String?) async throws -> ListResult {
         try rules.validateListPrefix(prefix)
         let token = try continueToken.map { token throws(DatastoreError) in try ContinueToken.decode(token, prefix: prefix) }
@@ -112,6 +115,7 @@ extension SQLiteDatastore {
         }
     }
 
+    /// Counts the keys under `prefix` whose newest row is not a tombstone.
     public func count(prefix: String) async throws -> Int {
         try rules.validateListPrefix(prefix)
         try checkOpen()

@@ -1,4 +1,6 @@
 extension SQLiteDatastore {
+    /// Registers with the watch hub, replays the log in `(revision, registration point]`, then
+    /// streams live commits pushed by the writer.
     public func watch(prefix: String, fromRevision revision: Int64) async throws -> WatchStream {
         try rules.validateListPrefix(prefix)
         try checkOpen()

@@ -46,6 +46,8 @@ public final class SQLiteDatastore: Datastore {
         /// checkpoint while it differs from `checkpointedChanges`.
         var changes = 0
         var checkpointedChanges = 0
+        /// Whether rows up to `compacted` may still need deleting.
+        var compactionPending = false
         /// `compactedRows` when free pages were last looked at.
         var vacuumCheckedRows = 0
     }
@@ -99,6 +101,7 @@ public final class SQLiteDatastore: Datastore {
         let connection = try SQLiteConnection(path: path, readOnly: false, create: fileState == .absent)
         var current: Int64 = 0
         var compacted: Int64 = 0
+        var compactionPending = false
         do {
             try connection.execute("PRAGMA busy_timeout = \(busyMilliseconds)")
             if fileState == .absent {
@@ -122,12 +125,13 @@ public final class SQLiteDatastore: Datastore {
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -16384;
                 """)
-            let meta = try connection.statement("SELECT current_rev, compact_rev FROM meta WHERE id = 1")
+            let meta = try connection.statement("SELECT current_rev, compact_rev, compact_done FROM meta WHERE id = 1")
             guard try meta.step() else {
                 throw DatastoreError.corrupt(path: path, detail: "k3s datastore without its meta row")
             }
             current = meta.int64(0)
             compacted = meta.int64(1)
+            compactionPending = meta.int64(2) < compacted
             meta.reset()
         } catch {
             connection.close()
@@ -136,7 +140,7 @@ public final class SQLiteDatastore: Datastore {
 
         let now = ContinuousClock.now
         let revisions = RevisionBox(RevisionState(
-            current: current, compacted: compacted, lastCommit: now
+            current: current, compacted: compacted, lastCommit: now, compactionPending: compactionPending
         ))
         var scheduler = CompactionScheduler(policy: configuration.compaction)
         // Revisions already in the file count as written now: after a restart they are kept for at
@@ -202,6 +206,7 @@ public final class SQLiteDatastore: Datastore {
 
     // MARK: - Writes
 
+    /// Queues the create for the next group commit; returns once it is durable.
     public func create(key: String, value: [UInt8]) async throws -> Int64 {
         try rules.validateKey(key)
         try rules.validateValue(value, key: key)
@@ -209,6 +214,8 @@ public final class SQLiteDatastore: Datastore {
         return try await writer.write(.create(key: key, value: value)).revision
     }
 
+    /// Queues the compare-and-swap for the next group commit; the revision check happens inside
+    /// that transaction. Returns once the write is durable.
     public func update(key: String, value: [UInt8], expectedRevision: Int64) async throws -> Int64 {
         try rules.validateKey(key)
         try rules.validateValue(value, key: key)
@@ -216,6 +223,7 @@ public final class SQLiteDatastore: Datastore {
         return try await writer.write(.update(key: key, value: value, expectedRevision: expectedRevision)).revision
     }
 
+    /// Appends a tombstone in the next group commit; returns once it is durable.
     public func delete(key: String, expectedRevision: Int64?) async throws -> (revision: Int64, deleted: KeyValue) {
         try rules.validateKey(key)
         try checkOpen()
@@ -228,6 +236,7 @@ public final class SQLiteDatastore: Datastore {
 
     // MARK: - Revisions
 
+    /// The revision of the last durable commit.
     public var currentRevision: Int64 {
         get async throws {
             try checkOpen()
@@ -235,6 +244,7 @@ public final class SQLiteDatastore: Datastore {
         }
     }
 
+    /// The recorded compacted revision (rows below it may still be being deleted).
     public var compactedRevision: Int64 {
         get async throws {
             try checkOpen()
@@ -244,6 +254,8 @@ public final class SQLiteDatastore: Datastore {
 
     // MARK: - Close
 
+    /// Stops maintenance, ends watches with `closed`, lets queued writes finish, checkpoints and
+    /// truncates the WAL, closes every connection and releases the lock.
     public func close() async throws {
         let task = lifecycle.withLock { state -> Task<Void, Never>?? in
             if state.closed { return .none }
