@@ -83,6 +83,12 @@ struct SQLiteCrashTests {
             }
             while acknowledged.count < target, Date() < deadline, !reader.finished {
                 take(reader.nextLines())
+                if run == 0, acknowledged.count > 0, acknowledged.count < 100 {
+                    // While the writer process has the store open, this process cannot.
+                    #expect(throws: DatastoreError.locked(path: path)) {
+                        _ = try SQLiteDatastore(configuration: .init(path: path))
+                    }
+                }
             }
             kill(process.processIdentifier, SIGKILL)
             // Whatever the writer printed before it died was acknowledged too.
