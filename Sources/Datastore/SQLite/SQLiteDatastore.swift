@@ -82,9 +82,11 @@ public final class SQLiteDatastore: Datastore {
         self.logger = logger
         self.rules = KeyRules(prefix: configuration.keyPrefix)
 
-        let fileState = try SQLiteSchema.inspect(path: path)
-        try Self.checkWritable(path: path, exists: fileState == .ours)
+        // Refuse a foreign or damaged file before creating anything next to it, then look again
+        // under the lock (another process may have created the store in between).
+        try Self.checkWritable(path: path, exists: try SQLiteSchema.inspect(path: path) == .ours)
         let lock = try SQLiteFileLock(databasePath: path)
+        let fileState = try SQLiteSchema.inspect(path: path)
         if fileState == .absent {
             // WAL or journal files without their database belong to nothing we can recover; SQLite
             // must not apply them to the new file.
