@@ -346,4 +346,38 @@ struct SQLiteDatastoreTests {
             #expect(try await store.get(key: "/registry/hot", revision: 2)?.value == bytes("1"))
         }
     }
+
+    @Test func interruptedCompactionResumesAfterReopen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        // Automatic compaction off, tiny batches: an explicit compaction takes many steps.
+        let policy = CompactionPolicy(batchSize: 3, isEnabled: false)
+        let configuration = SQLiteDatastore.Configuration(path: path, compaction: policy, maintenanceInterval: .milliseconds(10))
+        let store = try SQLiteDatastore(configuration: configuration)
+        var revision = try await store.create(key: "/registry/hot", value: bytes("0"))
+        for step in 1..<600 {
+            revision = try await store.update(key: "/registry/hot", value: bytes("\(step)"), expectedRevision: revision)
+        }
+        let compaction = Task { try await store.compact(upTo: revision) }
+        let started = ContinuousClock.now + .seconds(20)
+        while store.statistics.compactedRows == 0, ContinuousClock.now < started {
+            await Task.yield()
+        }
+        try await store.close()
+        _ = try? await compaction.value
+        let removedBefore = store.statistics.compactedRows
+
+        let reopened = try SQLiteDatastore(configuration: configuration)
+        #expect(try await reopened.compactedRevision == revision)
+        // The maintenance task finishes the job: 599 superseded rows in all.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while removedBefore + reopened.statistics.compactedRows < 599, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(removedBefore + reopened.statistics.compactedRows == 599)
+        #expect(try await reopened.get(key: "/registry/hot", revision: nil)?.value == bytes("599"))
+        try await reopened.verify()
+        try await reopened.close()
+    }
 }
