@@ -122,7 +122,12 @@ struct SQLiteDatastoreFileTests {
         if getuid() == 0 {
             // Populate a writable tmpfs first, then remount it read-only.
             try #require(run("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", directory]) == 0)
-            try await populate(directory)
+            do {
+                try await populate(directory)
+            } catch {
+                _ = run("/bin/umount", [directory])
+                throw error
+            }
             guard run("/bin/mount", ["-o", "remount,ro", directory]) == 0 else {
                 _ = run("/bin/umount", [directory])
                 throw DatastoreError.io(detail: "cannot remount \(directory) read-only")
@@ -330,9 +335,10 @@ struct SQLiteDatastoreFileTests {
         for index in 0..<200 {
             _ = try await store.delete(key: "/registry/big/k\(index)", expectedRevision: nil)
         }
-        // Wait for a checkpoint so the main file holds everything (~3 MB).
+        // Wait for a checkpoint after the last write so the main file holds everything (~3 MB).
+        let checkpointsBefore = store.statistics.checkpoints
         let deadline = ContinuousClock.now + .seconds(20)
-        while store.statistics.checkpoints == 0, ContinuousClock.now < deadline {
+        while store.statistics.checkpoints == checkpointsBefore, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         let full = TemporaryDirectory.size(path)
