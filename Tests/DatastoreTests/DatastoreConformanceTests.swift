@@ -12,7 +12,7 @@ enum DatastoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendab
     func makeStore() async throws -> any Datastore {
         switch self {
         case .inMemory:
-            return InMemoryDatastore(compaction: .disabled)
+            return InMemoryDatastore()
         }
     }
 }
