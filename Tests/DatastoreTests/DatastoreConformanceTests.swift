@@ -13,9 +13,9 @@ enum DatastoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendab
     func makeStore(in directory: TemporaryDirectory) async throws -> any Datastore {
         switch self {
         case .inMemory:
-            return InMemoryDatastore(compaction: .disabled)
+            return InMemoryDatastore()
         case .sqlite:
-            return try SQLiteDatastore(configuration: .init(path: directory.file("state.db"), compaction: .disabled))
+            return try SQLiteDatastore(configuration: .init(path: directory.file("state.db")))
         }
     }
 }

@@ -25,7 +25,7 @@ public enum DatastoreConformance {
     }
 
     static let cases: [(name: String, body: Case)] =
-        basicCases + readCases + validationCases + watchCases + compactionCases + pagingCases + concurrencyCases
+        basicCases + readCases + validationCases + watchCases + compactionCases + pagingCases + concurrencyCases + modelCases
 
     /// Runs the case called `name` against a fresh store from `makeStore`, closing it afterwards.
     ///

@@ -144,8 +144,10 @@ struct MemoryState {
     }
 
     /// How many keys under `prefix` hold a value now.
-    func count(prefix: String, storePrefix: String) -> Int {
+    mutating func count(prefix: String, storePrefix: String) -> Int {
         if ByteOrder.equal(prefix, storePrefix) { return liveCount }
+        // A few new keys are cheaper to scan than to merge into the index.
+        if unsorted.count > 256 { ensureSorted() }
         let prefixBytes = Array(prefix.utf8)
         var total = 0
         var index = lowerBound(prefix, strictly: false)
