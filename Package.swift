@@ -81,6 +81,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "KubeAPIGenerator"),
+        .executableTarget(name: "DatastoreCrashWriter", dependencies: ["Datastore"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
