@@ -120,7 +120,7 @@ public final class WatchHub: Sendable {
         let (stream, continuation) = WatchStream.makeStream(
             of: WatchEvent.self,
             throwing: (any Error).self,
-            bufferingPolicy: .bufferingOldest(bufferLimit + relevant.count)
+            bufferingPolicy: .bufferingOldest(Self.capacity(bufferLimit, plus: relevant.count))
         )
         let id = registration.id
         continuation.onTermination = { [weak self] _ in
@@ -156,6 +156,12 @@ public final class WatchHub: Sendable {
             continuation.finish(throwing: ending)
         }
         return stream
+    }
+
+    /// `limit + history`, saturating instead of overflowing.
+    static func capacity(_ limit: Int, plus history: Int) -> Int {
+        let (sum, overflow) = limit.addingReportingOverflow(history)
+        return overflow ? Int.max : sum
     }
 
     func remove(_ id: UInt64) {
