@@ -268,7 +268,7 @@ struct DatastoreBench {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var configuration = SQLiteDatastore.Configuration(path: "\(dir)/state.db")
             configuration.compaction = compaction
-            let store = try await SQLiteDatastore(configuration: configuration, logger: logger)
+            let store = try SQLiteDatastore(configuration: configuration, logger: logger)
             return (store, { try? FileManager.default.removeItem(atPath: dir) })
         }
     }
@@ -278,8 +278,7 @@ struct DatastoreBench {
             suite: "datastore", backend: backend.rawValue, name: name,
             parameters: parameters.map { ($0.key, $0.value) }, value: value, unit: unit
         )
-        print(figure.jsonLine)
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data((figure.jsonLine + "\n").utf8))
     }
 }
 

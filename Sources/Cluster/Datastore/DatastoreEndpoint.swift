@@ -38,8 +38,7 @@ public enum DatastoreEndpoint: Sendable, Hashable, CustomStringConvertible {
             self = .sqlite(path: path)
             return
         }
-        if let schemeEnd = trimmed.range(of: "://") {
-            let scheme = trimmed[..<schemeEnd.lowerBound]
+        if let scheme = trimmed.schemeBeforeSeparator() {
             throw ParseError(
                 endpoint: endpoint,
                 reason: "the \"\(scheme)\" datastore is not supported yet; use a SQLite path or memory://"
@@ -63,6 +62,16 @@ public enum DatastoreEndpoint: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension String {
+    /// The text before the first `://`, if there is one.
+    func schemeBeforeSeparator() -> Substring? {
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix("://") { return self[..<index] }
+            index = self.index(after: index)
+        }
+        return nil
+    }
+
     func trimmingWhitespace() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }

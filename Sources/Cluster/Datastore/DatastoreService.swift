@@ -28,7 +28,7 @@ public final class DatastoreService: Service {
         case .sqlite(let path):
             var configuration = SQLiteDatastore.Configuration(path: path)
             configuration.keyPrefix = keyPrefix
-            store = try await SQLiteDatastore(configuration: configuration, logger: logger)
+            store = try SQLiteDatastore(configuration: configuration, logger: logger)
         }
         let revision = try await store.currentRevision
         logger.info("datastore open", metadata: ["endpoint": "\(endpoint)", "revision": "\(revision)"])

@@ -27,33 +27,57 @@ extension SQLiteDatastore {
         let storePath = configuration.path
         try await Self.offloaded {
             try Self.checkSnapshotDestination(path, storePath: storePath)
-            let temporary = Self.temporaryPath(next: path)
-            defer { unlink(temporary) }
-            do {
-                let destination = try SQLiteConnection(path: temporary, readOnly: false, create: true)
-                defer { destination.close() }
-                try readers.withConnection { source in
-                    guard let backup = sqlite3_backup_init(destination.handle, "main", source.handle, "main") else {
-                        throw SQLiteConnection.mapError(
-                            code: sqlite3_errcode(destination.handle), message: destination.lastErrorMessage, path: path
-                        )
-                    }
-                    let rc = sqlite3_backup_step(backup, -1)
-                    let finish = sqlite3_backup_finish(backup)
-                    guard rc == SQLITE_DONE, finish == SQLITE_OK else {
-                        throw SQLiteConnection.mapError(code: rc == SQLITE_DONE ? finish : rc, message: destination.lastErrorMessage, path: path)
-                    }
-                }
-                // The copied header says WAL; make the snapshot one self-contained file.
-                _ = try destination.scalarText("PRAGMA journal_mode = DELETE")
-            }
-            try Self.syncFile(temporary)
-            guard rename(temporary, path) == 0 else {
-                let code = errno
-                throw Self.fileError(code, path: path, action: "rename snapshot into place")
-            }
-            Self.syncDirectory(of: path)
+            try readers.withConnection { source in try Self.backup(from: source, to: path) }
         }
+    }
+
+    /// Writes a consistent copy of the store file at `storePath` to `path`, from another process
+    /// than the one serving it (as `k3s datastore snapshot` does while the server runs).
+    ///
+    /// Opens the store read-only, without taking its lock; WAL readers never block its writer.
+    ///
+    /// - Throws: `corrupt` if `storePath` is not a k3s datastore, `readOnly` if `path` cannot be
+    ///   written, `io`.
+    public static func snapshot(storeAt storePath: String, to path: String) throws {
+        guard try SQLiteSchema.inspect(path: storePath) == .ours else {
+            throw DatastoreError.corrupt(path: storePath, detail: "no datastore at this path")
+        }
+        try checkSnapshotDestination(path, storePath: storePath)
+        let source = try SQLiteConnection(path: storePath, readOnly: true, create: false)
+        defer { source.close() }
+        try source.execute("PRAGMA busy_timeout = 5000")
+        try SQLiteSchema.validate(source, path: storePath, fullCheck: false)
+        try backup(from: source, to: path)
+    }
+
+    /// Copies `source` with the online backup API into a temporary file next to `path`, makes it
+    /// a self-contained rollback-journal database, syncs it and renames it into place, so `path`
+    /// never holds a partial snapshot.
+    static func backup(from source: SQLiteConnection, to path: String) throws {
+        let temporary = temporaryPath(next: path)
+        defer { unlink(temporary) }
+        do {
+            let destination = try SQLiteConnection(path: temporary, readOnly: false, create: true)
+            defer { destination.close() }
+            guard let backup = sqlite3_backup_init(destination.handle, "main", source.handle, "main") else {
+                throw SQLiteConnection.mapError(
+                    code: sqlite3_errcode(destination.handle), message: destination.lastErrorMessage, path: path
+                )
+            }
+            let rc = sqlite3_backup_step(backup, -1)
+            let finish = sqlite3_backup_finish(backup)
+            guard rc == SQLITE_DONE, finish == SQLITE_OK else {
+                throw SQLiteConnection.mapError(code: rc == SQLITE_DONE ? finish : rc, message: destination.lastErrorMessage, path: path)
+            }
+            // The copied header says WAL; make the snapshot one self-contained file.
+            _ = try destination.scalarText("PRAGMA journal_mode = DELETE")
+        }
+        try syncFile(temporary)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            throw fileError(code, path: path, action: "rename snapshot into place")
+        }
+        syncDirectory(of: path)
     }
 
     /// Replaces the store at `path` with the snapshot at `snapshot`.
