@@ -24,12 +24,14 @@ public struct Indirect<Wrapped> {
 extension Indirect: @unchecked Sendable where Wrapped: Sendable {}
 
 extension Indirect: Equatable where Wrapped: Equatable {
+    /// Compares the wrapped values.
     public static func == (lhs: Indirect, rhs: Indirect) -> Bool {
         lhs.box === rhs.box || lhs.value == rhs.value
     }
 }
 
 extension Indirect: Hashable where Wrapped: Hashable {
+    /// Hashes the wrapped value.
     public func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
