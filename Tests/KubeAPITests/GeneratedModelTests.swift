@@ -29,12 +29,33 @@ import KubeAPI
         }
     }
 
+    /// The path of the first place where two documents differ, or nil when they are equal.
+    static func firstDifference(_ a: JSONValue, _ b: JSONValue, path: String = "$") -> String? {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            for key in Set(x.keys).union(y.keys).sorted() {
+                guard let u = x[key], let v = y[key] else { return "\(path).\(key) present on one side only" }
+                if let d = firstDifference(u, v, path: "\(path).\(key)") { return d }
+            }
+            return nil
+        case (.array(let x), .array(let y)):
+            guard x.count == y.count else { return "\(path) has \(x.count) vs \(y.count) elements" }
+            for (i, (u, v)) in zip(x, y).enumerated() {
+                if let d = firstDifference(u, v, path: "\(path)[\(i)]") { return d }
+            }
+            return nil
+        default:
+            return a == b ? nil : "\(path): \(a) vs \(b)"
+        }
+    }
+
     @Test(arguments: KubernetesKinds.allKinds.map { $0.groupVersionKind })
     func sampleRoundTrips(gvk: GroupVersionKind) throws {
         let text = try #require(KindSamples.documents[gvk.description], "no sample for \(gvk)")
         let type = try #require(KubernetesKinds.kindType(for: gvk))
         let original = try Self.decodeJSON(text)
         let again = try Self.reencode(type, Data(text.utf8))
+        #expect(Self.firstDifference(original, again) == nil)
         #expect(again == original)
         #expect(!Self.containsNull(again))
     }
