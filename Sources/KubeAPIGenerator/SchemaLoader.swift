@@ -103,6 +103,10 @@ struct SchemaLoader {
 
     private static func role(of def: Definition, in all: [String: Definition]) -> KindRole {
         guard def.gvks.count == 1, let gvk = def.gvks.first else { return .none }
+        // The kind protocols require `apiVersion` and `kind` string members.
+        for member in ["apiVersion", "kind"] where def.properties.first(where: { $0.jsonName == member })?.type != .string {
+            return .none
+        }
         let metadata = def.properties.first { $0.jsonName == "metadata" }?.type
         if metadata == .named(objectMeta) { return .object(gvk) }
         if metadata == .named(listMeta), gvk.kind.hasSuffix("List"),

@@ -60,6 +60,22 @@ import KubeAPI
         #expect(!Self.containsNull(again))
     }
 
+    static func typeMeta<T: KubernetesKind>(_ type: T.Type, _ data: Data) throws -> (String?, String?) {
+        let value = try JSONDecoder().decode(type, from: data)
+        return (value.apiVersion, value.kind)
+    }
+
+    @Test(arguments: KubernetesKinds.allKinds.map { $0.groupVersionKind })
+    func minimalDocumentDecodes(gvk: GroupVersionKind) throws {
+        let type = try #require(KubernetesKinds.kindType(for: gvk))
+        let text = #"{"apiVersion":"\#(gvk.apiVersion)","kind":"\#(gvk.kind)"}"#
+        let (apiVersion, kind) = try Self.typeMeta(type, Data(text.utf8))
+        #expect(apiVersion == gvk.apiVersion)
+        #expect(kind == gvk.kind)
+        let (noVersion, noKind) = try Self.typeMeta(type, Data("{}".utf8))
+        #expect(noVersion == nil && noKind == nil)
+    }
+
     @Test func samplesCoverExactlyTheKinds() {
         let kinds = Set(KubernetesKinds.allKinds.map { $0.groupVersionKind.description })
         #expect(Set(KindSamples.documents.keys) == kinds)

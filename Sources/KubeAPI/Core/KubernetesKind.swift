@@ -7,4 +7,10 @@
 public protocol KubernetesKind: Codable, Sendable, Hashable {
     /// The group, version and kind of this type; constant for the type.
     static var groupVersionKind: GroupVersionKind { get }
+    /// The `apiVersion` member; `nil` when the document had none. Values made with the
+    /// memberwise initialiser hold `groupVersionKind.apiVersion`.
+    var apiVersion: String? { get set }
+    /// The `kind` member; `nil` when the document had none. Values made with the
+    /// memberwise initialiser hold `groupVersionKind.kind`.
+    var kind: String? { get set }
 }
