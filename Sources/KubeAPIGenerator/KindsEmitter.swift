@@ -15,7 +15,7 @@ struct KindsEmitter {
             case .plain(let g): plain.append((g, type))
             }
         }
-        func render(_ items: [(GVK, String)], _ proto: String) -> String {
+        func render(_ items: [(GVK, String)]) -> String {
             items.sorted { $0.0 < $1.0 }.map { "        \($0.1).self,\n" }.joined()
         }
         var s = """
@@ -25,7 +25,7 @@ struct KindsEmitter {
             public static let all: [any KubernetesObject.Type] = [
 
         """
-        s += render(objects, "KubernetesObject")
+        s += render(objects)
         s += """
             ]
 
@@ -33,7 +33,7 @@ struct KindsEmitter {
             public static let lists: [any KubernetesList.Type] = [
 
         """
-        s += render(lists, "KubernetesList")
+        s += render(lists)
         s += """
             ]
 
@@ -41,7 +41,7 @@ struct KindsEmitter {
             public static let others: [any KubernetesKind.Type] = [
 
         """
-        s += render(plain, "KubernetesKind")
+        s += render(plain)
         s += """
             ]
 

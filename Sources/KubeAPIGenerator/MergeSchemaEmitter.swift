@@ -56,7 +56,7 @@ struct MergeSchemaEmitter {
         for def in definitions.values {
             for g in def.gvks { roots.append((g, def.name)) }
         }
-        roots.sort { $0.0 < $1.0 }
+        roots.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
 
         var s = """
         extension MergeSchema {

@@ -17,10 +17,10 @@ struct SampleEmitter {
     }
 
     func sample(for def: Definition) -> Any {
-        value(.named(def.name), depth: 0, path: [], alternator: Alternator()) ?? [String: Any]()
+        value(.named(def.name), depth: 0, path: [:], alternator: Alternator()) ?? [String: Any]()
     }
 
-    private func value(_ t: TypeRef, depth: Int, path: Set<String>, alternator: Alternator, enumValues: [String] = [], format: String? = nil) -> Any? {
+    private func value(_ t: TypeRef, depth: Int, path: [String: Int], alternator: Alternator, enumValues: [String] = [], format: String? = nil) -> Any? {
         switch t {
         case .string:
             if let first = enumValues.first { return first }
@@ -45,12 +45,15 @@ struct SampleEmitter {
             case .object, .list: isKind = true
             default: isKind = false
             }
-            if (depth > maxDepth || path.contains(name)) && !isKind { return nil }
+            // Recursive definitions (`JSONSchemaProps`) are expanded one level into themselves.
+            if (depth > maxDepth || path[name, default: 0] >= 2) && !isKind { return nil }
+            var inner = path
+            inner[name, default: 0] += 1
             var object: [String: Any] = [:]
             for p in def.properties {
                 if p.jsonName == "apiVersion", let g = def.role.gvk { object[p.jsonName] = g.apiVersion; continue }
                 if p.jsonName == "kind", let g = def.role.gvk { object[p.jsonName] = g.kind; continue }
-                if let v = value(p.type, depth: depth + 1, path: path.union([name]), alternator: alternator, enumValues: p.enumValues, format: p.format) {
+                if let v = value(p.type, depth: depth + 1, path: inner, alternator: alternator, enumValues: p.enumValues, format: p.format) {
                     object[p.jsonName] = v
                 } else if isKind && p.jsonName == "metadata" {
                     object[p.jsonName] = [String: Any]()
