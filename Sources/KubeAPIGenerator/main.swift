@@ -13,6 +13,19 @@
 // - `MergeSchema+Kubernetes.swift` (strategic-merge metadata of every definition),
 // - `KindSamples.swift` in the test directory (one synthesised document per kind).
 // Output is deterministic: everything is sorted.
+//
+// Mapping rules (see `SwiftNaming` for names):
+// - Definitions are deduplicated by name across documents; their kind lists are merged.
+// - string -> String (format date-time -> Time), integer -> Int (int32 and int64), number -> Double,
+//   boolean -> Bool, array -> [T], additionalProperties -> [String: T], enums stay String.
+// - Quantity, IntOrString, Time and MicroTime map to the hand-written types in KubeAPI/Core;
+//   RawExtension, FieldsV1, Patch and the apiextensions JSON / JSONSchemaPropsOr* types and
+//   x-kubernetes-preserve-unknown-fields map to JSONValue.
+// - Every property is Optional (absent = nil, omitted when encoding), except on kinds:
+//   a single-kind definition with `metadata: ObjectMeta` is a `KubernetesObject` with non-optional
+//   metadata; a `...List` of such objects is a `KubernetesList` with non-optional metadata and
+//   items; other single-kind definitions (Status) are plain `KubernetesKind`s.
+// - A struct property that would make a type contain itself is stored in `Indirect`.
 
 import Foundation
 
