@@ -316,8 +316,9 @@ struct SQLiteDatastoreFileTests {
         let wal = TemporaryDirectory.size(path + "-wal")
         #expect(database < 2 << 20, "database \(database) bytes, sizes \(sizes)")
         #expect(wal < 8 << 20, "wal \(wal) bytes")
-        // No growth trend between the second and the last sample.
-        #expect(sizes.last! <= sizes[1] + (1 << 20), "sizes \(sizes)")
+        // No growth trend: the WAL part swings with checkpoint timing, so compare the last sample
+        // with the larger of the first two (without compaction it would be ~10 MB larger).
+        #expect(sizes.last! <= max(sizes[0], sizes[1]) + (1 << 20), "sizes \(sizes)")
         try await store.verify()
         try await store.close()
     }
