@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "K3sBench",
             dependencies: [
-                "Datastore", "KubeAPI",
+                "Datastore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
