@@ -108,6 +108,14 @@ import Testing
         let doubled = big + big
         #expect(doubled > big)
         #expect(doubled.approximateDouble == 1.8e38)
+        // 39-digit mantissas compare correctly against short ones with large exponents.
+        let wide = Quantity(mantissa: Int128(10).power(38) + 1, exponent: 0)
+        let nine = Quantity(mantissa: 9, exponent: 38)
+        #expect(nine > wide)
+        #expect(wide < nine)
+        let most = Quantity(mantissa: .max, exponent: 0)
+        #expect((most + most) > most)
+        #expect((-most - most) < -most)
     }
 
     @Test func comparison() throws {

@@ -40,15 +40,18 @@ extension Quantity: Hashable, Comparable {
         let topA = digitCount(a) + lhs.exponent
         let topB = digitCount(b) + rhs.exponent
         if topA != topB { return topA < topB ? -1 : 1 }
-        // Same leading position: scaling the one with the larger exponent keeps it within 38 digits.
-        var x = a
-        var y = b
+        // Same leading position: the digit counts differ by the exponent difference (at most 38).
         if lhs.exponent > rhs.exponent {
-            x = a * UInt128(powerOfTen(lhs.exponent - rhs.exponent))
-        } else if rhs.exponent > lhs.exponent {
-            y = b * UInt128(powerOfTen(rhs.exponent - lhs.exponent))
+            let (x, overflow) = a.multipliedReportingOverflow(by: UInt128(powerOfTen(lhs.exponent - rhs.exponent)))
+            if overflow { return 1 }
+            return x == b ? 0 : (x < b ? -1 : 1)
         }
-        return x == y ? 0 : (x < y ? -1 : 1)
+        if rhs.exponent > lhs.exponent {
+            let (y, overflow) = b.multipliedReportingOverflow(by: UInt128(powerOfTen(rhs.exponent - lhs.exponent)))
+            if overflow { return -1 }
+            return a == y ? 0 : (a < y ? -1 : 1)
+        }
+        return a == b ? 0 : (a < b ? -1 : 1)
     }
 
     /// `mantissa × 10^(exponent - target)` as an integer: exact when `exponent >= target`
@@ -73,7 +76,8 @@ extension Quantity: Hashable, Comparable {
                 let y = align(rhs.mantissa, exponent: rhs.exponent, to: target)
             {
                 let (total, overflow) = x.addingReportingOverflow(y)
-                if !overflow { return Quantity(mantissa: total, exponent: target) }
+                // Int128.min is excluded so that every stored mantissa can be negated.
+                if !overflow && total != .min { return Quantity(mantissa: total, exponent: target) }
             }
             target += 1
         }

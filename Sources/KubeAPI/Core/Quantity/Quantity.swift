@@ -28,9 +28,12 @@ public struct Quantity: Sendable {
     var invalidText: String?
 
     /// Creates the quantity `mantissa × 10^exponent` exactly, normalising trailing zeros.
+    ///
+    /// `Int128.min` is stored as `-Int128.max` (so every value can be negated) and the exponent
+    /// is clamped to ±10⁹.
     public init(mantissa: Int128, exponent: Int, format: Format = .decimalSI) {
-        self.mantissa = mantissa
-        self.exponent = exponent
+        self.mantissa = mantissa == .min ? -.max : mantissa
+        self.exponent = min(max(exponent, -1_000_000_000), 1_000_000_000)
         self.format = format
         self.invalidText = nil
         normalize()
