@@ -1,14 +1,18 @@
 /// A value that is either an integer or a string, such as a port (`8080` or `"http"`) or a percentage (`"25%"`).
 public enum IntOrString: Sendable, Hashable, Codable {
+    /// An integer, such as a port number.
     case int(Int)
+    /// A string, such as a port name or a percentage (`"25%"`).
     case string(String)
 
+    /// Decodes a JSON number as ``int(_:)`` and a JSON string as ``string(_:)``.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let i = try? c.decode(Int.self) { self = .int(i); return }
         self = .string(try c.decode(String.self))
     }
 
+    /// Encodes ``int(_:)`` as a JSON number and ``string(_:)`` as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {

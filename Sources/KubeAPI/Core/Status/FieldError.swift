@@ -3,15 +3,25 @@
 public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The class of failure; the raw value is the wire `reason` of a status cause.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// A required value is missing.
         case required = "FieldValueRequired"
+        /// The value is malformed or out of range.
         case invalid = "FieldValueInvalid"
+        /// The value is not one of an enumerated set.
         case notSupported = "FieldValueNotSupported"
+        /// The value must be unique but is repeated.
         case duplicate = "FieldValueDuplicate"
+        /// The field may not be set (or changed) in this context.
         case forbidden = "FieldValueForbidden"
+        /// The value is longer than allowed.
         case tooLong = "FieldValueTooLong"
+        /// A list has more items than allowed.
         case tooMany = "FieldValueTooMany"
+        /// A referenced value does not exist.
         case notFound = "FieldValueNotFound"
+        /// The value has the wrong JSON type.
         case typeInvalid = "FieldValueTypeInvalid"
+        /// Validation itself failed.
         case `internal` = "InternalError"
 
         /// The phrase that starts the message (`Required value`, `Invalid value`, ...).
