@@ -118,6 +118,21 @@ import Testing
         #expect(StatusError(statusJSON: "Status") == nil)
     }
 
+    @Test(arguments: [
+        (404, StatusReason.notFound, "the server could not find the requested resource"),
+        (403, .forbidden, "denied"),
+        (409, .conflict, "the server reported a conflict"),
+        (502, .internalError, #"an error on the server ("denied") has prevented the request from succeeding"#),
+        (418, .unknown, "the server responded with the status code 418 but did not return more information"),
+    ])
+    func unexpectedResponses(code: Int, reason: StatusReason, message: String) {
+        let error = StatusError.unexpectedResponse(code: code, serverMessage: "denied")
+        #expect(error.code == code)
+        #expect(error.reason == reason)
+        #expect(error.message == message)
+        #expect(error.details?.causes == [.init(reason: "UnexpectedServerResponse", message: "denied")])
+    }
+
     @Test func reasonsHaveWireNames() {
         #expect(StatusReason.allCases.count == 20)
         #expect(StatusReason(rawValue: "NotFound") == .notFound)

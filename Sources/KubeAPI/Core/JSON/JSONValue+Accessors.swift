@@ -83,7 +83,7 @@ extension JSONValue {
         return current
     }
 
-    /// The value reached by following the path components; see ``subscript(path:)-([String])``.
+    /// The value reached by following the path components (variadic form of the array subscript).
     public subscript(path path: String...) -> JSONValue? {
         self[path: path]
     }

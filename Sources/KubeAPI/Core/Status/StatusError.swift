@@ -236,6 +236,34 @@ public struct StatusError: Error, Sendable, Hashable, CustomStringConvertible {
         StatusError(code: 503, reason: .serviceUnavailable, message: message)
     }
 
+    /// An error for a failed response that carried no `Status` object: the reason follows the
+    /// HTTP code and the message is the generic text a Kubernetes client uses for that code
+    /// (the server's own text for 403, 406 and 415, where it explains what went wrong).
+    public static func unexpectedResponse(code: Int, serverMessage: String = "") -> StatusError {
+        let reason: StatusReason
+        let message: String
+        switch code {
+        case 400: (reason, message) = (.badRequest, "the server rejected our request for an unknown reason")
+        case 401: (reason, message) = (.unauthorized, "the server has asked for the client to provide credentials")
+        case 403: (reason, message) = (.forbidden, serverMessage)
+        case 404: (reason, message) = (.notFound, "the server could not find the requested resource")
+        case 405: (reason, message) = (.methodNotAllowed, "the server does not allow this method on the requested resource")
+        case 406: (reason, message) = (.notAcceptable, serverMessage)
+        case 409: (reason, message) = (.conflict, "the server reported a conflict")
+        case 415: (reason, message) = (.unsupportedMediaType, serverMessage)
+        case 422: (reason, message) = (.invalid, "the server rejected our request due to an error in our request")
+        case 429: (reason, message) = (.tooManyRequests, "the server has received too many requests and has asked us to try again later")
+        case 503: (reason, message) = (.serviceUnavailable, "the server is currently unable to handle the request")
+        case 504: (reason, message) = (.timeout, "the server was unable to return a response in the time allotted, but may still be processing the request")
+        case 500...:
+            (reason, message) = (.internalError, "an error on the server (\(quoted(serverMessage))) has prevented the request from succeeding")
+        default:
+            (reason, message) = (.unknown, "the server responded with the status code \(code) but did not return more information")
+        }
+        let causes = serverMessage.isEmpty ? [] : [Cause(reason: "UnexpectedServerResponse", message: serverMessage)]
+        return StatusError(code: code, reason: reason, message: message, details: Details(causes: causes))
+    }
+
     /// A string in double quotes with Go-style escapes for `"`, `\` and control characters.
     static func quoted(_ text: String) -> String {
         var result = "\""
