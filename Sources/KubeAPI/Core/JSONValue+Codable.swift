@@ -8,6 +8,7 @@ extension JSONValue: Codable {
         init?(intValue: Int) { nil }
     }
 
+    /// Decodes any JSON value; numbers that fit in `Int64` become ``JSONValue/int(_:)``.
     public init(from decoder: any Decoder) throws {
         if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
             var members = OrderedDictionary<String, JSONValue>()
@@ -31,6 +32,7 @@ extension JSONValue: Codable {
         else { self = .string(try c.decode(String.self)) }
     }
 
+    /// Encodes the value with the matching JSON type, object members in order.
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .null:
@@ -79,6 +81,7 @@ extension JSONValue: Equatable {
 }
 
 extension JSONValue: Hashable {
+    /// Hashes consistently with `==` (member order and int/double representation ignored).
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)
