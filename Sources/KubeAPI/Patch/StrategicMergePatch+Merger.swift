@@ -418,7 +418,10 @@ extension StrategicMergePatch {
             switch value {
             case .object(let members):
                 switch type {
-                case .unstructured, .scalar:
+                case .unstructured:
+                    return JSONMergePatch.apply(value, to: .null)
+                case .scalar:
+                    if members[StrategicMergePatch.directiveMarker] != nil { return nil }
                     return JSONMergePatch.apply(value, to: .null)
                 default:
                     if members[StrategicMergePatch.directiveMarker] != nil { return nil }
