@@ -195,6 +195,18 @@ import Testing
         #expect(parsed.description == pointer)
     }
 
+    @Test func serializesToTheSameDocument() throws {
+        let text = #"""
+            [{"op":"add","path":"/a~1b","value":{"x":[1,null]}},{"op":"remove","path":"/c/0"},
+             {"op":"replace","path":"","value":null},{"op":"move","from":"/d","path":"/e"},
+             {"op":"copy","from":"/f","path":"/g/-"},{"op":"test","path":"/m~0n","value":"v"}]
+            """#
+        let patch = try JSONPatch(patchJSON(text))
+        #expect(patch.operations.count == 6)
+        #expect(patch.jsonValue == patchJSON(text))
+        #expect(try JSONPatch(patch.jsonValue) == patch)
+    }
+
     @Test func pointerRoundTripsEscapes() throws {
         let pointer = JSONPointer(tokens: ["a/b", "c~d", "", "-"])
         #expect(pointer.description == "/a~1b/c~0d//-")

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// A JSON Patch document (RFC 6902): an ordered list of operations applied atomically.
 ///
 /// Parse one from the request body with `init(_:)` and apply it with `apply(to:)`.
@@ -64,6 +66,24 @@ public struct JSONPatch: Sendable, Hashable {
             operations.append(try Self.parseOperation(item, index: index))
         }
         self.operations = operations
+    }
+
+    /// The patch as a JSON document (an array of operation objects), ready to send.
+    public var jsonValue: JSONValue {
+        .array(operations.map { operation in
+            var members: OrderedDictionary<String, JSONValue> = ["op": .string(operation.name)]
+            switch operation {
+            case .add(let path, let value), .replace(let path, let value), .test(let path, let value):
+                members["path"] = .string(path.description)
+                members["value"] = value
+            case .remove(let path):
+                members["path"] = .string(path.description)
+            case .move(let from, let path), .copy(let from, let path):
+                members["from"] = .string(from.description)
+                members["path"] = .string(path.description)
+            }
+            return .object(members)
+        })
     }
 
     private static func parseOperation(_ item: JSONValue, index: Int) throws(PatchError) -> Operation {
