@@ -51,19 +51,21 @@ extension StrategicMergePatch {
     /// The create half of strategic merge patch: computes a patch from two documents.
     struct Differ {
         typealias Object = OrderedDictionary<String, JSONValue>
+        typealias Path = Merger.Path
 
         let merger: Merger
 
-        func diffObject(_ old: Object, _ new: Object, container: MergeType, retainKeys: Bool, path: [String]) throws(PatchError) -> Object {
+        func diffObject(_ old: Object, _ new: Object, container: MergeType, retainKeys: Bool, path: Path) throws(PatchError) -> Object {
             var patch = Object()
             var retained: [String] = []
+            let field = merger.fields(of: container)
             for (key, newValue) in new {
                 if retainKeys, newValue != .null { retained.append(key) }
                 guard let oldValue = old[key] else {
                     patch[key] = newValue
                     continue
                 }
-                guard let info = merger.field(key, in: container), info.type != .unstructured else {
+                guard let info = field(key), info.type != .unstructured else {
                     let sub = JSONMergePatch.diff(from: oldValue, to: newValue)
                     if case .object(let members) = sub, case .object = oldValue, case .object = newValue {
                         if !members.isEmpty { patch[key] = sub }
@@ -79,12 +81,12 @@ extension StrategicMergePatch {
                     } else {
                         let sub = try diffObject(
                             oldChild, newChild, container: info.type,
-                            retainKeys: info.patchStrategies.contains(.retainKeys), path: path + [key])
+                            retainKeys: info.patchStrategies.contains(.retainKeys), path: path + [.key(key)])
                         if !sub.isEmpty { patch[key] = .object(sub) }
                     }
                 case (.array(let oldList), .array(let newList)):
                     if info.patchStrategies.contains(.merge) {
-                        try diffList(oldList, newList, key: key, field: info, into: &patch, path: path + [key])
+                        try diffList(oldList, newList, key: key, field: info, into: &patch, path: path + [.key(key)])
                     } else if oldValue != newValue {
                         patch[key] = newValue
                     }
@@ -111,7 +113,7 @@ extension StrategicMergePatch {
             key: String,
             field info: MergeField,
             into patch: inout Object,
-            path: [String]
+            path: Path
         ) throws(PatchError) {
             if old.isEmpty {
                 if !new.isEmpty { patch[key] = .array(new) }
@@ -142,7 +144,7 @@ extension StrategicMergePatch {
                     let sub = try diffObject(
                         oldMembers, newMembers, container: elementType,
                         retainKeys: info.patchStrategies.contains(.retainKeys),
-                        path: path + ["[\(mergeKey)=\(PatchText.compact(k, limit: 60))]"])
+                        path: path + [.element(mergeKey, k)])
                     if !sub.isEmpty {
                         var change: Object = [mergeKey: k]
                         for (member, value) in sub where member != mergeKey { change[member] = value }

@@ -7,14 +7,48 @@ extension StrategicMergePatch {
 
         let schema: MergeSchema
 
+        /// One step of the location being merged, rendered only when an error is reported.
+        enum PathItem {
+            /// An object member.
+            case key(String)
+            /// A list element identified by its merge key value.
+            case element(String, JSONValue)
+        }
+
+        typealias Path = [PathItem]
+
+        /// Renders a path as a JSON Pointer, with merged list elements as `[key=value]`.
+        static func render(_ path: Path) -> String {
+            var out = ""
+            for item in path {
+                switch item {
+                case .key(let key): out += "/" + JSONPointer.escape(key)
+                case .element(let key, let value): out += "[\(key)=\(PatchText.compact(value, limit: 60))]"
+                }
+            }
+            return out
+        }
+
         // MARK: - Schema lookup
 
-        /// The merge facts of member `key` of a node of type `container`, or `nil` when unknown.
-        func field(_ key: String, in container: MergeType) -> MergeField? {
+        /// The member table of one object node, looked up once per node.
+        struct Fields {
+            let table: [String: MergeField]?
+            let valueType: MergeType?
+
+            /// The merge facts of member `key`, or `nil` when the member is unknown.
+            func callAsFunction(_ key: String) -> MergeField? {
+                if let valueType { return MergeField(type: valueType) }
+                return table?[key]
+            }
+        }
+
+        /// The member table of a node of type `container`.
+        func fields(of container: MergeType) -> Fields {
             switch container {
-            case .object(let definition): return schema.definitions[definition]?[key]
-            case .map(let valueType): return MergeField(type: valueType)
-            default: return nil
+            case .object(let definition): return Fields(table: schema.definitions[definition], valueType: nil)
+            case .map(let valueType): return Fields(table: nil, valueType: valueType)
+            default: return Fields(table: nil, valueType: nil)
             }
         }
 
@@ -26,7 +60,7 @@ extension StrategicMergePatch {
         // MARK: - Maps
 
         /// Merges `patch` into `original`, both objects of type `container`.
-        func mergeObject(_ original: Object, _ patchIn: Object, container: MergeType, path: [String]) throws(PatchError) -> Object {
+        func mergeObject(_ original: Object, _ patchIn: Object, container: MergeType, path: Path) throws(PatchError) -> Object {
             var patch = patchIn
             if let directive = patch[StrategicMergePatch.directiveMarker] {
                 switch directive {
@@ -48,6 +82,7 @@ extension StrategicMergePatch {
                 try applyRetainKeys(retain, patch: patch, to: &result, path: path)
             }
 
+            let field = fields(of: container)
             var consumed = Set<String>()
             for (key, value) in patch where key.hasPrefix(StrategicMergePatch.setElementOrderPrefix) {
                 let name = try directiveTarget(key, prefix: StrategicMergePatch.setElementOrderPrefix, path: path)
@@ -69,12 +104,12 @@ extension StrategicMergePatch {
                     }
                     continue
                 }
-                let childPath = path + [key]
+                let childPath = path + [.key(key)]
                 if case .null = value {
                     result.removeValue(forKey: key)
                     continue
                 }
-                guard let info = field(key, in: container) else {
+                guard let info = field(key) else {
                     result[key] = JSONMergePatch.apply(value, to: result[key] ?? .null)
                     continue
                 }
@@ -103,7 +138,7 @@ extension StrategicMergePatch {
             return result
         }
 
-        private func applyRetainKeys(_ retain: JSONValue, patch: Object, to result: inout Object, path: [String]) throws(PatchError) {
+        private func applyRetainKeys(_ retain: JSONValue, patch: Object, to result: inout Object, path: Path) throws(PatchError) {
             guard case .array(let items) = retain else {
                 throw invalid(path, "$retainKeys must be a list of strings, got \(PatchText.typeName(retain))")
             }
@@ -129,7 +164,7 @@ extension StrategicMergePatch {
         }
 
         /// The field name after `prefix/` in a directive key.
-        private func directiveTarget(_ key: String, prefix: String, path: [String]) throws(PatchError) -> String {
+        private func directiveTarget(_ key: String, prefix: String, path: Path) throws(PatchError) -> String {
             let rest = key.dropFirst(prefix.count)
             guard rest.first == "/", rest.count > 1 else {
                 throw invalid(path, "malformed directive key \"\(key)\" (expected \(prefix)/<field>)")
@@ -146,19 +181,19 @@ extension StrategicMergePatch {
             patch: Object,
             container: MergeType,
             result: inout Object,
-            path: [String]
+            path: Path
         ) throws(PatchError) -> Bool {
             guard case .array(let order) = orderValue else {
                 throw invalid(path, "\(key) must be a list, got \(PatchText.typeName(orderValue))")
             }
-            let fieldPath = path + [name]
-            let info = field(name, in: container) ?? MergeField(type: .unstructured)
+            let fieldPath = path + [.key(name)]
+            let info = fields(of: container)(name) ?? MergeField(type: .unstructured)
             var patchList: [JSONValue]?
             switch patch[name] {
             case nil: patchList = nil
             case .null?: return false  // the field is deleted; ordering is moot
             case .array(let items)?: patchList = items
-            case let other?: throw .typeMismatch(path: PatchText.path(fieldPath), expected: "array", found: PatchText.typeName(other))
+            case let other?: throw .typeMismatch(path: Merger.render(fieldPath), expected: "array", found: PatchText.typeName(other))
             }
             var originalList: [JSONValue]?
             switch result[name] {
@@ -200,7 +235,7 @@ extension StrategicMergePatch {
         }
 
         /// The identity of a list element: its merge key value, or the element itself.
-        private func requireIdentity(_ element: JSONValue, mergeKey: String?, path: [String], list: String) throws(PatchError) -> JSONValue {
+        private func requireIdentity(_ element: JSONValue, mergeKey: String?, path: Path, list: String) throws(PatchError) -> JSONValue {
             guard let mergeKey else { return element }
             guard case .object(let members) = element, let value = members[mergeKey] else {
                 throw missingMergeKey(element, mergeKey: mergeKey, path: path)
@@ -209,7 +244,7 @@ extension StrategicMergePatch {
         }
 
         /// Checks that the non-directive patch elements appear in `$setElementOrder` in the same relative order.
-        private func validateOrder(_ patchList: [JSONValue], orderKeys: [JSONValue], mergeKey: String?, path: [String], key: String) throws(PatchError) {
+        private func validateOrder(_ patchList: [JSONValue], orderKeys: [JSONValue], mergeKey: String?, path: Path, key: String) throws(PatchError) {
             if patchList.isEmpty || orderKeys.isEmpty { return }
             var orderIndex = 0
             for element in patchList {
@@ -226,7 +261,7 @@ extension StrategicMergePatch {
         // MARK: - Lists
 
         /// Merges a patch list into an original list according to the field's strategy.
-        func mergeList(_ original: [JSONValue], _ patch: [JSONValue], field info: MergeField, path: [String]) throws(PatchError) -> [JSONValue] {
+        func mergeList(_ original: [JSONValue], _ patch: [JSONValue], field info: MergeField, path: Path) throws(PatchError) -> [JSONValue] {
             let elementType = Self.elementType(of: info.type)
             guard info.patchStrategies.contains(.merge) else {
                 return cleanList(patch, elementType: elementType)
@@ -280,7 +315,7 @@ extension StrategicMergePatch {
             special: [(directive: JSONValue, element: Object)],
             mergeKey: String,
             elementType: MergeType,
-            path: [String]
+            path: Path
         ) throws(PatchError) -> [JSONValue] {
             func key(_ element: JSONValue) -> JSONValue? {
                 if case .object(let members) = element { return members[mergeKey] }
@@ -328,7 +363,7 @@ extension StrategicMergePatch {
                 }
                 patchKeys.append(k)
                 if let i = mergedIndex[k], case .object(let originalMembers) = merged[i] {
-                    let elementPath = path + ["[\(mergeKey)=\(PatchText.compact(k, limit: 60))]"]
+                    let elementPath = path + [.element(mergeKey, k)]
                     merged[i] = .object(try mergeObject(originalMembers, patchMembers, container: elementType, path: elementPath))
                 } else {
                     var added = clean(element, type: elementType) ?? .object([:])
@@ -439,10 +474,11 @@ extension StrategicMergePatch {
 
         func cleanObject(_ members: Object, type: MergeType) -> Object {
             var out = Object()
+            let field = fields(of: type)
             for (key, value) in members {
                 if case .null = value { continue }
                 if StrategicMergePatch.isDirectiveKey(key) { continue }
-                if let info = field(key, in: type) {
+                if let info = field(key) {
                     if let cleaned = clean(value, type: info.type) { out[key] = cleaned }
                 } else {
                     out[key] = JSONMergePatch.apply(value, to: .null)
@@ -457,24 +493,24 @@ extension StrategicMergePatch {
 
         // MARK: - Errors
 
-        private func checkType(_ value: JSONValue, _ type: MergeType, path: [String]) throws(PatchError) {
+        private func checkType(_ value: JSONValue, _ type: MergeType, path: Path) throws(PatchError) {
             switch (type, value) {
             case (.object, .object), (.map, .object), (.array, .array):
                 return
             case (.object, _), (.map, _):
-                throw .typeMismatch(path: PatchText.path(path), expected: "object", found: PatchText.typeName(value))
+                throw .typeMismatch(path: Merger.render(path), expected: "object", found: PatchText.typeName(value))
             case (.array, _):
-                throw .typeMismatch(path: PatchText.path(path), expected: "array", found: PatchText.typeName(value))
+                throw .typeMismatch(path: Merger.render(path), expected: "array", found: PatchText.typeName(value))
             default:
                 return
             }
         }
 
-        func invalid(_ path: [String], _ reason: String) -> PatchError {
-            .invalidStrategicPatch(path: PatchText.path(path), reason: reason)
+        func invalid(_ path: Path, _ reason: String) -> PatchError {
+            .invalidStrategicPatch(path: Merger.render(path), reason: reason)
         }
 
-        func missingMergeKey(_ element: JSONValue, mergeKey: String, path: [String]) -> PatchError {
+        func missingMergeKey(_ element: JSONValue, mergeKey: String, path: Path) -> PatchError {
             invalid(path, "map: \(PatchText.compact(element)) does not contain declared merge key: \(mergeKey)")
         }
     }
