@@ -1,5 +1,5 @@
 /// Small text helpers shared by the patch implementations: compact JSON for error
-/// messages, JSON type names, and path rendering.
+/// messages and JSON type names.
 enum PatchText {
     /// Longest rendering of a value embedded in an error message.
     static let messageLimit = 200
@@ -75,19 +75,5 @@ enum PatchText {
         case .array: return "array"
         case .object: return "object"
         }
-    }
-
-    /// Renders path tokens as a JSON Pointer; tokens starting with `[` (list elements
-    /// identified by merge key) are appended without a separator.
-    static func path(_ tokens: [String]) -> String {
-        var out = ""
-        for token in tokens {
-            if token.hasPrefix("[") {
-                out += token
-            } else {
-                out += "/" + JSONPointer.escape(token)
-            }
-        }
-        return out
     }
 }
