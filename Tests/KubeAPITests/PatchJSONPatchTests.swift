@@ -137,6 +137,24 @@ import Testing
         #expect(PatchError.testFailed(index: 0, path: "/metadata/name").description.contains("test failed at /metadata/name"))
     }
 
+    @Test(arguments: [
+        (#"[{"op":"add","path":"/baz/bat","value":1}]"#, "op 0 (add): path /baz/bat does not exist (no value at /baz)"),
+        (#"[{"op":"remove","path":"/foo/x/y"}]"#, "op 0 (remove): path /foo/x/y does not exist (no value at /foo/x)"),
+        (#"[{"op":"replace","path":"/list/5","value":1}]"#, "op 0 (replace): path /list/5: index 5 is out of bounds (array has 1 elements)"),
+        (#"[{"op":"add","path":"/list/x","value":1}]"#, #"op 0 (add): path /list/x: "x" is not a valid array index"#),
+        (#"[{"op":"add","path":"/foo/x","value":1}]"#, "op 0 (add): path /foo/x: parent /foo is string, not an object or array"),
+        (#"[{"op":"copy","from":"/nope","path":"/x"}]"#, "op 0 (copy): from /nope does not exist"),
+    ])
+    func failureMessages(patch: String, message: String) throws {
+        let parsed = try JSONPatch(patchJSON(patch))
+        do {
+            _ = try parsed.apply(to: patchJSON(#"{"foo":"bar","list":[1]}"#))
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
     @Test func moveIntoChildMessage() throws {
         let patch = try JSONPatch(patchJSON(#"[{"op":"move","from":"/a","path":"/a/b"}]"#))
         do {

@@ -184,7 +184,7 @@ extension JSONPatch {
         switch node {
         case .object(var members):
             guard var child = members[token] else {
-                throw Failure(reason: "path \(path) does not exist")
+                throw missingPrefix(of: path, remaining: tokens.count)
             }
             node = .null
             members[token] = .null
@@ -199,7 +199,7 @@ extension JSONPatch {
             node = .object(members)
         case .array(var items):
             guard case .index(let i)? = JSONPointer.arrayIndex(token), i < items.count else {
-                throw Failure(reason: "path \(path) does not exist")
+                throw missingPrefix(of: path, remaining: tokens.count)
             }
             var child = items[i]
             node = .null
@@ -214,8 +214,16 @@ extension JSONPatch {
             items[i] = child
             node = .array(items)
         default:
-            throw Failure(reason: "path \(path) does not exist")
+            throw missingPrefix(of: path, remaining: tokens.count)
         }
+    }
+}
+
+extension JSONPatch {
+    /// The failure for a walk that stopped with `remaining` tokens left (the first of them missing).
+    fileprivate static func missingPrefix(of path: JSONPointer, remaining: Int) -> Failure {
+        let prefix = JSONPointer(tokens: Array(path.tokens.dropLast(remaining - 1)))
+        return Failure(reason: "path \(path) does not exist (no value at \(prefix))")
     }
 }
 

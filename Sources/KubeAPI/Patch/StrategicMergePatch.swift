@@ -10,9 +10,17 @@
 ///   `$retainKeys`, `$deleteFromPrimitiveList/<field>` and `$setElementOrder/<field>`.
 ///
 /// Fields absent from a definition's table, and `.unstructured` nodes, follow JSON merge
-/// patch rules. Without `$setElementOrder`, elements new to a merged list are placed the way
-/// upstream does: patch elements keep their relative order and go before the first existing
-/// element that followed them in the original; brand-new elements therefore come first.
+/// patch rules.
+///
+/// Merged lists are ordered as upstream orders them: with `$setElementOrder/<field>` the listed
+/// elements follow that order; otherwise elements named in the patch follow the patch's order,
+/// the remaining original elements keep theirs, and the two runs are interleaved by original
+/// position. An element new to the list has no original position, so it goes before the
+/// original elements still waiting (a lone new element ends up first).
+///
+/// Deliberate differences from upstream: `$patch: merge` is accepted (as the default it names)
+/// instead of rejected, and a JSON type that contradicts the schema is rejected here rather
+/// than later when the object is decoded.
 public enum StrategicMergePatch {
     /// Applies `patch` to `original`, whose schema is the definition named `definition`.
     ///
