@@ -54,6 +54,10 @@ extension StrategicMergePatch {
         typealias Path = Merger.Path
 
         let merger: Merger
+        /// Leave out deletions (used for the "changes" half of a three-way patch).
+        var ignoreDeletions = false
+        /// Leave out changes and additions (used for the "deletions" half of a three-way patch).
+        var ignoreChangesAndAdditions = false
 
         func diffObject(_ old: Object, _ new: Object, container: MergeType, retainKeys: Bool, path: Path) throws(PatchError) -> Object {
             var patch = Object()
@@ -62,14 +66,16 @@ extension StrategicMergePatch {
             for (key, newValue) in new {
                 if retainKeys, newValue != .null { retained.append(key) }
                 guard let oldValue = old[key] else {
-                    patch[key] = newValue
+                    if !ignoreChangesAndAdditions { patch[key] = newValue }
                     continue
                 }
+                let changed = !ignoreChangesAndAdditions && oldValue != newValue
                 guard let info = field(key), info.type != .unstructured else {
-                    let sub = JSONMergePatch.diff(from: oldValue, to: newValue)
-                    if case .object(let members) = sub, case .object = oldValue, case .object = newValue {
-                        if !members.isEmpty { patch[key] = sub }
-                    } else if oldValue != newValue {
+                    // Unknown and unstructured members diff like a JSON merge patch.
+                    if case .object(let oldChild) = oldValue, case .object(let newChild) = newValue {
+                        let sub = try diffObject(oldChild, newChild, container: .unstructured, retainKeys: false, path: path + [.key(key)])
+                        if !sub.isEmpty { patch[key] = .object(sub) }
+                    } else if changed {
                         patch[key] = newValue
                     }
                     continue
@@ -77,7 +83,7 @@ extension StrategicMergePatch {
                 switch (oldValue, newValue) {
                 case (.object(let oldChild), .object(let newChild)):
                     if info.patchStrategies.contains(.replace) || info.type == .scalar {
-                        if oldValue != newValue { patch[key] = newValue }
+                        if changed { patch[key] = newValue }
                     } else {
                         let sub = try diffObject(
                             oldChild, newChild, container: info.type,
@@ -87,17 +93,17 @@ extension StrategicMergePatch {
                 case (.array(let oldList), .array(let newList)):
                     if info.patchStrategies.contains(.merge) {
                         try diffList(oldList, newList, key: key, field: info, into: &patch, path: path + [.key(key)])
-                    } else if oldValue != newValue {
+                    } else if changed {
                         patch[key] = newValue
                     }
                 default:
-                    if oldValue != newValue || PatchText.typeName(oldValue) != PatchText.typeName(newValue) {
-                        patch[key] = newValue
-                    }
+                    if changed { patch[key] = newValue }
                 }
             }
-            for key in old.keys where new[key] == nil {
-                patch[key] = .null
+            if !ignoreDeletions {
+                for key in old.keys where new[key] == nil {
+                    patch[key] = .null
+                }
             }
             if retainKeys, !retained.isEmpty,
                 !patch.isEmpty || old.contains(where: { $0.value != .null && new[$0.key] == nil })
@@ -116,7 +122,7 @@ extension StrategicMergePatch {
             path: Path
         ) throws(PatchError) {
             if old.isEmpty {
-                if !new.isEmpty { patch[key] = .array(new) }
+                if !new.isEmpty, !ignoreChangesAndAdditions { patch[key] = .array(new) }
                 return
             }
             let elementType = Merger.elementType(of: info.type)
@@ -138,7 +144,7 @@ extension StrategicMergePatch {
                     let k = try keyOf(element)
                     newKeys.append(k)
                     guard let i = oldIndex[k], case .object(let oldMembers) = old[i], case .object(let newMembers) = element else {
-                        changes.append(element)
+                        if !ignoreChangesAndAdditions { changes.append(element) }
                         continue
                     }
                     let sub = try diffObject(
@@ -155,7 +161,7 @@ extension StrategicMergePatch {
                 var deleted = Set<JSONValue>()
                 for element in old {
                     let k = try keyOf(element)
-                    if !kept.contains(k), deleted.insert(k).inserted {
+                    if !ignoreDeletions, !kept.contains(k), deleted.insert(k).inserted {
                         changes.append(.object([mergeKey: k, StrategicMergePatch.directiveMarker: .string("delete")]))
                     }
                 }
@@ -164,7 +170,9 @@ extension StrategicMergePatch {
                     return false
                 }
                 if !changes.isEmpty { patch[key] = .array(changes) }
-                if !new.isEmpty, !changes.isEmpty || !sameOrder {
+                let wantOrder = (!ignoreChangesAndAdditions && (!changes.isEmpty || !sameOrder))
+                    || (!ignoreDeletions && !changes.isEmpty)
+                if !new.isEmpty, wantOrder {
                     patch[StrategicMergePatch.setElementOrderPrefix + "/" + key] = .array(newKeys.map { .object([mergeKey: $0]) })
                 }
                 return
@@ -185,11 +193,12 @@ extension StrategicMergePatch {
             let added = new.filter { !oldSet.contains($0) && seen.insert($0).inserted }
             seen = []
             let removed = old.filter { !newSet.contains($0) && seen.insert($0).inserted }
-            if !added.isEmpty { patch[key] = .array(added) }
-            if !removed.isEmpty {
+            if !added.isEmpty, !ignoreChangesAndAdditions { patch[key] = .array(added) }
+            if !removed.isEmpty, !ignoreDeletions {
                 patch[StrategicMergePatch.deleteFromPrimitiveListPrefix + "/" + key] = .array(removed)
             }
-            if !new.isEmpty, !removed.isEmpty || old != new {
+            let wantOrder = (!ignoreDeletions && !removed.isEmpty) || (!ignoreChangesAndAdditions && old != new)
+            if !new.isEmpty, wantOrder {
                 patch[StrategicMergePatch.setElementOrderPrefix + "/" + key] = .array(new)
             }
         }
