@@ -1,11 +1,10 @@
-import Foundation
 import Testing
 @testable import KubeAPI
 
 /// Parses JSON text for patch tests. Fails the test (and returns `null`) on invalid JSON.
 func patchJSON(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> JSONValue {
     do {
-        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        return try JSONValue(parsing: text)
     } catch {
         Issue.record("invalid JSON in test: \(error)\n\(text)", sourceLocation: sourceLocation)
         return .null
