@@ -186,7 +186,7 @@ struct DatastoreBench {
         defer { cleanup() }
         let writers = 16
         // The first phase creates every key (and updates some); the second only updates.
-        let checkpoints = [max(keys, writes / 10), writes]
+        let checkpoints = [max(keys, writes / 10), writes / 2, writes]
         var done = 0
         let start = ContinuousClock.now
         var created = false
@@ -305,8 +305,12 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[index]
 }
 
-/// The process's resident set size in MiB, from /proc/self/status.
+/// The process's resident set size in MiB, from /proc/self/status, after handing freed heap
+/// pages back to the kernel (so the figure is what the process holds, not malloc's high-water mark).
 func residentSetMB() -> Double {
+    #if os(Linux)
+    _ = mallocTrim(0)
+    #endif
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
     for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
         let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
@@ -320,3 +324,9 @@ extension String {
         String(repeating: "0", count: max(0, width - count)) + self
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (not exported by the Glibc module).
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
+#endif
