@@ -316,9 +316,9 @@ struct SQLiteDatastoreFileTests {
         let wal = TemporaryDirectory.size(path + "-wal")
         #expect(database < 2 << 20, "database \(database) bytes, sizes \(sizes)")
         #expect(wal < 8 << 20, "wal \(wal) bytes")
-        // No growth trend: the WAL part swings with checkpoint timing, so compare the last sample
-        // with the larger of the first two (without compaction it would be ~10 MB larger).
-        #expect(sizes.last! <= max(sizes[0], sizes[1]) + (1 << 20), "sizes \(sizes)")
+        // Bounded all along: the WAL part swings up to SQLite's auto-checkpoint size (~4 MB) with
+        // checkpoint timing, but without compaction the log alone would pass 12 MB.
+        #expect(sizes.allSatisfy { $0 < 8 << 20 }, "sizes \(sizes)")
         try await store.verify()
         try await store.close()
     }

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// A real `k3s server` process for end-to-end tests: a temporary data directory, a free loopback
+/// port (`--https-listen-port 0`; the server writes the bound port into its kubeconfig),
+/// `--disable-agent`, and the real `kubectl` on PATH pointed at it.
+///
+/// `stop()` sends SIGTERM and waits; the data directory is removed. Tests call it in a `defer`.
+final class K3sServerProcess: @unchecked Sendable {
+    let dataDir: String
+    let kubeconfig: String
+    let process: Process
+    let logFile: String
+
+    /// Whether the tools these tests drive are installed.
+    static var kubectlAvailable: Bool { executable(named: "kubectl") != nil }
+
+    /// Starts a server and waits until `/readyz` answers 200 through kubectl.
+    static func start(extraArguments: [String] = [], timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
+        let dataDir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("k3s-e2e-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let kubeconfig = dataDir + "/kubeconfig.yaml"
+        let logFile = dataDir + "/server.log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try builtExecutable("k3s"))
+        process.arguments = [
+            "server", "--data-dir", dataDir, "--https-listen-port", "0", "--bind-address", "127.0.0.1",
+            "--advertise-address", "127.0.0.1", "--disable-agent", "--write-kubeconfig", kubeconfig,
+        ] + extraArguments
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let server = K3sServerProcess(dataDir: dataDir, kubeconfig: kubeconfig, process: process, logFile: logFile)
+
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                let output = server.log
+                server.removeDataDir()
+                throw E2EError("k3s server exited with status \(process.terminationStatus):\n\(output)")
+            }
+            if FileManager.default.fileExists(atPath: kubeconfig),
+               let result = try? server.kubectl("get", "--raw", "/readyz"), result.status == 0 {
+                return server
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let output = server.log
+        server.stop()
+        throw E2EError("k3s server not ready within \(timeout):\n\(output)")
+    }
+
+    private init(dataDir: String, kubeconfig: String, process: Process, logFile: String) {
+        self.dataDir = dataDir
+        self.kubeconfig = kubeconfig
+        self.process = process
+        self.logFile = logFile
+    }
+
+    /// What the server has logged so far.
+    var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Stops the server with SIGTERM (SIGKILL after 10 s) and removes its data directory.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        removeDataDir()
+    }
+
+    private func removeDataDir() {
+        try? FileManager.default.removeItem(atPath: dataDir)
+    }
+
+    /// Runs kubectl against this server. `stdin` is written to its standard input.
+    @discardableResult
+    func kubectl(_ arguments: String..., stdin: String? = nil) throws -> CommandResult {
+        try kubectl(arguments, stdin: stdin)
+    }
+
+    /// Runs kubectl against this server.
+    @discardableResult
+    func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+        guard let kubectl = Self.executable(named: "kubectl") else { throw E2EError("kubectl is not on PATH") }
+        return try run(kubectl, ["--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments, stdin: stdin)
+    }
+
+    /// Runs kubectl and fails the test unless it exits 0; returns its standard output.
+    func kubectlOK(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try kubectl(arguments, stdin: stdin)
+        #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    static func executable(named name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// An executable product of this package, built next to the test bundle.
+    static func builtExecutable(_ name: String) throws -> String {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var dir = testBinary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw E2EError("cannot find the built \(name) executable near \(testBinary.path); run `swift build` first")
+    }
+}
+
+/// The outcome of a command.
+struct CommandResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a command to completion, feeding `stdin`.
+func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read both pipes fully before waiting, so a chatty command cannot block on a full pipe.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var stdoutData = Data()
+    nonisolated(unsafe) var stderrData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    stderrData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: stdoutData, as: UTF8.self),
+        stderr: String(decoding: stderrData, as: UTF8.self)
+    )
+}
+
+struct E2EError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
