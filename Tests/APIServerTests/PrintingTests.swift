@@ -29,7 +29,7 @@ import Testing
         (600, "10m"), (179 * 60, "179m"), (3 * 3600, "3h"), (3 * 3600 + 60 * 5, "3h5m"), (8 * 3600, "8h"), (47 * 3600, "47h"),
         (48 * 3600, "2d"), (50 * 3600, "2d2h"), (8 * 86400, "8d"), (729 * 86400, "729d"), (730 * 86400, "2y"),
         (731 * 86400, "2y1d"), (8 * 365 * 86400, "8y"), (20 * 365 * 86400, "20y"),
-    ])
+    ] as [(Double, String)])
     func humanDurations(seconds: Double, text: String) {
         #expect(HumanDuration.format(seconds: seconds) == text)
     }
@@ -37,7 +37,7 @@ import Testing
     @Test(arguments: [
         ("2024-05-01T12:00:00Z", 1_714_564_800.0), ("1970-01-01T00:00:00Z", 0), ("2024-05-01T14:00:00+02:00", 1_714_564_800),
         ("2024-05-01T12:00:00.5Z", 1_714_564_800.5), ("2000-02-29T00:00:00Z", 951_782_400),
-    ])
+    ] as [(String, Double)])
     func timestamps(text: String, seconds: Double) {
         #expect(RFC3339.seconds(text) == seconds)
     }
@@ -73,16 +73,15 @@ import Testing
         ("apiextensions.k8s.io", "customresourcedefinitions", ["Name", "Created At"]),
         ("rbac.authorization.k8s.io", "clusterroles", ["Name", "Created At"]),
         ("batch", "cronjobs", ["Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age", "Containers*", "Images*", "Selector*"]),
-    ])
+    ] as [(String, String, [String])])
     func columnSets(group: String, resource: String, expected: [String]) throws {
         #expect(try columns(group, resource) == expected)
     }
 
     static let created = "2024-05-01T11:55:00Z"
 
-    @Test(arguments: [
-        // A running pod with one restart two minutes ago.
-        ([
+    /// A running pod with one restart two minutes ago.
+    static let podCase0: (JSONValue, [JSONValue]) = ([
             "metadata": ["name": "web-1", "creationTimestamp": .string(created)],
             "spec": ["nodeName": "node-a", "containers": [["name": "a"], ["name": "b"]]],
             "status": [
@@ -93,26 +92,27 @@ import Testing
                     ["name": "b", "ready": false, "restartCount": 0, "state": ["waiting": ["reason": "CrashLoopBackOff"]]],
                 ],
             ],
-        ] as JSONValue, ["web-1", "1/2", "CrashLoopBackOff", "1 (2m ago)", "5m", "10.42.0.5", "node-a", "<none>", "<none>"] as [JSONValue]),
-        // A pending pod not yet scheduled.
-        (["metadata": ["name": "p", "creationTimestamp": .string(created)], "spec": ["containers": [["name": "a"]]], "status": ["phase": "Pending"]],
-         ["p", "0/1", "Pending", "0", "5m", "<none>", "<none>", "<none>", "<none>"]),
-        // An init container still running.
-        (["metadata": ["name": "i", "creationTimestamp": .string(created)],
+        ], ["web-1", "1/2", "CrashLoopBackOff", "1 (2m ago)", "5m", "10.42.0.5", "node-a", "<none>", "<none>"] as [JSONValue])
+    /// A pending pod not yet scheduled.
+    static let podCase1: (JSONValue, [JSONValue]) = (["metadata": ["name": "p", "creationTimestamp": .string(created)], "spec": ["containers": [["name": "a"]]], "status": ["phase": "Pending"]],
+         ["p", "0/1", "Pending", "0", "5m", "<none>", "<none>", "<none>", "<none>"])
+    /// An init container still running.
+    static let podCase2: (JSONValue, [JSONValue]) = (["metadata": ["name": "i", "creationTimestamp": .string(created)],
           "spec": ["initContainers": [["name": "init"]], "containers": [["name": "a"]], "readinessGates": [["conditionType": "x"]]],
           "status": ["phase": "Pending", "initContainerStatuses": [["name": "init", "state": ["running": [:]]]],
                      "containerStatuses": [["name": "a", "state": ["waiting": ["reason": "PodInitializing"]]]]]],
-         ["i", "0/1", "Init:0/1", "0", "5m", "<none>", "<none>", "<none>", "0/1"]),
-        // A completed pod.
-        (["metadata": ["name": "done", "creationTimestamp": .string(created)], "spec": ["containers": [["name": "a"]]],
+         ["i", "0/1", "Init:0/1", "0", "5m", "<none>", "<none>", "<none>", "0/1"])
+    /// A completed pod.
+    static let podCase3: (JSONValue, [JSONValue]) = (["metadata": ["name": "done", "creationTimestamp": .string(created)], "spec": ["containers": [["name": "a"]]],
           "status": ["phase": "Succeeded", "containerStatuses": [["name": "a", "state": ["terminated": ["exitCode": 0, "reason": "Completed"]]]]]],
-         ["done", "0/1", "Completed", "0", "5m", "<none>", "<none>", "<none>", "<none>"]),
-        // A pod being deleted.
-        (["metadata": ["name": "bye", "creationTimestamp": .string(created), "deletionTimestamp": "2024-05-01T12:00:00Z"],
+         ["done", "0/1", "Completed", "0", "5m", "<none>", "<none>", "<none>", "<none>"])
+    /// A pod being deleted.
+    static let podCase4: (JSONValue, [JSONValue]) = (["metadata": ["name": "bye", "creationTimestamp": .string(created), "deletionTimestamp": "2024-05-01T12:00:00Z"],
           "spec": ["containers": [["name": "a"]]],
           "status": ["phase": "Running", "containerStatuses": [["name": "a", "ready": true, "state": ["running": [:]]]]]],
-         ["bye", "1/1", "Terminating", "0", "5m", "<none>", "<none>", "<none>", "<none>"]),
-    ])
+         ["bye", "1/1", "Terminating", "0", "5m", "<none>", "<none>", "<none>", "<none>"])
+
+    @Test(arguments: [podCase0, podCase1, podCase2, podCase3, podCase4])
     func podCells(pod: JSONValue, expected: [JSONValue]) throws {
         #expect(try cells("", "pods", pod) == expected)
     }
@@ -151,19 +151,19 @@ import Testing
         #expect(try cells("apps", "statefulsets", statefulSet) == ["db", "0/1", "5m", "web,log", "nginx:1,busybox"])
     }
 
-    @Test(arguments: [
-        (["metadata": ["name": "kubernetes", "creationTimestamp": .string(created)],
-          "spec": ["type": "ClusterIP", "clusterIP": "10.43.0.1", "ports": [["port": 443, "protocol": "TCP"]]]] as JSONValue,
-         ["kubernetes", "ClusterIP", "10.43.0.1", "<none>", "443/TCP", "5m", "<none>"] as [JSONValue]),
-        (["metadata": ["name": "np", "creationTimestamp": .string(created)],
+    static let serviceCase0: (JSONValue, [JSONValue]) = (["metadata": ["name": "kubernetes", "creationTimestamp": .string(created)],
+          "spec": ["type": "ClusterIP", "clusterIP": "10.43.0.1", "ports": [["port": 443, "protocol": "TCP"]]]],
+         ["kubernetes", "ClusterIP", "10.43.0.1", "<none>", "443/TCP", "5m", "<none>"] as [JSONValue])
+    static let serviceCase1: (JSONValue, [JSONValue]) = (["metadata": ["name": "np", "creationTimestamp": .string(created)],
           "spec": ["type": "NodePort", "clusterIP": "10.43.5.5", "selector": ["app": "web"],
                    "ports": [["port": 80, "nodePort": 30080, "protocol": "TCP"], ["port": 53, "protocol": "UDP"]]]],
-         ["np", "NodePort", "10.43.5.5", "<none>", "80:30080/TCP,53/UDP", "5m", "app=web"]),
-        (["metadata": ["name": "lb", "creationTimestamp": .string(created)], "spec": ["type": "LoadBalancer", "clusterIP": "10.43.9.9", "ports": [["port": 80, "nodePort": 31000, "protocol": "TCP"]]]],
-         ["lb", "LoadBalancer", "10.43.9.9", "<pending>", "80:31000/TCP", "5m", "<none>"]),
-        (["metadata": ["name": "ext", "creationTimestamp": .string(created)], "spec": ["type": "ExternalName", "externalName": "example.com"]],
-         ["ext", "ExternalName", "<none>", "example.com", "<none>", "5m", "<none>"]),
-    ])
+         ["np", "NodePort", "10.43.5.5", "<none>", "80:30080/TCP,53/UDP", "5m", "app=web"])
+    static let serviceCase2: (JSONValue, [JSONValue]) = (["metadata": ["name": "lb", "creationTimestamp": .string(created)], "spec": ["type": "LoadBalancer", "clusterIP": "10.43.9.9", "ports": [["port": 80, "nodePort": 31000, "protocol": "TCP"]]]],
+         ["lb", "LoadBalancer", "10.43.9.9", "<pending>", "80:31000/TCP", "5m", "<none>"])
+    static let serviceCase3: (JSONValue, [JSONValue]) = (["metadata": ["name": "ext", "creationTimestamp": .string(created)], "spec": ["type": "ExternalName", "externalName": "example.com"]],
+         ["ext", "ExternalName", "<none>", "example.com", "<none>", "5m", "<none>"])
+
+    @Test(arguments: [serviceCase0, serviceCase1, serviceCase2, serviceCase3])
     func serviceCells(service: JSONValue, expected: [JSONValue]) throws {
         #expect(try cells("", "services", service) == expected)
     }

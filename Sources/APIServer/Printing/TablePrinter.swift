@@ -102,10 +102,10 @@ public struct TablePrinter: Sendable {
     }
 
     /// How one resource is printed.
-    struct Printer {
+    struct Printer: Sendable {
         var columns: [TableColumn]
-        var cells: (JSONValue, Double) -> [JSONValue]
-        var conditions: ((JSONValue) -> JSONValue?)? = nil
+        var cells: @Sendable (JSONValue, Double) -> [JSONValue]
+        var conditions: (@Sendable (JSONValue) -> JSONValue?)? = nil
     }
 
     // MARK: Shared columns
