@@ -31,12 +31,17 @@ public final class OpenAPIService: Sendable {
     }
 
     private let state = Mutex(State())
-    private let builtin: BuiltinSchemas
 
-    /// Creates the service for `catalog`. The built-in schema table is parsed here (a few ms).
+    /// Creates the service for `catalog`. Nothing is parsed or built until a document is first
+    /// asked for (see ``prepare()``), so creating the service costs nothing at startup.
     public init(catalog: DiscoveryCatalog) {
         self.catalog = catalog
-        self.builtin = BuiltinSchemas()
+    }
+
+    /// Parses the built-in schema table and builds every v3 document now (for example in a
+    /// background task after the server is ready), so the first `kubectl explain` is fast.
+    public func prepare() {
+        _ = v3Index()
     }
 
     // MARK: Custom resources
@@ -145,7 +150,7 @@ public final class OpenAPIService: Sendable {
                 state.index = nil
             }
             let context = OpenAPIDocumentBuilder.Context(
-                descriptors: snapshot.entries.map(\.descriptor), builtin: builtin, custom: state.customSchemas
+                descriptors: snapshot.entries.map(\.descriptor), builtin: BuiltinSchemas.shared, custom: state.customSchemas
             )
             return body(&state, context)
         }
@@ -168,6 +173,9 @@ public final class OpenAPIService: Sendable {
 
 /// The parsed built-in schema table with a GVK index.
 struct BuiltinSchemas: Sendable {
+    /// The table, parsed on first use.
+    static let shared = BuiltinSchemas()
+
     /// The schemas by definition name, sorted by name.
     let schemas: OrderedDictionary<String, JSONValue>
     /// Definition names by `group/version/kind` of their GVK extension.
