@@ -238,4 +238,15 @@ import Testing
     func badJSONPathIsRefused(expression: String) {
         #expect(throws: JSONPathExpression.ParseError.self) { try JSONPathExpression(expression) }
     }
+
+    @Test(arguments: [
+        ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json", true),
+        ("application/json;as=Table;v=v1beta1;g=meta.k8s.io", true),
+        ("application/json; as=Table; v=v1; g=meta.k8s.io", true),
+        ("application/json", false), ("application/yaml;as=Table;v=v1;g=meta.k8s.io", false),
+        ("application/json;as=Table;v=v2;g=meta.k8s.io", false), ("", false),
+    ])
+    func tableNegotiation(accept: String, wanted: Bool) {
+        #expect(TablePrinter.acceptsTable(accept) == wanted)
+    }
 }

@@ -19,7 +19,7 @@ extension TablePrinter {
         conditions: { pod in
             let phase = pod[path: "status", "phase"]?.stringValue ?? ""
             guard phase == "Succeeded" || phase == "Failed" else { return nil }
-            return [["type": "Completed", "status": "True", "reason": .string(phase), "message": "The pod has completed successfully."]]
+            return [["type": "Completed", "status": "True", "reason": .string(phase), "message": "All containers of the pod have terminated."]]
         }
     )
 
