@@ -18,6 +18,10 @@
 //
 //     swift run kubeapi-gen resources ../shared/reference/discovery Sources/APIServer/Generated/BuiltinResources.swift
 //
+// A third mode writes the APIServer's description-free OpenAPI schema table:
+//
+//     swift run kubeapi-gen openapi ../shared/reference/openapi-v3 Sources/APIServer/Generated/OpenAPISchemas.swift
+//
 // Mapping rules (see `SwiftNaming` for names):
 // - Definitions are deduplicated by name across documents; their kind lists are merged.
 // - string -> String (format date-time -> Time), integer -> Int (int32 and int64), number -> Double,
@@ -50,6 +54,20 @@ func run() throws {
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data((discoveryHeader + "\n" + emitter.source()).utf8).write(to: output)
         print("kubeapi-gen: \(emitter.resources.count) resources in \(output.path)")
+        return
+    }
+    if args.first == "openapi" {
+        // kubeapi-gen openapi <openapi-v3 directory> <output file>
+        guard args.count == 3 else {
+            throw GeneratorError(description: "usage: kubeapi-gen openapi <openapi-v3 directory> <output file>")
+        }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let input = URL(fileURLWithPath: args[args.startIndex + 1], relativeTo: cwd).standardizedFileURL
+        let output = URL(fileURLWithPath: args[args.startIndex + 2], relativeTo: cwd).standardizedFileURL
+        let emitter = try OpenAPISchemaEmitter(directory: input)
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data((header + "\n" + emitter.source()).utf8).write(to: output)
+        print("kubeapi-gen: \(emitter.schemas.count) schemas in \(output.path)")
         return
     }
     guard args.count == 2 || args.count == 3 else {
