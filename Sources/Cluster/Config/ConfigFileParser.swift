@@ -31,7 +31,8 @@ public struct ConfigFileParser: Sendable {
             }
         }
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // "\r\n" is one Character in Swift, so split on both forms.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         for (offset, rawLine) in lines.enumerated() {
             let lineNumber = offset + 1
             var line = Substring(rawLine)
