@@ -1,9 +1,18 @@
 /// Everything `k3s server` is told on its command line or in its config file.
 ///
-/// Defaults match K3s so that users' habits carry over.
+/// Defaults match K3s so that users' habits carry over. Build one from raw settings with
+/// ``init(options:host:)`` (which validates) or from code with ``init(dataDir:datastore:keyPrefix:host:)``.
 public struct ServerConfiguration: Sendable, Hashable {
     /// The default data directory, as in K3s.
     public static let defaultDataDir = "/var/lib/rancher/k3s"
+    /// The default config file, as in K3s.
+    public static let defaultConfigFile = "/etc/rancher/k3s/config.yaml"
+    /// The default kubeconfig written for the admin, as in K3s.
+    public static let defaultKubeconfigPath = "/etc/rancher/k3s/k3s.yaml"
+    /// The default service network.
+    public static let defaultServiceCIDR = try! CIDR(parsing: "10.43.0.0/16")
+    /// The default pod network.
+    public static let defaultClusterCIDR = try! CIDR(parsing: "10.42.0.0/16")
 
     /// Where the server keeps its state (`--data-dir`).
     public var dataDir: String
@@ -12,14 +21,100 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Every key the server stores begins with this prefix.
     public var keyPrefix: String
 
-    /// Creates a configuration; the datastore defaults to SQLite under `dataDir`.
+    /// The HTTPS port of the API server (`--https-listen-port`, default 6443).
+    public var httpsListenPort: Int
+    /// The address the API server listens on (`--bind-address`, default `0.0.0.0`).
+    public var bindAddress: IPAddress
+    /// The address other members of the cluster reach the API server at
+    /// (`--advertise-address`; default the host's first non-loopback IPv4, else 127.0.0.1).
+    public var advertiseAddress: IPAddress
+    /// Extra host names or IPs the serving certificate is valid for (`--tls-san`, repeatable).
+    public var tlsSANs: [String]
+    /// Where the admin kubeconfig is written (`--write-kubeconfig` / `-o`).
+    public var writeKubeconfig: String
+    /// The permission bits of the kubeconfig (`--write-kubeconfig-mode`, default 0600).
+    public var writeKubeconfigMode: UInt32
+    /// The shared secret nodes join with (`--token`, `--token-file` or `K3S_TOKEN`); `nil`
+    /// means a random one is generated on first start and kept.
+    public var token: String?
+    /// A static token file for bearer authentication (`--token-auth-file`), passed through to
+    /// the API server's authenticator.
+    public var tokenAuthFile: String?
+    /// The networks service cluster IPs come from (`--service-cidr`, default 10.43.0.0/16;
+    /// comma-separated for dual stack, primary first).
+    public var serviceCIDRs: [CIDR]
+    /// The networks pod IPs come from (`--cluster-cidr`, default 10.42.0.0/16).
+    public var clusterCIDRs: [CIDR]
+    /// The cluster DNS service IPs (`--cluster-dns`, default the tenth address of each
+    /// service network: 10.43.0.10).
+    public var clusterDNS: [IPAddress]
+    /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`).
+    public var clusterDomain: String
+    /// Run without the node agent (`--disable-agent`).
+    public var disableAgent: Bool
+    /// Run without the scheduler (`--disable-scheduler`).
+    public var disableScheduler: Bool
+    /// Run without the controller manager (`--disable-controller-manager`).
+    public var disableControllerManager: Bool
+    /// This node's name (`--node-name`, default the host name).
+    public var nodeName: String
+    /// Log at debug level (`--debug`).
+    public var debug: Bool
+    /// The host name, used as a serving-certificate SAN.
+    public var hostName: String
+
+    /// Creates a configuration with K3s's defaults; the datastore defaults to SQLite under
+    /// `dataDir`, the advertise address and node name to the host's.
     public init(
         dataDir: String = ServerConfiguration.defaultDataDir,
         datastore: DatastoreEndpoint? = nil,
-        keyPrefix: String = "/registry/"
+        keyPrefix: String = "/registry/",
+        host: HostIdentity = .current()
     ) {
         self.dataDir = dataDir
         self.datastore = datastore ?? .sqlite(path: DatastoreEndpoint.defaultSQLitePath(dataDir: dataDir))
         self.keyPrefix = keyPrefix
+        self.httpsListenPort = 6443
+        self.bindAddress = .v4(IPv4Address(value: 0))
+        self.advertiseAddress = host.defaultAdvertiseAddress
+        self.tlsSANs = []
+        self.writeKubeconfig = ServerConfiguration.defaultKubeconfigPath
+        self.writeKubeconfigMode = 0o600
+        self.token = nil
+        self.tokenAuthFile = nil
+        self.serviceCIDRs = [ServerConfiguration.defaultServiceCIDR]
+        self.clusterCIDRs = [ServerConfiguration.defaultClusterCIDR]
+        self.clusterDNS = [try! ServiceIPRange(ServerConfiguration.defaultServiceCIDR).dnsServiceIP]
+        self.clusterDomain = "cluster.local"
+        self.disableAgent = false
+        self.disableScheduler = false
+        self.disableControllerManager = false
+        self.nodeName = host.hostName
+        self.debug = false
+        self.hostName = host.hostName
+    }
+
+    /// The primary service network with its reserved addresses.
+    public var serviceIPRange: ServiceIPRange {
+        // Validated when the configuration was built; a hand-made tiny network falls back to
+        // the default rather than trapping.
+        (try? ServiceIPRange(serviceCIDRs[0])) ?? (try! ServiceIPRange(ServerConfiguration.defaultServiceCIDR))
+    }
+
+    /// `DATA_DIR/server`.
+    public var serverDirectory: String { dataDir.trimmingTrailingSlash() + "/server" }
+    /// `DATA_DIR/server/tls`: the certificates and keys.
+    public var tlsDirectory: String { serverDirectory + "/tls" }
+    /// `DATA_DIR/server/node-token`.
+    public var nodeTokenPath: String { serverDirectory + "/node-token" }
+    /// `DATA_DIR/server/token`.
+    public var tokenPath: String { serverDirectory + "/token" }
+}
+
+extension String {
+    func trimmingTrailingSlash() -> String {
+        var s = Substring(self)
+        while s.count > 1, s.last == "/" { s.removeLast() }
+        return String(s)
     }
 }

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The admin kubeconfig K3s writes (`--write-kubeconfig`): one cluster, user and context,
+/// all named `default`, with the CA and the client certificate embedded as base64 data.
+public struct Kubeconfig: Sendable, Hashable {
+    /// The API server URL (`https://127.0.0.1:6443`).
+    public var server: String
+    /// The PEM of the CA that signed the serving certificate.
+    public var certificateAuthorityPEM: String
+    /// The PEM of the client certificate.
+    public var clientCertificatePEM: String
+    /// The PEM of the client key.
+    public var clientKeyPEM: String
+
+    /// Creates a kubeconfig.
+    public init(server: String, certificateAuthorityPEM: String, clientCertificatePEM: String, clientKeyPEM: String) {
+        self.server = server
+        self.certificateAuthorityPEM = certificateAuthorityPEM
+        self.clientCertificatePEM = clientCertificatePEM
+        self.clientKeyPEM = clientKeyPEM
+    }
+
+    /// The URL a local client reaches the API server at: loopback unless the server binds
+    /// one specific address.
+    public static func serverURL(for configuration: ServerConfiguration) -> String {
+        let host: String
+        switch configuration.bindAddress {
+        case let address where address.isUnspecified || address.isLoopback:
+            host = "127.0.0.1"
+        case .v4(let address):
+            host = address.description
+        case .v6(let address):
+            host = "[\(address)]"
+        }
+        return "https://\(host):\(configuration.httpsListenPort)"
+    }
+
+    /// The YAML text, in the shape K3s writes.
+    public var yaml: String {
+        """
+        apiVersion: v1
+        clusters:
+        - cluster:
+            certificate-authority-data: \(Base64.encode(Array(certificateAuthorityPEM.utf8)))
+            server: \(server)
+          name: default
+        contexts:
+        - context:
+            cluster: default
+            user: default
+          name: default
+        current-context: default
+        kind: Config
+        preferences: {}
+        users:
+        - name: default
+          user:
+            client-certificate-data: \(Base64.encode(Array(clientCertificatePEM.utf8)))
+            client-key-data: \(Base64.encode(Array(clientKeyPEM.utf8)))
+
+        """
+    }
+
+    /// Writes the kubeconfig atomically with exactly `mode` as permissions, creating parent
+    /// directories.
+    public func write(to path: String, mode: UInt32) throws(FileSystemError) {
+        try FileSystem.writeFile(yaml, to: path, mode: mode_t(mode))
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding), without Foundation.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index + 2 < bytes.count {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest == 1 {
+            let n = UInt32(bytes[index]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
+        } else if rest == 2 {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,205 @@
+extension ServerConfiguration {
+    /// Everything that can go wrong while building a configuration.
+    public enum LoadError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// A config file could not be read or parsed.
+        case configFile(ConfigFileError)
+        /// A setting has a bad value.
+        case invalid(ServerConfigurationError)
+
+        public var description: String {
+            switch self {
+            case .configFile(let e): return "config file: \(e)"
+            case .invalid(let e): return e.description
+            }
+        }
+    }
+
+    /// Builds the configuration K3s would: reads the config file (`--config`, else
+    /// `K3S_CONFIG_FILE`, else `/etc/rancher/k3s/config.yaml`) and its `.d` drop-ins, lays the
+    /// command line over it, fills the rest from the environment, then applies defaults and
+    /// validates. A missing default config file is fine; a missing file named explicitly is an
+    /// error. Unknown config-file keys are reported through `warn` and skipped.
+    public static func load(
+        commandLine: ServerOptions,
+        environment: [String: String],
+        host: HostIdentity = .current(),
+        warn: (String) -> Void
+    ) throws(LoadError) -> ServerConfiguration {
+        let explicitPath = commandLine.string("config") ?? environment["K3S_CONFIG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = explicitPath ?? defaultConfigFile
+        let entries: [ConfigEntry]
+        do {
+            entries = try ServerConfigFile.read(path: path, mustExist: explicitPath != nil)
+        } catch {
+            throw .configFile(error)
+        }
+        let fileOptions: ServerOptions
+        do {
+            fileOptions = try ServerOptions.fromConfigFiles(entries, warn: warn)
+        } catch {
+            throw .configFile(error)
+        }
+        let merged = fileOptions.overridden(by: commandLine).fillingUnset(fromEnvironment: environment)
+        do {
+            return try ServerConfiguration(options: merged, host: host)
+        } catch {
+            throw .invalid(error)
+        }
+    }
+
+    /// Applies defaults to raw settings and validates them.
+    public init(options: ServerOptions, host: HostIdentity = .current()) throws(ServerConfigurationError) {
+        let dataDir = options.string("data-dir").flatMap { $0.isEmpty ? nil : $0 } ?? ServerConfiguration.defaultDataDir
+        let datastore: DatastoreEndpoint
+        do {
+            datastore = try DatastoreEndpoint(parsing: options.string("datastore-endpoint") ?? "", dataDir: dataDir)
+        } catch {
+            throw ServerConfigurationError(flag: "datastore-endpoint", value: error.endpoint, reason: error.reason)
+        }
+        self.init(dataDir: dataDir, datastore: datastore, host: host)
+
+        if let text = options.string("https-listen-port") {
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw ServerConfigurationError(flag: "https-listen-port", value: text, reason: "must be a port number from 1 to 65535")
+            }
+            httpsListenPort = port
+        }
+        if let text = options.string("bind-address") {
+            bindAddress = try Self.address(text, flag: "bind-address")
+        }
+        if let text = options.string("advertise-address"), !text.isEmpty {
+            advertiseAddress = try Self.address(text, flag: "advertise-address")
+        }
+        tlsSANs = []
+        for san in options.list("tls-san") where !tlsSANs.contains(san) {
+            guard Self.isValidSAN(san) else {
+                throw ServerConfigurationError(flag: "tls-san", value: san, reason: "must be a DNS name or an IP address")
+            }
+            tlsSANs.append(san)
+        }
+        if let path = options.string("write-kubeconfig"), !path.isEmpty {
+            writeKubeconfig = path
+        }
+        if let text = options.string("write-kubeconfig-mode"), !text.isEmpty {
+            guard let mode = UInt32(text, radix: 8), mode <= 0o777, text.allSatisfy({ ("0"..."7").contains($0) }) else {
+                throw ServerConfigurationError(flag: "write-kubeconfig-mode", value: text, reason: "must be an octal file mode such as 0600 or 644")
+            }
+            writeKubeconfigMode = mode
+        }
+        if let text = options.string("token"), !text.isEmpty {
+            token = text
+        } else if let path = options.string("token-file"), !path.isEmpty {
+            let content: String?
+            do {
+                content = try FileSystem.readTextFile(path)
+            } catch {
+                throw ServerConfigurationError(flag: "token-file", value: path, reason: error.description)
+            }
+            guard let content else {
+                throw ServerConfigurationError(flag: "token-file", value: path, reason: "no such file")
+            }
+            let trimmed = content.trimmingWhitespace()
+            guard !trimmed.isEmpty else {
+                throw ServerConfigurationError(flag: "token-file", value: path, reason: "the file is empty")
+            }
+            token = trimmed
+        }
+        if let token, token.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ServerConfigurationError(flag: "token", value: "(hidden)", reason: "must not contain whitespace")
+        }
+        if let path = options.string("token-auth-file"), !path.isEmpty {
+            tokenAuthFile = path
+        }
+        if let text = options.string("service-cidr"), !text.isEmpty {
+            serviceCIDRs = try Self.cidrs(text, flag: "service-cidr")
+            for cidr in serviceCIDRs {
+                do {
+                    _ = try ServiceIPRange(cidr)
+                } catch {
+                    throw ServerConfigurationError(flag: "service-cidr", value: text, reason: error.description)
+                }
+            }
+        }
+        if let text = options.string("cluster-cidr"), !text.isEmpty {
+            clusterCIDRs = try Self.cidrs(text, flag: "cluster-cidr")
+        }
+        for service in serviceCIDRs {
+            for cluster in clusterCIDRs where service.contains(cluster.network) || cluster.contains(service.network) {
+                throw ServerConfigurationError(
+                    flag: "service-cidr", value: "\(service)",
+                    reason: "overlaps --cluster-cidr \(cluster); services and pods need separate networks"
+                )
+            }
+        }
+        if let text = options.string("cluster-dns"), !text.isEmpty {
+            clusterDNS = []
+            for part in text.split(separator: ",") {
+                clusterDNS.append(try Self.address(String(part), flag: "cluster-dns"))
+            }
+            for dns in clusterDNS where !serviceCIDRs.contains(where: { $0.contains(dns) }) {
+                throw ServerConfigurationError(
+                    flag: "cluster-dns", value: text,
+                    reason: "\(dns) is outside the service network (\(serviceCIDRs.map(\.description).joined(separator: ",")))"
+                )
+            }
+        } else {
+            clusterDNS = serviceCIDRs.map { (try? ServiceIPRange($0))?.dnsServiceIP ?? $0.network }
+        }
+        if let text = options.string("cluster-domain"), !text.isEmpty {
+            guard Self.isDNSName(text) else {
+                throw ServerConfigurationError(flag: "cluster-domain", value: text, reason: "must be a DNS domain such as cluster.local")
+            }
+            clusterDomain = text
+        }
+        disableAgent = options.bool("disable-agent")
+        disableScheduler = options.bool("disable-scheduler")
+        disableControllerManager = options.bool("disable-controller-manager")
+        debug = options.bool("debug")
+        if let name = options.string("node-name"), !name.isEmpty {
+            guard Self.isDNSName(name) else {
+                throw ServerConfigurationError(flag: "node-name", value: name, reason: "must be a lower-case DNS subdomain (letters, digits, '-' and '.')")
+            }
+            nodeName = name
+        }
+    }
+
+    static func address(_ text: String, flag: String) throws(ServerConfigurationError) -> IPAddress {
+        let trimmed = text.trimmingWhitespace()
+        guard let address = IPAddress(trimmed) else {
+            throw ServerConfigurationError(flag: flag, value: text, reason: "not an IPv4 or IPv6 address")
+        }
+        return address
+    }
+
+    static func cidrs(_ text: String, flag: String) throws(ServerConfigurationError) -> [CIDR] {
+        var result: [CIDR] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            do {
+                result.append(try CIDR(parsing: part.trimmingLeadingSpaces().trimmingTrailingSpaces()))
+            } catch {
+                throw ServerConfigurationError(flag: flag, value: text, reason: error.description)
+            }
+        }
+        if result.count > 2 || (result.count == 2 && result[0].network.bitWidth == result[1].network.bitWidth) {
+            throw ServerConfigurationError(flag: flag, value: text, reason: "give one network, or one IPv4 and one IPv6 network for dual stack")
+        }
+        return result
+    }
+
+    /// A lower-case DNS subdomain (RFC 1123).
+    static func isDNSName(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
+            return label.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "-" }
+        }
+    }
+
+    /// A SAN may be an IP or a DNS name (upper case and a leading `*.` wildcard allowed).
+    static func isValidSAN(_ text: String) -> Bool {
+        if IPAddress(text) != nil { return true }
+        var name = text.lowercased()
+        if name.hasPrefix("*.") { name.removeFirst(2) }
+        return isDNSName(name)
+    }
+}
