@@ -1,0 +1,243 @@
+import HTTPTypes
+import KubeAPI
+import NIOCore
+import NIOHTTPTypes
+
+extension HTTPSServer {
+    typealias RequestParts = NIOAsyncChannelInboundStream<HTTPRequestPart>.AsyncIterator
+    typealias ResponseWriter = NIOAsyncChannelOutboundWriter<HTTPResponsePart>
+
+    /// Serves the requests of one HTTP/1.1 connection in order until the client closes it, asks
+    /// for `Connection: close`, or a request cannot be answered in a way that keeps the stream of
+    /// bytes in sync.
+    func serveHTTP1(_ connection: HTTP1Connection) async {
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                while let part = try await parts.next() {
+                    guard case .head(let head) = part else { continue }
+                    let reusable = try await exchange(
+                        head: head, parts: &parts, outbound: outbound,
+                        channel: connection.channel.channel, context: connection.context, isHTTP1: true)
+                    if !reusable || shutdownLatch.isSignalled { break }
+                }
+            }
+        } catch {
+            logger.trace("HTTP/1.1 connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Serves every stream of one HTTP/2 connection concurrently until the connection closes.
+    func serveHTTP2(_ connection: HTTP2Connection) async {
+        await withDiscardingTaskGroup { group in
+            do {
+                for try await stream in connection.streams.inbound {
+                    group.addTask { await self.serveHTTP2Stream(stream, context: connection.context) }
+                }
+            } catch {
+                logger.trace("HTTP/2 connection ended", metadata: ["error": "\(error)"])
+            }
+        }
+        connection.channel.close(promise: nil)
+    }
+
+    private func serveHTTP2Stream(_ stream: RequestChannel, context: ConnectionContext) async {
+        do {
+            try await stream.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                guard let first = try await parts.next(), case .head(let head) = first else { return }
+                _ = try await exchange(
+                    head: head, parts: &parts, outbound: outbound,
+                    channel: stream.channel, context: context, isHTTP1: false)
+            }
+        } catch {
+            logger.trace("HTTP/2 stream ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads the body after `head`, calls the handler and writes its response. Returns whether
+    /// the connection can carry another request (HTTP/1.1).
+    func exchange(
+        head: HTTPRequest,
+        parts: inout RequestParts,
+        outbound: ResponseWriter,
+        channel: any Channel,
+        context: ConnectionContext,
+        isHTTP1: Bool
+    ) async throws -> Bool {
+        guard let rawTarget = head.path, let target = RequestTarget(rawTarget) else {
+            let error = StatusError.badRequest("malformed request path")
+            try await writeStatus(error, outbound: outbound, channel: channel, close: isHTTP1)
+            return false
+        }
+
+        let limit = configuration.maxRequestBodySize
+        let declaredLength = head.headerFields[.contentLength].flatMap { Int($0) }
+        let expectsContinue = head.headerFields[.expect].map { $0.lowercased() == "100-continue" } ?? false
+        if let declaredLength, declaredLength > limit {
+            try await writeTooLarge(outbound: outbound, channel: channel, close: isHTTP1)
+            if isHTTP1, !expectsContinue { try await discardBody(&parts) }
+            return false
+        }
+        if expectsContinue {
+            try await outbound.write(.head(HTTPResponse(status: .continue)))
+        }
+
+        var body: [UInt8] = []
+        if let declaredLength, declaredLength > 0 { body.reserveCapacity(declaredLength) }
+        reading: while true {
+            guard let part = try await parts.next() else { return false }
+            switch part {
+            case .head:
+                return false
+            case .body(let buffer):
+                guard body.count + buffer.readableBytes <= limit else {
+                    try await writeTooLarge(outbound: outbound, channel: channel, close: isHTTP1)
+                    if isHTTP1 { try await discardBody(&parts) }
+                    return false
+                }
+                body.append(contentsOf: buffer.readableBytesView)
+            case .end:
+                break reading
+            }
+        }
+
+        let request = APIRequest(
+            method: head.method,
+            path: target.path,
+            query: target.query,
+            headers: head.headerFields,
+            body: body,
+            clientCertificate: context.clientCertificate,
+            remoteAddress: context.remoteAddress)
+        let response = await handler.handle(request)
+        let close = isHTTP1 && Self.wantsClose(head)
+        let completed = try await write(response, isHead: head.method == .head, outbound: outbound, channel: channel, close: close)
+        return completed && !close
+    }
+
+    /// Whether an HTTP/1.1 request asked to close the connection after its response.
+    static func wantsClose(_ head: HTTPRequest) -> Bool {
+        guard let connection = head.headerFields[.connection] else { return false }
+        return connection.split(separator: ",").contains { token in
+            token.lowercased().filter { $0 != " " && $0 != "\t" } == "close"
+        }
+    }
+
+    /// Reads and drops the rest of a refused body (so the client sees the response instead of a
+    /// reset), up to a few times the limit.
+    private func discardBody(_ parts: inout RequestParts) async throws {
+        var budget = 4 * configuration.maxRequestBodySize
+        while budget > 0, let part = try await parts.next() {
+            switch part {
+            case .body(let buffer): budget -= buffer.readableBytes
+            case .head, .end: return
+            }
+        }
+    }
+
+    private func writeTooLarge(outbound: ResponseWriter, channel: any Channel, close: Bool) async throws {
+        let error = StatusError.requestEntityTooLarge("limit is \(configuration.maxRequestBodySize)")
+        try await writeStatus(error, outbound: outbound, channel: channel, close: close)
+    }
+
+    private func writeStatus(_ error: StatusError, outbound: ResponseWriter, channel: any Channel, close: Bool) async throws {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        let response = APIResponse(
+            status: HTTPResponse.Status(code: error.code),
+            headers: headers,
+            body: .bytes(error.statusJSON().serialized()))
+        _ = try await write(response, isHead: false, outbound: outbound, channel: channel, close: close)
+    }
+
+    /// Writes a response. Complete bodies go out in one flush with `Content-Length`; streams are
+    /// written chunk by chunk until they end, the client goes away, or the server shuts down.
+    /// Returns whether the response was written completely.
+    func write(
+        _ response: APIResponse,
+        isHead: Bool,
+        outbound: ResponseWriter,
+        channel: any Channel,
+        close: Bool
+    ) async throws -> Bool {
+        var fields = response.headers
+        if close { fields[.connection] = "close" }
+        let code = response.status.code
+        let bodyAllowed = code >= 200 && code != 204 && code != 304
+
+        switch response.body {
+        case .bytes(let bytes):
+            if bodyAllowed {
+                fields[.contentLength] = String(bytes.count)
+            } else {
+                fields[.contentLength] = nil
+            }
+            let head = HTTPResponse(status: response.status, headerFields: fields)
+            if bytes.isEmpty || isHead || !bodyAllowed {
+                try await outbound.write(contentsOf: [.head(head), .end(nil)])
+            } else {
+                let buffer = channel.allocator.buffer(bytes: bytes)
+                try await outbound.write(contentsOf: [.head(head), .body(buffer), .end(nil)])
+            }
+            return true
+
+        case .stream(let stream):
+            fields[.contentLength] = nil
+            try await outbound.write(.head(HTTPResponse(status: response.status, headerFields: fields)))
+            return await pump(stream, outbound: outbound, channel: channel)
+        }
+    }
+
+    private enum PumpOutcome: Sendable {
+        case finished
+        case clientGone
+        case shuttingDown
+    }
+
+    /// Copies a stream to the client, flushing every chunk, until the stream ends (the response
+    /// is ended), the channel closes, or the server shuts down (the response is ended). Either
+    /// of the last two cancels the iteration, so the stream's `onTermination` runs.
+    private func pump(_ stream: AsyncStream<[UInt8]>, outbound: ResponseWriter, channel: any Channel) async -> Bool {
+        let closed = AsyncLatch()
+        channel.closeFuture.whenComplete { _ in closed.signal() }
+        let shutdown = shutdownLatch
+        let allocator = channel.allocator
+
+        let outcome = await withTaskGroup(of: PumpOutcome.self) { group in
+            group.addTask {
+                do {
+                    for await chunk in stream where !chunk.isEmpty {
+                        try await outbound.write(.body(allocator.buffer(bytes: chunk)))
+                    }
+                    if Task.isCancelled { return .clientGone }
+                    try await outbound.write(.end(nil))
+                    return .finished
+                } catch {
+                    return .clientGone
+                }
+            }
+            group.addTask {
+                await closed.wait()
+                return .clientGone
+            }
+            group.addTask {
+                await shutdown.wait()
+                return .shuttingDown
+            }
+            let first = await group.next() ?? .clientGone
+            group.cancelAll()
+            return first
+        }
+
+        switch outcome {
+        case .finished:
+            return true
+        case .shuttingDown:
+            try? await outbound.write(.end(nil))
+            return false
+        case .clientGone:
+            return false
+        }
+    }
+}
