@@ -49,8 +49,12 @@ extension ResourceHandler {
         return body
     }
 
-    /// Applies `fieldValidation`: returns warnings (Warn) or throws 400 (Strict, the default
-    /// being Strict like kubectl's) for unknown fields.
+    /// The members `ObjectMeta` has.
+    static let objectMetaFields: Set<String> = Set(JSONValue.metadataOrder)
+
+    /// Applies `fieldValidation` (default `Warn`, as upstream): returns warnings (Warn) or
+    /// throws 400 (Strict) for unknown fields. Without a ``FieldValidator`` only `metadata`
+    /// is checked.
     func checkFields(_ request: APIRequest, object: JSONValue, descriptor: ResourceDescriptor) throws -> [String] {
         let mode = request.queryValue("fieldValidation") ?? "Warn"
         guard ["Strict", "Warn", "Ignore"].contains(mode) else {
@@ -58,8 +62,11 @@ extension ResourceHandler {
         }
         guard mode != "Ignore" else { return [] }
         var unknown: [String] = []
+        for key in object.metadataMembers.keys where !Self.objectMetaFields.contains(key) {
+            unknown.append("metadata.\(key)")
+        }
         if let fieldValidator {
-            unknown = fieldValidator.unknownFields(in: object, descriptor: descriptor)
+            unknown += fieldValidator.unknownFields(in: object, descriptor: descriptor)
         }
         guard !unknown.isEmpty else { return [] }
         if mode == "Strict" {
