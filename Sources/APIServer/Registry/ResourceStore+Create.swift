@@ -83,7 +83,9 @@ extension ResourceStore {
             }
             do {
                 let revision = try await datastore.create(key: key, value: object.serialized())
-                return CachedObject(key: key, value: object, revision: revision, fields: fields)
+                let stored = CachedObject(key: key, value: object, revision: revision, fields: fields)
+                cache.remember(stored)
+                return stored
             } catch DatastoreError.alreadyExists {
                 attempts += 1
                 if explicitName.isEmpty && !generateName.isEmpty && attempts < 8 {

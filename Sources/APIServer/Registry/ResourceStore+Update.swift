@@ -95,7 +95,9 @@ extension ResourceStore {
                     return (CachedObject(key: key, value: updated, revision: revision, fields: fields), false)
                 }
                 let revision = try await datastore.update(key: key, value: updated.serialized(), expectedRevision: current.revision)
-                return (CachedObject(key: key, value: updated, revision: revision, fields: fields), false)
+                let stored = CachedObject(key: key, value: updated, revision: revision, fields: fields)
+                cache.remember(stored)
+                return (stored, false)
             } catch DatastoreError.conflict {
                 if pinned { throw StatusError.conflict(groupResource, name: name) }
                 continue

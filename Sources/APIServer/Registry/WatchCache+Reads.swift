@@ -51,6 +51,16 @@ extension WatchCache {
         for continuation in ready { continuation.resume(returning: true) }
     }
 
+    /// Hands the cache an object a writer just stored (stamped with the write's revision) so
+    /// the event for that revision reuses it instead of decoding the stored bytes. Ignored
+    /// when the event was already applied.
+    func remember(_ object: CachedObject) {
+        state.withLock { state in
+            guard object.revision > state.revision, state.written.count < 65_536 else { return }
+            state.written[object.revision] = object
+        }
+    }
+
     /// Whether `prefix` is registered and loaded.
     public func serves(prefix: String) -> Bool {
         state.withLock { state in state.resources[prefix].map { $0.pending == nil } ?? false }

@@ -67,6 +67,9 @@ public final class WatchCache: Sendable {
         var resources: [String: Resource] = [:]
         var waiters: [Int: (revision: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
         var nextID = 0
+        /// Objects writers already decoded and encoded, by revision, so the dispatcher need
+        /// not parse their bytes again.
+        var written: [Int64: CachedObject] = [:]
     }
 
     /// Creates an empty cache over `datastore`; call ``start()`` to load and follow it.
@@ -223,6 +226,7 @@ public final class WatchCache: Sendable {
                 state.resources[prefix]!.sortedKeys = state.resources[prefix]!.objects.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             }
             state.revision = at
+            state.written = [:]
             state.started = true
             return ended
         }
@@ -243,14 +247,19 @@ public final class WatchCache: Sendable {
     func dispatch(_ event: WatchEvent) {
         let root = datastore.keyPrefix
         state.withLock { state in
+            let known = state.written.isEmpty ? nil : state.written.removeValue(forKey: event.revision)
             if let prefix = Self.resourcePrefix(of: event.key, root: root, in: state.resources) {
                 if state.resources[prefix]!.pending != nil {
                     state.resources[prefix]!.pending!.append(event)
                 } else {
-                    Self.apply(event, to: &state.resources[prefix]!, window: windowSize)
+                    Self.apply(event, to: &state.resources[prefix]!, window: windowSize, known: known?.key == event.key ? known : nil)
                 }
             }
             state.revision = max(state.revision, event.revision)
+            if state.written.count > 1024 {
+                let applied = state.revision
+                state.written = state.written.filter { $0.key > applied }
+            }
         }
         resumeWaiters()
     }
@@ -269,13 +278,13 @@ public final class WatchCache: Sendable {
     }
 
     /// Applies a datastore event to one resource and fans it out to its watchers.
-    static func apply(_ event: WatchEvent, to resource: inout Resource, window: Int) {
+    static func apply(_ event: WatchEvent, to resource: inout Resource, window: Int, known: CachedObject? = nil) {
         let fields = resource.fields
         let record: Record
         switch event.kind {
         case .created, .updated:
             guard let current = event.current,
-                  let object = try? CachedObject(key: event.key, stored: current.value, revision: event.revision, fields: fields)
+                  let object = known ?? (try? CachedObject(key: event.key, stored: current.value, revision: event.revision, fields: fields))
             else { return }
             let previous = resource.objects[event.key]
             resource.objects[event.key] = object
