@@ -34,6 +34,33 @@ import Testing
         #expect(names == (0..<10).map { "item\($0)" })
     }
 
+    @Test func expiredContinueTokenIsGone() async throws {
+        let f = try await RESTFixture()
+        for index in 0..<4 { _ = await f.send(.post, cms, body: RESTFixture.configMap("e\(index)")) }
+        let first = await f.send(.get, cms, query: [("limit", "2")])
+        let token = try #require(first.json[path: "metadata", "continue"]?.stringValue)
+        _ = await f.send(.post, cms, body: RESTFixture.configMap("later"))
+        try await f.datastore.compact(upTo: try await f.datastore.currentRevision)
+        let next = await f.send(.get, cms, query: [("limit", "2"), ("continue", token)])
+        #expect(next.status == 410)
+        #expect(next.reason == "Expired")
+        let old = await f.send(.get, cms, query: [("resourceVersion", "1"), ("resourceVersionMatch", "Exact")])
+        #expect(old.status == 410)
+    }
+
+    @Test func virtualResourcesNeedAnOverride() async throws {
+        let f = try await RESTFixture()
+        let review: JSONValue = ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": ["token": "x"]]
+        let reply = await f.send(.post, "/apis/authentication.k8s.io/v1/tokenreviews", body: review)
+        #expect(reply.status == 405)
+        struct Echo: APIHandler {
+            func handle(_ request: APIRequest) async -> APIResponse { APIResponse(status: .created) }
+        }
+        let handler = ResourceHandler(registry: f.registry, overrides: ["authentication.k8s.io/tokenreviews": Echo()])
+        let overridden = await handler.handle(f.request(.post, "/apis/authentication.k8s.io/v1/tokenreviews", body: review))
+        #expect(overridden.status == .created)
+    }
+
     @Test func badContinueToken() async throws {
         let f = try await RESTFixture()
         let reply = await f.send(.get, cms, query: [("limit", "1"), ("continue", "garbage")])
