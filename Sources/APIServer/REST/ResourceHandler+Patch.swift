@@ -1,0 +1,123 @@
+import HTTPTypes
+import KubeAPI
+
+extension ResourceHandler {
+    /// The patch media types, server-side apply included.
+    static let patchMediaTypes = [
+        "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json",
+        "application/apply-patch+yaml", "application/apply-patch+cbor",
+    ]
+
+    /// Whether a descriptor is a compiled-in kind (strategic merge patch needs its schema).
+    static func isBuiltin(_ descriptor: ResourceDescriptor) -> Bool {
+        MergeSchema.kubernetes.roots[descriptor.groupVersionKind] != nil
+    }
+
+    /// The Status error for a failed patch.
+    static func patchFailure(_ error: PatchError) -> StatusError {
+        switch error {
+        case .malformedPatch, .invalidPointer:
+            return .badRequest(error.description)
+        default:
+            return StatusError(code: 422, reason: .invalid, message: error.description)
+        }
+    }
+
+    /// PATCH on an object (or its status).
+    func patch(_ request: APIRequest, store: ResourceStore, namespace: String, name: String, target: UpdateTarget) async throws -> APIResponse {
+        let descriptor = store.descriptor
+        let type = Self.mediaType(request.headers[.contentType])
+        let isApply = type == "application/apply-patch+yaml"
+        let patchType = PatchType(contentType: type)
+        guard isApply || patchType != nil else {
+            throw StatusError.unsupportedMediaType(acceptedMediaTypes: Self.patchMediaTypes)
+        }
+        if patchType == .strategicMerge && !Self.isBuiltin(descriptor) {
+            throw StatusError.unsupportedMediaType(acceptedMediaTypes: Self.patchMediaTypes.filter { $0 != "application/strategic-merge-patch+json" })
+        }
+        let manager = request.queryValue("fieldManager") ?? ""
+        if isApply && manager.isEmpty {
+            throw StatusError.badRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
+        }
+        let patchDocument: JSONValue
+        do {
+            patchDocument = try JSONValue(parsing: request.body)
+        } catch {
+            if isApply { throw StatusError.badRequest("error decoding YAML: apply bodies must be JSON (a YAML subset) for now: \(error)") }
+            throw StatusError.badRequest("error decoding patch: \(error)")
+        }
+        let dryRun = try dryRun(request)
+        if isApply {
+            guard patchDocument.objectValue != nil else { throw StatusError.badRequest("error decoding YAML: the applied configuration must be an object") }
+            if (patchDocument["apiVersion"]?.stringValue ?? "") != descriptor.apiVersion || (patchDocument["kind"]?.stringValue ?? "") != descriptor.kind {
+                throw StatusError.badRequest("the API version or kind in the applied configuration does not match the expected \(descriptor.apiVersion), Kind=\(descriptor.kind)")
+            }
+        }
+        let schemaKind = descriptor.groupVersionKind
+        let (object, created) = try await store.guaranteedUpdate(namespace: namespace, name: name, target: target, dryRun: dryRun) { current in
+            guard let current else {
+                if isApply && target == .main {
+                    var applied = patchDocument
+                    applied.updateMetadata { meta in
+                        meta["name"] = .string(name)
+                        meta["managedFields"] = .array([Self.managedFieldsEntry(manager: manager, apiVersion: descriptor.apiVersion, operation: "Apply")])
+                    }
+                    return applied
+                }
+                throw StatusError.notFound(store.groupResource, name: name)
+            }
+            var patched: JSONValue
+            if isApply {
+                var applied = patchDocument
+                applied.updateMetadata { $0.removeValue(forKey: "managedFields") }
+                patched = JSONMergePatch.apply(Self.withoutNulls(applied), to: current)
+                patched.updateMetadata { meta in
+                    var entries = (meta["managedFields"]?.arrayValue ?? []).filter {
+                        !($0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply")
+                    }
+                    entries.append(Self.managedFieldsEntry(manager: manager, apiVersion: descriptor.apiVersion, operation: "Apply"))
+                    meta["managedFields"] = .array(entries)
+                }
+            } else {
+                do {
+                    patched = try patchType!.apply(patchDocument, to: current, schema: .kubernetes, definition: MergeSchema.kubernetes.roots[schemaKind])
+                } catch let error as PatchError {
+                    throw Self.patchFailure(error)
+                }
+            }
+            if patched.objectValue == nil { throw StatusError.badRequest("the patched object must be a JSON object") }
+            if (patched["kind"]?.stringValue ?? descriptor.kind) != descriptor.kind || (patched["apiVersion"]?.stringValue ?? descriptor.apiVersion) != descriptor.apiVersion {
+                throw StatusError.badRequest("the patch must not change the kind or apiVersion of the object")
+            }
+            if patched.metadataString("name") != name {
+                throw StatusError.badRequest("the name of the object (\(patched.metadataString("name"))) does not match the name on the URL (\(name))")
+            }
+            return patched
+        }
+        return try respond(request, object: object, descriptor: descriptor, status: created ? .created : .ok)
+    }
+
+    /// A `managedFields` entry (simplified server-side apply: the field set is not tracked).
+    static func managedFieldsEntry(manager: String, apiVersion: String, operation: String) -> JSONValue {
+        [
+            "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
+            "time": .string(Time.now().description), "fieldsType": "FieldsV1", "fieldsV1": .object([:]),
+        ]
+    }
+
+    /// The value with `null` members dropped (an applied configuration never deletes by null).
+    static func withoutNulls(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var kept = members
+            for (key, member) in members {
+                if member.isNull { kept.removeValue(forKey: key) } else { kept[key] = withoutNulls(member) }
+            }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutNulls))
+        default:
+            return value
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import HTTPTypes
+import KubeAPI
+
+extension ResourceHandler {
+    /// The media types request bodies may use.
+    static let bodyMediaTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+
+    /// The media type of a Content-Type header, lower-cased, without parameters.
+    static func mediaType(_ value: String?) -> String {
+        guard let value else { return "" }
+        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+        return type.trimmingSpaces().lowercased()
+    }
+
+    /// Parses a JSON body.
+    ///
+    /// - Throws: 415 for other media types, 400 for malformed JSON.
+    func decodeJSON(_ request: APIRequest) throws -> JSONValue {
+        let type = Self.mediaType(request.headers[.contentType])
+        guard type.isEmpty || type == "application/json" || type == "*/*" else {
+            throw StatusError.unsupportedMediaType(acceptedMediaTypes: Self.bodyMediaTypes)
+        }
+        do {
+            return try JSONValue(parsing: request.body)
+        } catch {
+            throw StatusError.badRequest("error decoding request body: \(error)")
+        }
+    }
+
+    /// Parses an object body and checks its `kind`/`apiVersion` against the endpoint's.
+    func decodeObject(_ request: APIRequest, descriptor: ResourceDescriptor, kind: String? = nil, apiVersion: String? = nil) throws -> JSONValue {
+        let body = try decodeJSON(request)
+        guard body.objectValue != nil else {
+            throw StatusError.badRequest("error decoding request body: the object must be a JSON object")
+        }
+        let expectedKind = kind ?? descriptor.kind
+        let expectedVersion = apiVersion ?? descriptor.apiVersion
+        let bodyKind = body["kind"]?.stringValue ?? ""
+        let bodyVersion = body["apiVersion"]?.stringValue ?? ""
+        let text = String(decoding: request.body.prefix(200), as: UTF8.self)
+        if bodyKind.isEmpty { throw StatusError.badRequest("Object 'Kind' is missing in '\(text)'") }
+        if bodyVersion.isEmpty { throw StatusError.badRequest("Object 'apiVersion' is missing in '\(text)'") }
+        if bodyVersion != expectedVersion {
+            throw StatusError.badRequest("the API version in the data (\(bodyVersion)) does not match the expected API version (\(expectedVersion))")
+        }
+        if bodyKind != expectedKind {
+            throw StatusError.badRequest("the kind in the data (\(bodyKind)) does not match the expected kind (\(expectedKind))")
+        }
+        return body
+    }
+
+    /// The members `ObjectMeta` has.
+    static let objectMetaFields: Set<String> = Set(JSONValue.metadataOrder)
+
+    /// Applies `fieldValidation` (default `Warn`, as upstream): returns warnings (Warn) or
+    /// throws 400 (Strict) for unknown fields. Without a ``FieldValidator`` only `metadata`
+    /// is checked.
+    func checkFields(_ request: APIRequest, object: JSONValue, descriptor: ResourceDescriptor) throws -> [String] {
+        let mode = request.queryValue("fieldValidation") ?? "Warn"
+        guard ["Strict", "Warn", "Ignore"].contains(mode) else {
+            throw StatusError.badRequest("fieldValidation: Unsupported value: \"\(mode)\": supported values: \"Ignore\", \"Strict\", \"Warn\"")
+        }
+        guard mode != "Ignore" else { return [] }
+        var unknown: [String] = []
+        for key in object.metadataMembers.keys where !Self.objectMetaFields.contains(key) {
+            unknown.append("metadata.\(key)")
+        }
+        if let fieldValidator {
+            unknown += fieldValidator.unknownFields(in: object, descriptor: descriptor)
+        }
+        guard !unknown.isEmpty else { return [] }
+        if mode == "Strict" {
+            let list = unknown.map { "unknown field \"\($0)\"" }
+            throw StatusError.badRequest("strict decoding error: " + list.joined(separator: ", "))
+        }
+        return unknown.map { "unknown field \"\($0)\"" }
+    }
+
+    /// `dryRun=All` (the only value upstream accepts).
+    func dryRun(_ request: APIRequest) throws -> Bool {
+        let values = request.query.filter { $0.name == "dryRun" }.map(\.value)
+        for value in values where value != "All" {
+            throw StatusError.badRequest("dryRun: Unsupported value: \"\(value)\": supported values: \"All\"")
+        }
+        return !values.isEmpty
+    }
+
+    /// What the client accepts.
+    enum Representation { case json, table }
+
+    /// Chooses JSON or Table from the Accept header.
+    ///
+    /// - Throws: 406 when nothing acceptable can be produced.
+    func representation(_ request: APIRequest) throws -> Representation {
+        guard let accept = request.headers[.accept], !accept.isEmpty else { return .json }
+        var wantsTable = false
+        var acceptsJSON = false
+        for part in accept.split(separator: ",") {
+            let items = part.split(separator: ";").map { $0.trimmingSpaces() }
+            let type = items.first?.lowercased() ?? ""
+            let params = Set(items.dropFirst())
+            if type == "application/json" {
+                if params.contains("as=Table") {
+                    if params.contains("v=v1") && params.contains("g=meta.k8s.io") { wantsTable = true }
+                } else if !params.contains(where: { $0.hasPrefix("as=") }) {
+                    acceptsJSON = true
+                }
+            } else if type == "*/*" || type == "application/*" {
+                acceptsJSON = true
+            }
+        }
+        if wantsTable && tableConvertor != nil { return .table }
+        if acceptsJSON { return .json }
+        if wantsTable { return .table }
+        throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"])
+    }
+
+    /// A response carrying one object (or its Table).
+    func respond(
+        _ request: APIRequest, object: CachedObject, descriptor: ResourceDescriptor,
+        status: HTTPResponse.Status = .ok, warnings: [String] = []
+    ) throws -> APIResponse {
+        var headers = HTTPFields()
+        for warning in warnings { headers.append(HTTPField(name: HTTPField.Name("Warning")!, value: "299 - \(JSONValue.string(warning).serializedString())")) }
+        if try representation(request) == .table {
+            guard let table = tableConvertor?.table(for: [object.value], descriptor: descriptor, listMetadata: nil, includeObject: request.queryValue("includeObject")) else {
+                throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json"])
+            }
+            return ResponseEncoding.json(table.serialized(), status: status, headers: headers)
+        }
+        return ResponseEncoding.json(object.bytes, status: status, headers: headers)
+    }
+
+    /// The namespace and selectors of a list, watch or deletecollection.
+    func listFilter(_ request: APIRequest, namespace: String) throws -> ListFilter {
+        var filter = ListFilter(namespace: namespace)
+        if let text = request.queryValue("labelSelector"), !text.isEmpty {
+            do { filter.labels = try LabelSelector(parsing: text) } catch { throw StatusError.badRequest(error.description) }
+        }
+        if let text = request.queryValue("fieldSelector"), !text.isEmpty {
+            do { filter.fields = try FieldSelector(parsing: text) } catch { throw StatusError.badRequest(error.description) }
+        }
+        return filter
+    }
+
+    /// An integer query parameter.
+    func intParameter(_ request: APIRequest, _ name: String) throws -> Int64? {
+        guard let text = request.queryValue(name), !text.isEmpty else { return nil }
+        guard let value = Int64(text) else {
+            throw StatusError.badRequest("\(name): Invalid value: \"\(text)\": must be an integer")
+        }
+        return value
+    }
+
+    /// A boolean query parameter.
+    func boolParameter(_ request: APIRequest, _ name: String) -> Bool? {
+        guard let text = request.queryValue(name), !text.isEmpty else { return nil }
+        return text == "true" || text == "1" || text == "True"
+    }
+
+    func list(_ request: APIRequest, store: ResourceStore, namespace: String) async throws -> APIResponse {
+        let filter = try listFilter(request, namespace: namespace)
+        let limit = try intParameter(request, "limit")
+        let options = ListOptions(
+            resourceVersion: request.queryValue("resourceVersion"),
+            resourceVersionMatch: request.queryValue("resourceVersionMatch"),
+            limit: limit.map { Int(max(0, $0)) },
+            continueToken: request.queryValue("continue"))
+        let representation = try representation(request)
+        let page = try await store.list(filter: filter, options: options)
+        let meta = ResponseEncoding.listMetadata(revision: page.revision, continueToken: page.continueToken, remaining: page.remainingItemCount)
+        if representation == .table {
+            guard let table = tableConvertor?.table(for: page.objects.map(\.value), descriptor: store.descriptor, listMetadata: meta, includeObject: request.queryValue("includeObject")) else {
+                throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json"])
+            }
+            return ResponseEncoding.json(table.serialized())
+        }
+        let bytes = ResponseEncoding.list(kind: store.descriptor.listKind, apiVersion: store.descriptor.apiVersion, metadata: meta, objects: page.objects)
+        return ResponseEncoding.json(bytes)
+    }
+
+    /// The delete options of a request: the `DeleteOptions` body, then the query parameters.
+    func deleteOptions(_ request: APIRequest) throws -> DeleteOptions {
+        var options = DeleteOptions()
+        if !request.body.isEmpty {
+            let body = try decodeJSON(request)
+            guard body.objectValue != nil else { throw StatusError.badRequest("error decoding request body: DeleteOptions must be a JSON object") }
+            options.gracePeriodSeconds = body["gracePeriodSeconds"]?.intValue
+            options.propagationPolicy = body["propagationPolicy"]?.stringValue
+            options.orphanDependents = body["orphanDependents"]?.boolValue
+            options.preconditionUID = body[path: "preconditions", "uid"]?.stringValue
+            options.preconditionResourceVersion = body[path: "preconditions", "resourceVersion"]?.stringValue
+        }
+        if let grace = try intParameter(request, "gracePeriodSeconds") { options.gracePeriodSeconds = grace }
+        if let policy = request.queryValue("propagationPolicy"), !policy.isEmpty { options.propagationPolicy = policy }
+        if let orphan = boolParameter(request, "orphanDependents") { options.orphanDependents = orphan }
+        return options
+    }
+
+    func delete(_ request: APIRequest, store: ResourceStore, namespace: String, name: String) async throws -> APIResponse {
+        let options = try deleteOptions(request)
+        let result = try await store.delete(namespace: namespace, name: name, options: options, dryRun: try dryRun(request))
+        if !result.deleted {
+            let accepted = options.orphanDependents == false
+            return try respond(request, object: result.object, descriptor: store.descriptor, status: accepted ? .accepted : .ok)
+        }
+        if ResourceStore.returnsDeletedObject.contains(store.descriptor.resource) && store.descriptor.group.isEmpty {
+            return try respond(request, object: result.object, descriptor: store.descriptor)
+        }
+        return ResponseEncoding.json(ResponseEncoding.deleteSuccess(
+            name: name, group: store.descriptor.group, resource: store.descriptor.resource,
+            uid: result.object.value.metadataString("uid")))
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

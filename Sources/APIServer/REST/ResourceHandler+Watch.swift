@@ -1,0 +1,82 @@
+import HTTPTypes
+import KubeAPI
+
+extension ResourceHandler {
+    /// Serves a watch as a stream of `{"type":..,"object":..}` lines.
+    func watch(_ request: APIRequest, store: ResourceStore, namespace: String, name: String) async throws -> APIResponse {
+        var filter = try listFilter(request, namespace: namespace)
+        if !name.isEmpty {
+            // The deprecated /watch/.../NAME form watches one object.
+            filter.fields = FieldSelector(requirements: filter.fields.requirements + [FieldSelector.Requirement(field: "metadata.name", operator: .equals, value: name)])
+        }
+        let bookmarks = boolParameter(request, "allowWatchBookmarks") ?? false
+        let sendInitial = boolParameter(request, "sendInitialEvents")
+        if sendInitial == true {
+            if request.queryValue("resourceVersionMatch") != "NotOlderThan" {
+                throw StatusError.invalid(GroupKind(group: "meta.k8s.io", kind: "ListOptions"), name: "", errors: [
+                    .forbidden("resourceVersionMatch", detail: "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"),
+                ])
+            }
+            if !bookmarks {
+                throw StatusError.invalid(GroupKind(group: "meta.k8s.io", kind: "ListOptions"), name: "", errors: [
+                    .forbidden("allowWatchBookmarks", detail: "sendInitialEvents requires setting allowWatchBookmarks to true"),
+                ])
+            }
+        }
+        var timeout = maximumWatchDuration
+        if let seconds = try intParameter(request, "timeoutSeconds"), seconds > 0 {
+            timeout = min(timeout, .seconds(seconds))
+        }
+        let (events, id) = try await store.watch(filter: filter, resourceVersion: request.queryValue("resourceVersion"), sendInitialEvents: sendInitial)
+        let cache = registry.cache
+        let prefix = store.keys.resourcePrefix
+        let descriptor = store.descriptor
+        let (output, continuation) = AsyncStream<[UInt8]>.makeStream()
+        let forwarder = Task {
+            for await event in events {
+                switch event {
+                case .added(let object): continuation.yield(ResponseEncoding.watchLine(type: "ADDED", object: object.bytes))
+                case .modified(let object): continuation.yield(ResponseEncoding.watchLine(type: "MODIFIED", object: object.bytes))
+                case .deleted(let object): continuation.yield(ResponseEncoding.watchLine(type: "DELETED", object: object.bytes))
+                case .bookmark(let revision, let initialEventsEnd):
+                    guard bookmarks else { continue }
+                    continuation.yield(ResponseEncoding.watchLine(type: "BOOKMARK", object: Self.bookmarkObject(descriptor, revision: revision, initialEventsEnd: initialEventsEnd)))
+                case .error(let error):
+                    continuation.yield(ResponseEncoding.watchLine(type: "ERROR", object: error.statusJSON().serialized()))
+                    continuation.finish()
+                    return
+                }
+            }
+            continuation.finish()
+        }
+        let interval = bookmarkInterval
+        let ticker: Task<Void, Never>? = bookmarks ? Task {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                cache.bookmark(prefix: prefix, watcher: id)
+            }
+        } : nil
+        let timer = Task {
+            do { try await Task.sleep(for: timeout) } catch { return }
+            cache.cancelWatch(prefix: prefix, watcher: id)
+        }
+        continuation.onTermination = { _ in
+            forwarder.cancel()
+            ticker?.cancel()
+            timer.cancel()
+            cache.cancelWatch(prefix: prefix, watcher: id)
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return APIResponse(status: .ok, headers: headers, body: .stream(output))
+    }
+
+    /// The object of a BOOKMARK event: only the kind and `metadata.resourceVersion` (plus the
+    /// `k8s.io/initial-events-end` annotation after the initial events).
+    static func bookmarkObject(_ descriptor: ResourceDescriptor, revision: Int64, initialEventsEnd: Bool) -> [UInt8] {
+        var meta: JSONValue = ["resourceVersion": .string(String(revision))]
+        if initialEventsEnd { meta.setMember("annotations", ["k8s.io/initial-events-end": "true"]) }
+        let object: JSONValue = ["kind": .string(descriptor.kind), "apiVersion": .string(descriptor.apiVersion), "metadata": meta]
+        return object.serialized()
+    }
+}

@@ -1,0 +1,65 @@
+import KubeAPI
+
+/// One object as the watch cache keeps it: the decoded value (with `metadata.resourceVersion`
+/// set), its encoded bytes (reused for every response), and what selectors match on.
+public struct CachedObject: Sendable {
+    /// The datastore key.
+    public let key: String
+    /// `metadata.namespace` (empty for cluster-scoped objects).
+    public let namespace: String
+    /// `metadata.name`.
+    public let name: String
+    /// The object, `metadata.resourceVersion` included.
+    public let value: JSONValue
+    /// The object encoded as compact JSON.
+    public let bytes: [UInt8]
+    /// `metadata.labels`.
+    public let labels: [String: String]
+    /// The selectable fields (see ``SelectableFields``).
+    public let fields: [String: String]
+    /// The revision of this state (its `resourceVersion`).
+    public let revision: Int64
+
+    /// Decodes a stored object, setting its `resourceVersion` to `revision`.
+    ///
+    /// - Throws: `StatusError.internalError` when the stored bytes are not a JSON object.
+    init(key: String, stored: [UInt8], revision: Int64, fields: SelectableFields) throws(StatusError) {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue(parsing: stored)
+        } catch {
+            throw StatusError.internalError("stored object \(key) is not valid JSON: \(error)")
+        }
+        guard parsed.objectValue != nil else {
+            throw StatusError.internalError("stored object \(key) is not a JSON object")
+        }
+        self.init(key: key, value: parsed, revision: revision, fields: fields)
+    }
+
+    /// Wraps an object, setting its `resourceVersion` to `revision` and encoding it.
+    init(key: String, value: JSONValue, revision: Int64, fields: SelectableFields) {
+        var object = value
+        object.updateMetadata { $0["resourceVersion"] = .string(String(revision)) }
+        self.key = key
+        self.namespace = object.metadataString("namespace")
+        self.name = object.metadataString("name")
+        self.value = object
+        self.bytes = object.serialized()
+        self.labels = object.labels
+        self.fields = fields.values(of: object)
+        self.revision = revision
+    }
+
+    /// The same object stamped with another revision (a deletion's).
+    func restamped(_ revision: Int64, fields: SelectableFields) -> CachedObject {
+        CachedObject(key: key, value: value, revision: revision, fields: fields)
+    }
+
+    /// Whether the object passes a namespace restriction and both selectors.
+    func matches(namespace: String, labels labelSelector: LabelSelector, fields fieldSelector: FieldSelector) -> Bool {
+        if !namespace.isEmpty && self.namespace != namespace { return false }
+        if !labelSelector.isEverything && !labelSelector.matches(labels) { return false }
+        if !fieldSelector.isEverything && !fieldSelector.matches(fields) { return false }
+        return true
+    }
+}
