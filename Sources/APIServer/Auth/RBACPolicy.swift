@@ -1,0 +1,140 @@
+import KubeAPI
+
+/// A snapshot of the cluster's RBAC objects, indexed for authorization: Roles and RoleBindings
+/// by namespace, ClusterRoles by name (with aggregated rules filled in), ClusterRoleBindings.
+///
+/// A value type: the composer builds it from the registry and swaps it into an
+/// ``RBACAuthorizer`` whenever a watch reports a change (or mutates a copy with the `set` and
+/// `remove` methods).
+public struct RBACPolicy: Sendable {
+    /// Roles by namespace, then name.
+    public private(set) var roles: [String: [String: RbacV1.Role]] = [:]
+    /// ClusterRoles by name, as stored.
+    public private(set) var clusterRoles: [String: RbacV1.ClusterRole] = [:]
+    /// RoleBindings by namespace, then name.
+    public private(set) var roleBindings: [String: [String: RbacV1.RoleBinding]] = [:]
+    /// ClusterRoleBindings by name.
+    public private(set) var clusterRoleBindings: [String: RbacV1.ClusterRoleBinding] = [:]
+    /// Whether aggregated ClusterRoles get their rules computed here rather than read as stored.
+    public let resolvesAggregation: Bool
+    /// The effective rules of each ClusterRole (aggregated ones computed when
+    /// `resolvesAggregation`).
+    public private(set) var clusterRoleRules: [String: [RbacV1.PolicyRule]] = [:]
+
+    /// Creates a snapshot. With `resolvesAggregation` (the default), aggregated ClusterRoles are
+    /// evaluated with the rules aggregation gives them, even before a controller writes them back.
+    public init(
+        roles: [RbacV1.Role] = [], clusterRoles: [RbacV1.ClusterRole] = [],
+        roleBindings: [RbacV1.RoleBinding] = [], clusterRoleBindings: [RbacV1.ClusterRoleBinding] = [],
+        resolvesAggregation: Bool = true
+    ) {
+        self.resolvesAggregation = resolvesAggregation
+        for role in roles { self.roles[role.metadata.namespace ?? "", default: [:]][role.metadata.name ?? ""] = role }
+        for role in clusterRoles { self.clusterRoles[role.metadata.name ?? ""] = role }
+        for binding in roleBindings {
+            self.roleBindings[binding.metadata.namespace ?? "", default: [:]][binding.metadata.name ?? ""] = binding
+        }
+        for binding in clusterRoleBindings { self.clusterRoleBindings[binding.metadata.name ?? ""] = binding }
+        recomputeClusterRoleRules()
+    }
+
+    /// Adds or replaces a Role.
+    public mutating func set(_ role: RbacV1.Role) {
+        roles[role.metadata.namespace ?? "", default: [:]][role.metadata.name ?? ""] = role
+    }
+
+    /// Removes a Role.
+    public mutating func removeRole(namespace: String, name: String) {
+        roles[namespace]?[name] = nil
+    }
+
+    /// Adds or replaces a ClusterRole.
+    public mutating func set(_ role: RbacV1.ClusterRole) {
+        clusterRoles[role.metadata.name ?? ""] = role
+        recomputeClusterRoleRules()
+    }
+
+    /// Removes a ClusterRole.
+    public mutating func removeClusterRole(name: String) {
+        clusterRoles[name] = nil
+        recomputeClusterRoleRules()
+    }
+
+    /// Adds or replaces a RoleBinding.
+    public mutating func set(_ binding: RbacV1.RoleBinding) {
+        roleBindings[binding.metadata.namespace ?? "", default: [:]][binding.metadata.name ?? ""] = binding
+    }
+
+    /// Removes a RoleBinding.
+    public mutating func removeRoleBinding(namespace: String, name: String) {
+        roleBindings[namespace]?[name] = nil
+    }
+
+    /// Adds or replaces a ClusterRoleBinding.
+    public mutating func set(_ binding: RbacV1.ClusterRoleBinding) {
+        clusterRoleBindings[binding.metadata.name ?? ""] = binding
+    }
+
+    /// Removes a ClusterRoleBinding.
+    public mutating func removeClusterRoleBinding(name: String) {
+        clusterRoleBindings[name] = nil
+    }
+
+    private mutating func recomputeClusterRoleRules() {
+        let all = Array(clusterRoles.values)
+        let effective = resolvesAggregation ? ClusterRoleAggregation.aggregate(all) : all
+        clusterRoleRules = Dictionary(effective.map { ($0.metadata.name ?? "", $0.rules ?? []) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+extension RBACPolicy {
+    /// One rule source found while walking the bindings that apply to a user.
+    struct Grant {
+        /// `RBAC: allowed by ...` text for this binding and subject.
+        var reason: String
+        /// The rules the bound role grants.
+        var rules: [RbacV1.PolicyRule]
+    }
+
+    /// Walks the ClusterRoleBindings, then (for a namespace) that namespace's RoleBindings, whose
+    /// subjects include `user`, calling `visit` with the rules each grants; stops when `visit`
+    /// returns `true`. Returns the errors met (roles that do not exist).
+    @discardableResult
+    func visitGrants(for user: UserInfo, namespace: String, _ visit: (Grant) -> Bool) -> [String] {
+        var errors: [String] = []
+        for name in clusterRoleBindings.keys.sorted() {
+            guard let binding = clusterRoleBindings[name],
+                  let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: "") })
+            else { continue }
+            let roleName = binding.roleRef?.name ?? ""
+            guard binding.roleRef?.kind == "ClusterRole", let rules = clusterRoleRules[roleName] else {
+                errors.append("clusterrole.rbac.authorization.k8s.io \"\(roleName)\" not found")
+                continue
+            }
+            let reason = "RBAC: allowed by ClusterRoleBinding \"\(name)\" of ClusterRole \"\(roleName)\" to \(RBACRuleMatching.describe(subject, bindingNamespace: ""))"
+            if visit(Grant(reason: reason, rules: rules)) { return errors }
+        }
+        guard !namespace.isEmpty, let bindings = roleBindings[namespace] else { return errors }
+        for name in bindings.keys.sorted() {
+            guard let binding = bindings[name],
+                  let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: namespace) })
+            else { continue }
+            let roleName = binding.roleRef?.name ?? ""
+            let kind = binding.roleRef?.kind ?? ""
+            let rules: [RbacV1.PolicyRule]?
+            switch kind {
+            case "Role": rules = roles[namespace]?[roleName].map { $0.rules ?? [] }
+            case "ClusterRole": rules = clusterRoleRules[roleName]
+            default: rules = nil
+            }
+            guard let rules else {
+                let resource = kind == "Role" ? "role" : "clusterrole"
+                errors.append("\(resource).rbac.authorization.k8s.io \"\(roleName)\" not found")
+                continue
+            }
+            let reason = "RBAC: allowed by RoleBinding \"\(name)/\(namespace)\" of \(kind) \"\(roleName)\" to \(RBACRuleMatching.describe(subject, bindingNamespace: namespace))"
+            if visit(Grant(reason: reason, rules: rules)) { return errors }
+        }
+        return errors
+    }
+}
