@@ -189,6 +189,11 @@ struct MemoryState {
         compacted = max(compacted, target)
     }
 
+    /// Whether log entries at or below the compacted revision still wait to be dropped.
+    var hasPendingCompaction: Bool {
+        logHead < log.count && log[logHead].revision <= compacted
+    }
+
     /// Physically drops up to `batchSize` log entries at or below the compacted revision, with
     /// the versions they made obsolete. Returns `true` when more work remains.
     mutating func compactStep(batchSize: Int) -> Bool {
@@ -211,7 +216,7 @@ struct MemoryState {
             // Without lists the index would otherwise hold every key ever created.
             ensureSorted()
         }
-        return logHead < log.count && log[logHead].revision <= compacted
+        return hasPendingCompaction
     }
 
     /// Storage below this many entries is never reallocated to shrink it.
