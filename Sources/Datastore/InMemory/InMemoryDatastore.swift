@@ -223,20 +223,32 @@ public final class InMemoryDatastore: Datastore {
     }
 
     /// One tick of automatic compaction.
+    ///
+    /// The compacted revision advances `batchSize` revisions at a time, each step only once the
+    /// history below it is physically gone, so ``compactedRevision`` never runs far ahead of the
+    /// memory actually released.
     func compactAutomatically() async {
         let target: Int64? = state.withLock { state in
             guard !state.closed else { return nil }
             state.scheduler.record(revision: state.revision)
-            guard let target = state.scheduler.target(currentRevision: state.revision, compactedRevision: state.compacted) else {
-                return nil
+            return state.scheduler.target(currentRevision: state.revision, compactedRevision: state.compacted)
+        }
+        guard let target else {
+            await removeCompactedHistory()
+            return
+        }
+        logger.debug("compacting history", metadata: ["revision": "\(target)"])
+        let batchSize = max(1, policy.batchSize)
+        while state.withLock({ state in
+            guard !state.closed else { return false }
+            if state.compacted < target, !state.hasPendingCompaction {
+                state.setCompacted(min(target, state.compacted + Int64(batchSize)))
             }
-            state.setCompacted(target)
-            return target
+            let pending = state.compactStep(batchSize: batchSize)
+            return pending || state.compacted < target
+        }) {
+            await Task.yield()
         }
-        if let target {
-            logger.debug("compacting history", metadata: ["revision": "\(target)"])
-        }
-        await removeCompactedHistory()
     }
 
     /// Drops compacted versions in batches, letting other callers in between batches.

@@ -10,6 +10,9 @@ final class KeyHistory {
         var value: [UInt8]?
     }
 
+    /// Version storage at or below this size is kept when compaction shrinks the history.
+    static let minimumVersionCapacity = 4
+
     let key: String
     var versions: [Version] = []
     /// Set once compaction dropped every version; the key index skips it until it is rebuilt.
@@ -83,11 +86,9 @@ final class KeyHistory {
     /// Returns `true` when nothing is left.
     func compact(through revision: Int64) -> Bool {
         guard let index = visibleIndex(at: revision) else { return versions.isEmpty }
-        if versions[index].value == nil {
-            versions.removeFirst(index + 1)
-        } else if index > 0 {
-            versions.removeFirst(index)
-        }
+        let obsolete = versions[index].value == nil ? index + 1 : index
+        // Give back storage a burst of writes made the array grow to.
+        versions.removeFirstReleasingCapacity(obsolete, minimumCapacity: Self.minimumVersionCapacity)
         return versions.isEmpty
     }
 }

@@ -85,7 +85,7 @@ struct MemoryState {
         guard !unsorted.isEmpty || removedInSorted > 0 else { return }
         var added = unsorted.filter { !$0.isRemoved }
         added.sort { ByteOrder.less($0.key, $1.key) }
-        unsorted.removeAll(keepingCapacity: true)
+        unsorted.removeAll(keepingCapacity: unsorted.capacity <= Self.minimumIndexSlack)
         var merged: [KeyHistory] = []
         merged.reserveCapacity(max(0, sorted.count - removedInSorted) + added.count)
         var i = 0
@@ -189,6 +189,11 @@ struct MemoryState {
         compacted = max(compacted, target)
     }
 
+    /// Whether log entries at or below the compacted revision still wait to be dropped.
+    var hasPendingCompaction: Bool {
+        logHead < log.count && log[logHead].revision <= compacted
+    }
+
     /// Physically drops up to `batchSize` log entries at or below the compacted revision, with
     /// the versions they made obsolete. Returns `true` when more work remains.
     mutating func compactStep(batchSize: Int) -> Bool {
@@ -206,11 +211,32 @@ struct MemoryState {
                 removedInSorted += 1
             }
         }
-        if logHead > 0, logHead >= 4_096 || logHead == log.count, logHead * 2 >= log.count {
-            log.removeFirst(logHead)
-            logBase += Int64(logHead)
-            logHead = 0
+        trimLog()
+        if removedInSorted > max(Self.minimumIndexSlack, keys.count) || unsorted.count > max(Self.minimumIndexSlack, keys.count) {
+            // Without lists the index would otherwise hold every key ever created.
+            ensureSorted()
         }
-        return logHead < log.count && log[logHead].revision <= compacted
+        return hasPendingCompaction
+    }
+
+    /// Storage below this many entries is never reallocated to shrink it.
+    static let minimumLogCapacity = 1_024
+    /// How many removed or unindexed keys the key index may hold before compaction rebuilds it.
+    static let minimumIndexSlack = 1_024
+
+    /// Drops the compacted entries at the head of the log once they are worth moving the rest
+    /// for, and gives back storage a burst of writes made the log grow to.
+    mutating func trimLog() {
+        guard logHead > 0 else { return }
+        let retained = log.count - logHead
+        let oversized = log.capacity > Self.minimumLogCapacity && log.capacity / 4 >= max(retained, 1)
+        guard oversized || ((logHead >= 4_096 || retained == 0) && logHead >= retained) else { return }
+        log.removeFirstReleasingCapacity(logHead, minimumCapacity: Self.minimumLogCapacity)
+        logBase += Int64(logHead)
+        logHead = 0
+        if keys.capacity > Self.minimumIndexSlack, keys.capacity / 4 >= keys.count {
+            // A dictionary never shrinks on removal; rebuild it after mass deletions.
+            keys = Dictionary(uniqueKeysWithValues: keys.lazy.map { ($0.key, $0.value) })
+        }
     }
 }
