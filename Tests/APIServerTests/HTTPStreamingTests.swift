@@ -1,4 +1,4 @@
-import APIServer
+@testable import APIServer
 import ClusterTesting
 import Foundation
 import Testing

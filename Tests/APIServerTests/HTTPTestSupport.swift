@@ -1,10 +1,11 @@
-import APIServer
+@testable import APIServer
 import ClusterTesting
 import Crypto
 import Foundation
 import HTTPTypes
 import Logging
 import SwiftASN1
+import Testing
 import Synchronization
 import X509
 
@@ -157,33 +158,8 @@ final class RecordingHandler: APIHandler {
     }
 }
 
-/// A latch for tests: signal once, wait many times.
-final class AsyncLatchForTests: Sendable {
-    private let state = Mutex<(signalled: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    var isSignalled: Bool { state.withLock { $0.signalled } }
-
-    func signal() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.signalled else { return [] }
-            state.signalled = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.signalled { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
-    }
-}
+/// A cancellable one-shot latch (the transport's own).
+typealias AsyncLatchForTests = AsyncLatch
 
 /// Runs `body` against a server on a free loopback port, then shuts the server down and waits
 /// for `run()` to return, also when `body` throws.
@@ -324,13 +300,21 @@ final class CurlProcess: Sendable {
     /// Returns once at least `count` bytes arrived on stdout.
     func awaitOutput(atLeast count: Int, within deadline: Duration = .seconds(20)) async throws -> [UInt8] {
         try await withDeadline(deadline, "\(count) bytes of curl output") {
-            await withCheckedContinuation { continuation in
-                let now = self.output.withLock { state -> Bool in
-                    if state.stdout.count >= count { return true }
-                    state.waiters.append((count, continuation))
-                    return false
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let now = self.output.withLock { state -> Bool in
+                        if state.stdout.count >= count || Task.isCancelled { return true }
+                        state.waiters.append((count, continuation))
+                        return false
+                    }
+                    if now { continuation.resume() }
                 }
-                if now { continuation.resume() }
+            } onCancel: {
+                let waiters = self.output.withLock { state -> [CheckedContinuation<Void, Never>] in
+                    defer { state.waiters = [] }
+                    return state.waiters.map(\.1)
+                }
+                waiters.forEach { $0.resume() }
             }
         }
         return output.withLock { $0.stdout }
@@ -355,16 +339,17 @@ final class CurlProcess: Sendable {
         return (code, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
-    /// Kills curl if it still runs.
+    /// Kills curl (SIGKILL: a signal mask inherited from the test runner may block SIGTERM) if
+    /// it still runs.
     func terminate() {
         process.withLock { process in
-            if process.isRunning { process.terminate() }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
     }
 
     deinit {
         process.withLock { process in
-            if process.isRunning { process.terminate() }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         pipes.withLock { $0.stdout.fileHandleForReading.readabilityHandler = nil }
     }
