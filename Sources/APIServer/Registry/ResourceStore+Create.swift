@@ -75,11 +75,7 @@ extension ResourceStore {
                 if try await datastore.get(key: key, revision: nil) != nil {
                     throw StatusError.alreadyExists(groupResource, name: name)
                 }
-                var result = CachedObject(key: key, value: object, revision: 0, fields: fields)
-                var value = result.value
-                value.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
-                result = CachedObject(unstamped: value, key: key, fields: fields)
-                return result
+                return CachedObject(unstamped: object, key: key, fields: fields)
             }
             do {
                 let revision = try await datastore.create(key: key, value: object.serialized())
