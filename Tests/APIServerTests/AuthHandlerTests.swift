@@ -11,12 +11,12 @@ struct AuthEchoHandler: APIHandler {
 }
 
 extension APIResponse {
-    var bodyBytes: [UInt8] {
+    var authBodyBytes: [UInt8] {
         if case .bytes(let bytes) = body { return bytes }
         return []
     }
-    var bodyText: String { String(decoding: bodyBytes, as: UTF8.self) }
-    var bodyJSON: JSONValue? { try? JSONValue(parsing: bodyBytes) }
+    var authBodyText: String { String(decoding: authBodyBytes, as: UTF8.self) }
+    var authBodyJSON: JSONValue? { try? JSONValue(parsing: authBodyBytes) }
 }
 
 @Suite struct AuthHandlerTests {
@@ -38,7 +38,7 @@ extension APIResponse {
     @Test func noCredentialsIs401() async throws {
         let response = try await Self.stack().handle(Self.request("/api/v1/namespaces/default/pods"))
         #expect(response.status.code == 401)
-        #expect(response.bodyText == Self.unauthorizedBody)
+        #expect(response.authBodyText == Self.unauthorizedBody)
         #expect(response.headers[.contentType] == "application/json")
     }
 
@@ -46,22 +46,22 @@ extension APIResponse {
     func badTokensAre401(_ token: String) async throws {
         let response = try await Self.stack(anonymous: true).handle(Self.request("/version", token: token))
         #expect(response.status.code == 401)
-        #expect(response.bodyText == Self.unauthorizedBody)
+        #expect(response.authBodyText == Self.unauthorizedBody)
     }
 
     @Test func anonymousWhenEnabled() async throws {
         let response = try await Self.stack(anonymous: true).handle(Self.request("/version"))
         #expect(response.status.code == 200)
-        #expect(response.bodyText == "system:anonymous")
+        #expect(response.authBodyText == "system:anonymous")
         let refused = try await Self.stack(anonymous: true).handle(Self.request("/api/v1/pods"))
         #expect(refused.status.code == 403)
-        #expect(refused.bodyJSON?["message"]?.stringValue == #"pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope"#)
+        #expect(refused.authBodyJSON?["message"]?.stringValue == #"pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope"#)
     }
 
     @Test func certificateUsersAreAuthenticated() async throws {
         let response = try await Self.stack().handle(Self.request("/api/v1/nodes", certificate: ClientCertificate(commonName: "system:admin", organizations: ["system:masters"])))
         #expect(response.status.code == 200)
-        #expect(response.bodyText == "system:admin")
+        #expect(response.authBodyText == "system:admin")
         let user = try await X509Authenticator().authenticate(Self.request("/", certificate: ClientCertificate(commonName: "n", organizations: ["a", "b"])))
         #expect(user == UserInfo(name: "n", groups: ["a", "b", "system:authenticated"]))
     }
@@ -70,19 +70,19 @@ extension APIResponse {
         let stack = try Self.stack()
         let pod = await stack.handle(Self.request("/api/v1/namespaces/default/pods/x", token: "bob-token"))
         #expect(pod.status.code == 403)
-        let json = try #require(pod.bodyJSON)
+        let json = try #require(pod.authBodyJSON)
         #expect(json["message"]?.stringValue == #"pods "x" is forbidden: User "bob" cannot get resource "pods" in API group "" in the namespace "default""#)
         #expect(json["reason"]?.stringValue == "Forbidden")
         #expect(json[path: "details", "name"]?.stringValue == "x")
         #expect(json[path: "details", "kind"]?.stringValue == "pods")
 
         let scale = await stack.handle(Self.request("/apis/apps/v1/namespaces/ns/deployments/web/scale", method: .put, token: "bob-token"))
-        #expect(scale.bodyJSON?["message"]?.stringValue
+        #expect(scale.authBodyJSON?["message"]?.stringValue
                 == #"deployments.apps "web" is forbidden: User "bob" cannot update resource "deployments/scale" in API group "apps" in the namespace "ns""#)
 
         let path = await stack.handle(Self.request("/foo", token: "bob-token"))
         #expect(path.status.code == 403)
-        #expect(path.bodyJSON?["message"]?.stringValue == #"forbidden: User "bob" cannot get path "/foo""#)
+        #expect(path.authBodyJSON?["message"]?.stringValue == #"forbidden: User "bob" cannot get path "/foo""#)
 
         let allowed = await stack.handle(Self.request("/apis", token: "bob-token"))
         #expect(allowed.status.code == 200)

@@ -28,7 +28,7 @@ import Testing
          "spec":{"resourceAttributes":{"namespace":"team","verb":"list","resource":"pods"}}}
         """#)
         #expect(response.status == .created)
-        let json = try #require(response.bodyJSON)
+        let json = try #require(response.authBodyJSON)
         #expect(json["kind"]?.stringValue == "SelfSubjectAccessReview")
         #expect(json[path: "spec", "resourceAttributes", "resource"]?.stringValue == "pods")
         #expect(json[path: "status", "allowed"] == .bool(true))
@@ -40,13 +40,13 @@ import Testing
         let response = try await Self.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", #"""
         {"spec":{"resourceAttributes":{"namespace":"team","verb":"get","resource":"secrets","name":"s"}}}
         """#)
-        let json = try #require(response.bodyJSON)
+        let json = try #require(response.authBodyJSON)
         #expect(json[path: "status", "allowed"] == .bool(false))
         #expect(json[path: "status", "reason"] == nil)
         let path = try await Self.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", #"""
         {"spec":{"nonResourceAttributes":{"path":"/version","verb":"get"}}}
         """#)
-        #expect(path.bodyJSON?[path: "status", "allowed"] == .bool(true))
+        #expect(path.authBodyJSON?[path: "status", "allowed"] == .bool(true))
     }
 
     @Test(arguments: [
@@ -56,8 +56,8 @@ import Testing
     func accessReviewsNeedExactlyOneAttributeSet(_ body: String) async throws {
         let response = try await Self.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body)
         #expect(response.status.code == 422)
-        #expect(response.bodyJSON?["reason"]?.stringValue == "Invalid")
-        #expect(response.bodyJSON?["message"]?.stringValue?.hasPrefix(#"SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes"#) == true)
+        #expect(response.authBodyJSON?["reason"]?.stringValue == "Invalid")
+        #expect(response.authBodyJSON?["message"]?.stringValue?.hasPrefix(#"SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes"#) == true)
     }
 
     @Test func subjectAccessReviewAsksAboutAnotherUser() async throws {
@@ -65,13 +65,13 @@ import Testing
         {"spec":{"user":"root","groups":["system:masters"],"resourceAttributes":{"verb":"delete","resource":"nodes"}}}
         """#)
         #expect(masters.status == .created)
-        #expect(masters.bodyJSON?[path: "status", "allowed"] == .bool(true))
-        #expect(masters.bodyJSON?["kind"]?.stringValue == "SubjectAccessReview")
+        #expect(masters.authBodyJSON?[path: "status", "allowed"] == .bool(true))
+        #expect(masters.authBodyJSON?["kind"]?.stringValue == "SubjectAccessReview")
         let nobody = try await Self.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", #"""
         {"spec":{"resourceAttributes":{"verb":"delete","resource":"nodes"}}}
         """#)
         #expect(nobody.status.code == 422)
-        #expect(nobody.bodyJSON?["message"]?.stringValue
+        #expect(nobody.authBodyJSON?["message"]?.stringValue
                 == #"SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified"#)
     }
 
@@ -80,9 +80,9 @@ import Testing
         {"kind":"LocalSubjectAccessReview","spec":{"user":"bob","resourceAttributes":{"namespace":"team","verb":"get","resource":"pods"}}}
         """#)
         #expect(ok.status == .created)
-        #expect(ok.bodyJSON?["kind"]?.stringValue == "LocalSubjectAccessReview")
-        #expect(ok.bodyJSON?[path: "metadata", "namespace"]?.stringValue == "team")
-        #expect(ok.bodyJSON?[path: "status", "allowed"] == .bool(true))
+        #expect(ok.authBodyJSON?["kind"]?.stringValue == "LocalSubjectAccessReview")
+        #expect(ok.authBodyJSON?[path: "metadata", "namespace"]?.stringValue == "team")
+        #expect(ok.authBodyJSON?[path: "status", "allowed"] == .bool(true))
         let mismatch = try await Self.post("/apis/authorization.k8s.io/v1/namespaces/team/localsubjectaccessreviews", #"""
         {"spec":{"user":"bob","resourceAttributes":{"namespace":"other","verb":"get","resource":"pods"}}}
         """#)
@@ -92,7 +92,7 @@ import Testing
     @Test func selfSubjectRulesReviewListsRules() async throws {
         let response = try await Self.post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", #"{"spec":{"namespace":"team"}}"#)
         #expect(response.status == .created)
-        let body = try #require(response.bodyJSON)
+        let body = try #require(response.authBodyJSON)
         let status = try #require(body["status"])
         #expect(status["incomplete"] == .bool(false))
         let resourceRules = try #require(status["resourceRules"]?.arrayValue)
@@ -106,7 +106,7 @@ import Testing
         let user = UserInfo(name: "system:serviceaccount:ci:b", uid: "u1", groups: ["system:serviceaccounts"], extra: ["k": ["v"]])
         let response = try await Self.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", #"{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1"}"#, as: user)
         #expect(response.status == .created)
-        let info = try #require(response.bodyJSON?[path: "status", "userInfo"])
+        let info = try #require(response.authBodyJSON?[path: "status", "userInfo"])
         #expect(info["username"]?.stringValue == "system:serviceaccount:ci:b")
         #expect(info["uid"]?.stringValue == "u1")
         #expect(info["groups"] == ["system:serviceaccounts"])
@@ -116,12 +116,12 @@ import Testing
     @Test func tokenReview() async throws {
         let good = try await Self.post("/apis/authentication.k8s.io/v1/tokenreviews", #"{"spec":{"token":"bob-token"}}"#)
         #expect(good.status == .created)
-        #expect(good.bodyJSON?[path: "status", "authenticated"] == .bool(true))
-        #expect(good.bodyJSON?[path: "status", "user", "username"]?.stringValue == "bob")
-        #expect(good.bodyJSON?[path: "status", "user", "groups"] == ["devs", "system:authenticated"])
+        #expect(good.authBodyJSON?[path: "status", "authenticated"] == .bool(true))
+        #expect(good.authBodyJSON?[path: "status", "user", "username"]?.stringValue == "bob")
+        #expect(good.authBodyJSON?[path: "status", "user", "groups"] == ["devs", "system:authenticated"])
         let bad = try await Self.post("/apis/authentication.k8s.io/v1/tokenreviews", #"{"spec":{"token":"nope"}}"#)
-        #expect(bad.bodyJSON?[path: "status", "authenticated"] == .bool(false))
-        #expect(bad.bodyJSON?[path: "status", "error"] != nil)
+        #expect(bad.authBodyJSON?[path: "status", "authenticated"] == .bool(false))
+        #expect(bad.authBodyJSON?[path: "status", "error"] != nil)
         let empty = try await Self.post("/apis/authentication.k8s.io/v1/tokenreviews", #"{"spec":{}}"#)
         #expect(empty.status.code == 400)
     }

@@ -20,6 +20,10 @@ public struct RBACPolicy: Sendable {
     /// The effective rules of each ClusterRole (aggregated ones computed when
     /// `resolvesAggregation`).
     public private(set) var clusterRoleRules: [String: [RbacV1.PolicyRule]] = [:]
+    /// ClusterRoleBindings sorted by name (the order authorization walks them in).
+    private var orderedClusterRoleBindings: [RbacV1.ClusterRoleBinding] = []
+    /// RoleBindings per namespace, sorted by name.
+    private var orderedRoleBindings: [String: [RbacV1.RoleBinding]] = [:]
 
     /// Creates a snapshot. With `resolvesAggregation` (the default), aggregated ClusterRoles are
     /// evaluated with the rules aggregation gives them, even before a controller writes them back.
@@ -36,6 +40,8 @@ public struct RBACPolicy: Sendable {
         }
         for binding in clusterRoleBindings { self.clusterRoleBindings[binding.metadata.name ?? ""] = binding }
         recomputeClusterRoleRules()
+        reorderClusterRoleBindings()
+        for namespace in self.roleBindings.keys { reorderRoleBindings(in: namespace) }
     }
 
     /// Adds or replaces a Role.
@@ -63,21 +69,34 @@ public struct RBACPolicy: Sendable {
     /// Adds or replaces a RoleBinding.
     public mutating func set(_ binding: RbacV1.RoleBinding) {
         roleBindings[binding.metadata.namespace ?? "", default: [:]][binding.metadata.name ?? ""] = binding
+        reorderRoleBindings(in: binding.metadata.namespace ?? "")
     }
 
     /// Removes a RoleBinding.
     public mutating func removeRoleBinding(namespace: String, name: String) {
         roleBindings[namespace]?[name] = nil
+        reorderRoleBindings(in: namespace)
     }
 
     /// Adds or replaces a ClusterRoleBinding.
     public mutating func set(_ binding: RbacV1.ClusterRoleBinding) {
         clusterRoleBindings[binding.metadata.name ?? ""] = binding
+        reorderClusterRoleBindings()
     }
 
     /// Removes a ClusterRoleBinding.
     public mutating func removeClusterRoleBinding(name: String) {
         clusterRoleBindings[name] = nil
+        reorderClusterRoleBindings()
+    }
+
+    private mutating func reorderClusterRoleBindings() {
+        orderedClusterRoleBindings = clusterRoleBindings.keys.sorted().compactMap { clusterRoleBindings[$0] }
+    }
+
+    private mutating func reorderRoleBindings(in namespace: String) {
+        let bindings = roleBindings[namespace] ?? [:]
+        orderedRoleBindings[namespace] = bindings.isEmpty ? nil : bindings.keys.sorted().compactMap { bindings[$0] }
     }
 
     private mutating func recomputeClusterRoleRules() {
@@ -102,9 +121,9 @@ extension RBACPolicy {
     @discardableResult
     func visitGrants(for user: UserInfo, namespace: String, _ visit: (Grant) -> Bool) -> [String] {
         var errors: [String] = []
-        for name in clusterRoleBindings.keys.sorted() {
-            guard let binding = clusterRoleBindings[name],
-                  let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: "") })
+        for binding in orderedClusterRoleBindings {
+            let name = binding.metadata.name ?? ""
+            guard let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: "") })
             else { continue }
             let roleName = binding.roleRef?.name ?? ""
             guard binding.roleRef?.kind == "ClusterRole", let rules = clusterRoleRules[roleName] else {
@@ -114,10 +133,10 @@ extension RBACPolicy {
             let reason = "RBAC: allowed by ClusterRoleBinding \"\(name)\" of ClusterRole \"\(roleName)\" to \(RBACRuleMatching.describe(subject, bindingNamespace: ""))"
             if visit(Grant(reason: reason, rules: rules)) { return errors }
         }
-        guard !namespace.isEmpty, let bindings = roleBindings[namespace] else { return errors }
-        for name in bindings.keys.sorted() {
-            guard let binding = bindings[name],
-                  let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: namespace) })
+        guard !namespace.isEmpty, let bindings = orderedRoleBindings[namespace] else { return errors }
+        for binding in bindings {
+            let name = binding.metadata.name ?? ""
+            guard let subject = (binding.subjects ?? []).first(where: { RBACRuleMatching.subjectMatches($0, user: user, bindingNamespace: namespace) })
             else { continue }
             let roleName = binding.roleRef?.name ?? ""
             let kind = binding.roleRef?.kind ?? ""
