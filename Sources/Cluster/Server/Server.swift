@@ -1,12 +1,15 @@
+import APIServer
 import Datastore
 import Logging
 import ServiceLifecycle
 
 /// The `k3s server` process: composes the control plane's services into one `ServiceGroup`,
-/// started in order (datastore first) and stopped in reverse on SIGTERM or SIGINT.
+/// started in order (datastore, then API server) and stopped in reverse on SIGTERM or SIGINT.
 ///
-/// Today the group holds the datastore; the API server, scheduler and controllers join it as
-/// they are built.
+/// On start it prepares the PKI and node token under the data directory, opens the datastore,
+/// binds the API server (the kubeconfig is written once the port is known, so
+/// `--https-listen-port 0` works), and serves until a shutdown signal. The scheduler,
+/// controllers and agent join the group as they are built.
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
@@ -18,26 +21,76 @@ public struct Server: Sendable {
         self.logger = logger
     }
 
-    /// Runs until a shutdown signal arrives. `onReady` is called with the open datastore once
-    /// every service has started.
-    public func run(onReady: @Sendable (any Datastore) async -> Void = { _ in }) async throws {
+    /// Runs until a shutdown signal arrives. `onReady` is called with the open datastore and the
+    /// bound port once the API server listens.
+    public func run(onReady: @Sendable (any Datastore, Int) async -> Void = { _, _ in }) async throws {
+        let credentials = try ServerCredentials.prepare(configuration: configuration, logger: logger)
         let datastore = try await DatastoreService.open(
             configuration.datastore,
             keyPrefix: configuration.keyPrefix,
             logger: logger
         )
+        let tokenAuthFile = try configuration.tokenAuthFile.map { path throws -> String in
+            guard let text = try FileSystem.readTextFile(path) else {
+                throw ServerStartError(description: "--token-auth-file \(path) does not exist")
+            }
+            return text
+        }
+        let pki = credentials.pki
+        let apiServer = try KubeAPIServer(
+            configuration: .init(
+                host: configuration.bindAddress.description,
+                port: configuration.httpsListenPort,
+                tls: TLSCredentials(
+                    certificateChainPEM: pki.servingCertificateChainPEM,
+                    privateKeyPEM: pki.servingKeyPEM,
+                    clientCAPEM: pki.clientCAPEM
+                ),
+                serviceAccountKey: .es256(pki.serviceAccountKey),
+                tokenAuthFile: tokenAuthFile,
+                serverToken: credentials.nodeToken.description
+            ),
+            datastore: datastore.store,
+            logger: logger
+        )
+        let port = try await apiServer.bind()
+        var bound = configuration
+        bound.httpsListenPort = port
+        try credentials.writeKubeconfig(for: bound)
+
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: datastore)],
+                services: [.init(service: datastore), .init(service: APIServerService(server: apiServer))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         logger.notice(
-            "k3s server running: datastore ready (the API server arrives in a later release)",
-            metadata: ["datastore": "\(configuration.datastore)", "data-dir": "\(configuration.dataDir)"]
+            "k3s server listening",
+            metadata: [
+                "port": "\(port)", "datastore": "\(configuration.datastore)",
+                "kubeconfig": "\(configuration.writeKubeconfig)",
+            ]
         )
-        await onReady(datastore.store)
+        await onReady(datastore.store, port)
         try await group.run()
+    }
+}
+
+/// A start-up failure with a message for the operator.
+struct ServerStartError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs the API server inside a `ServiceGroup`: serves until graceful shutdown, then drains.
+struct APIServerService: Service {
+    let server: KubeAPIServer
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            server.shutdown()
+        }
     }
 }

@@ -59,8 +59,8 @@ extension ServerConfiguration {
         self.init(dataDir: dataDir, datastore: datastore, host: host)
 
         if let text = options.string("https-listen-port") {
-            guard let port = Int(text), (1...65535).contains(port) else {
-                throw ServerConfigurationError(flag: "https-listen-port", value: text, reason: "must be a port number from 1 to 65535")
+            guard let port = Int(text), (0...65535).contains(port) else {
+                throw ServerConfigurationError(flag: "https-listen-port", value: text, reason: "must be a port number from 0 (any free port) to 65535")
             }
             httpsListenPort = port
         }

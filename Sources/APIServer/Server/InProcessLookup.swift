@@ -1,0 +1,31 @@
+import KubeAPI
+import Synchronization
+
+/// Reads objects straight from the REST handler, bypassing authentication: what the token
+/// authenticators need to check that a service account (or bound pod) still exists.
+final class InProcessLookup: Sendable {
+    let handler: Mutex<ResourceHandler?> = Mutex(nil)
+    let registry: ResourceRegistry
+
+    init(registry: ResourceRegistry) {
+        self.registry = registry
+    }
+
+    /// The object at `path`, or `nil` when it does not exist.
+    func object(path: String) async throws -> JSONValue? {
+        guard let handler = handler.withLock({ $0 }) else { return nil }
+        let response = await handler.handle(APIRequest(method: .get, path: path))
+        guard case .bytes(let bytes) = response.body else { return nil }
+        switch response.status.code {
+        case 200: return try JSONValue(parsing: bytes)
+        case 404: return nil
+        default:
+            throw StatusError(code: response.status.code, reason: .internalError, message: String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// The `metadata.uid` of the object at `path`.
+    func uid(path: String) async throws -> String? {
+        try await object(path: path)?[path: "metadata", "uid"]?.stringValue
+    }
+}

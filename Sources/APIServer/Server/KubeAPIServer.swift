@@ -1,0 +1,263 @@
+import Datastore
+import HTTPTypes
+import KubeAPI
+import Logging
+import Synchronization
+
+/// The Kubernetes API server assembled from its parts: HTTPS transport → metrics →
+/// authentication → authorization → router (system endpoints, discovery, OpenAPI, reviews, the
+/// generic REST handler) over one ``ResourceRegistry`` and its watch cache.
+///
+/// On start it loads the registry, creates the default namespaces and the bootstrap RBAC policy
+/// if they are missing, and keeps the RBAC authorizer in step with the stored roles and bindings.
+public final class KubeAPIServer: Sendable {
+    /// What the server needs from the outside: where to listen, its TLS material and the
+    /// credentials it accepts.
+    public struct Configuration: Sendable {
+        /// The address to bind (`0.0.0.0`, `127.0.0.1`).
+        public var host: String
+        /// The port; 0 picks a free one (read it from ``bind()``).
+        public var port: Int
+        /// Serving certificate chain, key, and the CA that client certificates must chain to.
+        public var tls: TLSCredentials
+        /// Signs and verifies service-account tokens.
+        public var serviceAccountKey: ServiceAccountSigningKey
+        /// The contents of `--token-auth-file`, if given.
+        public var tokenAuthFile: String?
+        /// The server token (K10 form or bare secret), accepted as a bearer token for `system:masters`.
+        public var serverToken: String?
+
+        /// Creates a configuration.
+        public init(
+            host: String, port: Int, tls: TLSCredentials, serviceAccountKey: ServiceAccountSigningKey,
+            tokenAuthFile: String? = nil, serverToken: String? = nil
+        ) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.serviceAccountKey = serviceAccountKey
+            self.tokenAuthFile = tokenAuthFile
+            self.serverToken = serverToken
+        }
+    }
+
+    /// The namespaces every cluster has from its first start.
+    public static let defaultNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"]
+
+    /// The stored resources.
+    public let registry: ResourceRegistry
+    /// The REST handler over ``registry`` (also usable in-process, without the transport).
+    public let resources: ResourceHandler
+    /// The full handler chain, as the transport calls it.
+    public let handler: any APIHandler
+    let transport: HTTPSServer
+    let rbac: RBACAuthorizer
+    let system: SystemEndpoints
+    let logger: Logger
+    let ready = ReadyFlag()
+
+    /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
+    public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
+        self.logger = logger
+        let registry = ResourceRegistry(datastore: datastore, logger: logger)
+        self.registry = registry
+        let catalog = DiscoveryCatalog(registry.descriptors)
+        let openAPI = OpenAPIService(catalog: catalog)
+        let metrics = APIMetrics()
+        let system = SystemEndpoints(metrics: metrics)
+        self.system = system
+
+        // Authentication: client certificates, then bearer tokens.
+        var tokenAuthenticators: [any TokenAuthenticator] = []
+        if let file = configuration.tokenAuthFile {
+            tokenAuthenticators.append(try TokenFileAuthenticator(parsing: file))
+        }
+        if let token = configuration.serverToken {
+            tokenAuthenticators.append(NodeTokenAuthenticator(token: token))
+        }
+        let lookup = InProcessLookup(registry: registry)
+        tokenAuthenticators.append(
+            ServiceAccountTokenAuthenticator(
+                keys: [configuration.serviceAccountKey.publicKey],
+                serviceAccountUID: { namespace, name in
+                    try await lookup.uid(path: "/api/v1/namespaces/\(namespace)/serviceaccounts/\(name)")
+                },
+                podUID: { namespace, name in
+                    try await lookup.uid(path: "/api/v1/namespaces/\(namespace)/pods/\(name)")
+                },
+                secretUID: { namespace, name in
+                    try await lookup.uid(path: "/api/v1/namespaces/\(namespace)/secrets/\(name)")
+                }
+            )
+        )
+        let tokens = BearerTokenAuthenticator(tokenAuthenticators)
+        let authenticator = AuthenticatorChain([X509Authenticator(), tokens])
+
+        // Authorization: system:masters, then RBAC (bootstrap policy until the store's arrives).
+        let rbac = RBACAuthorizer(policy: BootstrapPolicy.policy())
+        self.rbac = rbac
+        let authorizer = AuthorizerChain([SuperuserAuthorizer(), rbac])
+
+        // Reviews and TokenRequest are virtual resources answered by their own handlers.
+        let reviews = ReviewHandler(authorizer: authorizer, ruleResolver: authorizer, tokenAuthenticator: tokens)
+        let issuer = ServiceAccountTokenIssuer(key: configuration.serviceAccountKey)
+        var overrides: [String: any APIHandler] = [:]
+        for resource in ["selfsubjectaccessreviews", "subjectaccessreviews", "selfsubjectrulesreviews", "localsubjectaccessreviews"] {
+            overrides["authorization.k8s.io/\(resource)"] = reviews
+        }
+        for resource in ["tokenreviews", "selfsubjectreviews"] {
+            overrides["authentication.k8s.io/\(resource)"] = reviews
+        }
+        overrides["/serviceaccounts/token"] = ServiceAccountTokenHandler(
+            issuer: TokenRequestHandler(issuer: issuer, boundObject: { kind, namespace, name in
+                let resource = kind == "Pod" ? "pods" : kind == "Secret" ? "secrets" : kind == "Node" ? "nodes" : ""
+                guard !resource.isEmpty else { return nil }
+                let path = resource == "nodes" ? "/api/v1/nodes/\(name)" : "/api/v1/namespaces/\(namespace)/\(resource)/\(name)"
+                guard let uid = try await lookup.uid(path: path) else { return nil }
+                return .init(uid: uid)
+            }),
+            lookup: lookup
+        )
+
+        let resources = ResourceHandler(
+            registry: registry, tableConvertor: PrinterTableConvertor(printer: TablePrinter()), overrides: overrides
+        )
+        self.resources = resources
+        lookup.handler.withLock { $0 = resources }
+
+        let discovery = DiscoveryHandler(catalog: catalog)
+        let openAPIHandler = OpenAPIHandler(service: openAPI)
+        let router = APIRouter(
+            routes: [
+                system,
+                ClosureRoute { request in
+                    DiscoveryHandler.handles(path: request.path) ? await discovery.handle(request) : nil
+                },
+                ClosureRoute { request in
+                    OpenAPIHandler.handles(path: request.path) ? await openAPIHandler.handle(request) : nil
+                },
+                HandlerRoute(resources),
+            ]
+        )
+        let chain = MetricsHandler(
+            metrics: metrics,
+            next: AuthenticationHandler(
+                authenticator: authenticator,
+                next: AuthorizationHandler(authorizer: authorizer, next: router)
+            )
+        )
+        self.handler = chain
+        self.transport = try HTTPSServer(
+            configuration: .init(host: configuration.host, port: configuration.port, tls: configuration.tls),
+            handler: chain,
+            logger: logger
+        )
+        let ready = self.ready
+        system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
+    }
+
+    /// Binds the listening socket; returns the port (useful with port 0).
+    @discardableResult
+    public func bind() async throws -> Int { try await transport.bind() }
+
+    /// Loads the registry, bootstraps default objects, keeps RBAC in step and serves until
+    /// cancelled or ``shutdown()``.
+    public func run() async throws {
+        try await registry.start()
+        try await bootstrap()
+        ready.value.withLock { $0 = true }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.followRBAC() }
+            group.addTask { try await self.transport.run() }
+            // When the transport returns (shutdown), stop following RBAC.
+            try await group.next()
+            group.cancelAll()
+        }
+        registry.stop()
+    }
+
+    /// Stops serving gracefully.
+    public func shutdown() { transport.shutdown() }
+
+    /// Creates the default namespaces and the bootstrap RBAC objects that do not exist yet.
+    func bootstrap() async throws {
+        for name in Self.defaultNamespaces {
+            let body: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+            try await createIfMissing(path: "/api/v1/namespaces", body: body)
+        }
+        for object in try BootstrapPolicy.objects() {
+            guard let kind = object["kind"]?.stringValue, let resource = Self.rbacResources[kind] else { continue }
+            let namespace = object[path: "metadata", "namespace"]?.stringValue
+            let path = namespace.map { "/apis/rbac.authorization.k8s.io/v1/namespaces/\($0)/\(resource)" }
+                ?? "/apis/rbac.authorization.k8s.io/v1/\(resource)"
+            try await createIfMissing(path: path, body: object)
+        }
+    }
+
+    static let rbacResources = [
+        "ClusterRole": "clusterroles", "ClusterRoleBinding": "clusterrolebindings",
+        "Role": "roles", "RoleBinding": "rolebindings",
+    ]
+
+    private func createIfMissing(path: String, body: JSONValue) async throws {
+        let response = await resources.handle(
+            APIRequest(method: .post, path: path, headers: [.contentType: "application/json"], body: body.serialized())
+        )
+        guard response.status.code == 201 || response.status.code == 409 else {
+            throw StatusError(code: response.status.code, reason: .internalError, message: "bootstrap of \(path) failed: \(response.bodyText)")
+        }
+    }
+
+    /// Feeds every stored Role, ClusterRole and binding into the RBAC authorizer, then every change.
+    func followRBAC() async {
+        await withTaskGroup(of: Void.self) { group in
+            for resource in ["clusterroles", "clusterrolebindings", "roles", "rolebindings"] {
+                group.addTask { await self.follow(resource: resource) }
+            }
+        }
+    }
+
+    private func follow(resource: String) async {
+        while !Task.isCancelled {
+            let response = await resources.handle(
+                APIRequest(
+                    method: .get, path: "/apis/rbac.authorization.k8s.io/v1/\(resource)",
+                    query: [("watch", "true"), ("resourceVersion", "0")]
+                )
+            )
+            guard case .stream(let stream) = response.body else { return }
+            var pending: [UInt8] = []
+            for await chunk in stream {
+                pending += chunk
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    guard let event = try? JSONValue(parsing: line), let type = event["type"]?.stringValue,
+                          let object = event["object"]
+                    else { continue }
+                    guard type == "ADDED" || type == "MODIFIED" || type == "DELETED" else { continue }
+                    rbac.modify { policy in
+                        do {
+                            try policy.apply(object, deleted: type == "DELETED")
+                        } catch {
+                            logger.warning("ignoring RBAC object: \(error)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension APIResponse {
+    /// A complete body as text (for logs and error messages).
+    var bodyText: String {
+        if case .bytes(let bytes) = body { return String(decoding: bytes, as: UTF8.self) }
+        return "<stream>"
+    }
+}
+
+/// Whether start-up (registry load and bootstrap) has finished, for `/readyz`.
+final class ReadyFlag: Sendable {
+    let value = Mutex(false)
+}
