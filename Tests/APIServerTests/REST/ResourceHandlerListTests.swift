@@ -162,6 +162,8 @@ import Testing
         let deleting = await f.send(.delete, "/api/v1/namespaces/default/pods/b")
         #expect(deleting.status == 200)
         #expect(deleting.json[path: "metadata", "deletionGracePeriodSeconds"]?.intValue == 30)
+        let huge = await f.send(.delete, "/api/v1/namespaces/default/pods/b", query: [("gracePeriodSeconds", "9223372036854775807")])
+        #expect(huge.status == 200)
         let now = await f.send(.delete, "/api/v1/namespaces/default/pods/b", query: [("gracePeriodSeconds", "0")])
         #expect(now.status == 200)
         #expect(await f.send(.get, "/api/v1/namespaces/default/pods/b").status == 404)
