@@ -138,6 +138,8 @@ import Testing
         #expect(smp.json[path: "spec", "template", "spec", "containers"]?.arrayValue?.count == 2)
         let failedTest = await f.send(.patch, path + "/p", raw: Array(#"[{"op":"test","path":"/spec/replicas","value":1}]"#.utf8), contentType: "application/json-patch+json")
         #expect(failedTest.status == 422)
+        let stale = await f.send(.patch, path + "/p", raw: Array(#"{"metadata":{"resourceVersion":"1"},"spec":{"replicas":9}}"#.utf8), contentType: "application/merge-patch+json")
+        #expect(stale.status == 409)
         let missing = await f.send(.patch, path + "/nope", raw: Array("{}".utf8), contentType: "application/merge-patch+json")
         #expect(missing.status == 404)
         let apply = await f.send(.patch, path + "/applied", query: [("fieldManager", "me")], raw: RESTFixture.deployment("applied").serialized(), contentType: "application/apply-patch+yaml")
