@@ -86,6 +86,11 @@ extension ResourceHandler {
                 }
             }
             if patched.objectValue == nil { throw StatusError.badRequest("the patched object must be a JSON object") }
+            // A resourceVersion the patch did not change is no precondition: drop it so the
+            // write retries on conflicts. One the patch set must match (409 otherwise).
+            if patched.metadataString("resourceVersion") == current.metadataString("resourceVersion") {
+                patched.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
+            }
             if (patched["kind"]?.stringValue ?? descriptor.kind) != descriptor.kind || (patched["apiVersion"]?.stringValue ?? descriptor.apiVersion) != descriptor.apiVersion {
                 throw StatusError.badRequest("the patch must not change the kind or apiVersion of the object")
             }

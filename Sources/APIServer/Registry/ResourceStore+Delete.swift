@@ -107,7 +107,8 @@ extension ResourceStore {
         let phase = object[path: "status", "phase"]?.stringValue ?? ""
         if phase == "Succeeded" || phase == "Failed" { return 0 }
         let grace = requested ?? object[path: "spec", "terminationGracePeriodSeconds"]?.intValue ?? 30
-        return max(0, grace)
+        // Clamped so the deletion timestamp cannot overflow (about 30 years at most).
+        return min(max(0, grace), 1_000_000_000)
     }
 
     /// Deletes every object the filter selects (in one namespace or all); returns what was

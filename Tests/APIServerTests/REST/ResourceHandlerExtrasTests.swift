@@ -72,6 +72,21 @@ import Testing
         #expect(merge.json[path: "metadata", "generation"]?.intValue == 2)
     }
 
+    @Test func concurrentPatchesAllLand() async throws {
+        let f = try await RESTFixture()
+        _ = await f.send(.post, cms, body: RESTFixture.configMap("shared"))
+        await withTaskGroup(of: Int.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    await f.send(.patch, cms + "/shared", raw: Array("{\"data\":{\"k\(index)\":\"v\"}}".utf8), contentType: "application/merge-patch+json").status
+                }
+            }
+            for await status in group { #expect(status == 200) }
+        }
+        let final = await f.send(.get, cms + "/shared")
+        #expect(final.json["data"]?.objectValue?.count == 21)
+    }
+
     @Test func storageKeys() {
         #expect(StorageKeys(group: "", resource: "pods", namespaced: true).key(namespace: "default", name: "p1") == "/registry/pods/default/p1")
         #expect(StorageKeys(group: "apps", resource: "deployments", namespaced: true).key(namespace: "ns", name: "d") == "/registry/apps/deployments/ns/d")
