@@ -90,7 +90,7 @@ import Testing
         (["cluster-dns": "10.50.0.10"], "cluster-dns", "outside the service network"),
         (["bind-address": "0.0.0"], "bind-address", "not an IPv4"),
         (["advertise-address": "host.example"], "advertise-address", "not an IPv4"),
-        (["https-listen-port": "0"], "https-listen-port", "1 to 65535"),
+        (["https-listen-port": "65536"], "https-listen-port", "0 (any free port) to 65535"),
         (["https-listen-port": "65536"], "https-listen-port", "1 to 65535"),
         (["https-listen-port": "http"], "https-listen-port", "1 to 65535"),
         (["write-kubeconfig-mode": "0844"], "write-kubeconfig-mode", "octal"),

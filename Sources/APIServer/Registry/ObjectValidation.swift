@@ -18,6 +18,9 @@ enum ObjectValidation {
     /// Kinds whose names must be DNS labels rather than subdomains.
     static let labelNamedResources: Set<String> = ["namespaces", "services"]
 
+    /// Groups whose kinds only need names that are valid path segments (RBAC allows `system:...`).
+    static let pathSegmentNamedGroups: Set<String> = ["rbac.authorization.k8s.io"]
+
     /// Field errors for the metadata of a new or updated object.
     static func metadataErrors(_ object: JSONValue, descriptor: ResourceDescriptor) -> [FieldError] {
         var errors: [FieldError] = []
@@ -28,6 +31,8 @@ enum ObjectValidation {
             errors.append(.invalid("metadata.name", value: .string(name), detail: "may not be '\(name)'"))
         } else if name.contains("/") || name.contains("%") {
             errors.append(.invalid("metadata.name", value: .string(name), detail: "may not contain '/' or '%'"))
+        } else if pathSegmentNamedGroups.contains(descriptor.group) {
+            // A valid path segment is all these kinds need (checked above).
         } else {
             let problems = labelNamedResources.contains(descriptor.resource) && descriptor.group.isEmpty
                 ? dnsLabelErrors(name) : LabelValidation.dnsSubdomainErrors(name)

@@ -26,6 +26,7 @@ public final class DatastoreService: Service {
         case .memory:
             store = InMemoryDatastore(keyPrefix: keyPrefix, logger: logger)
         case .sqlite(let path):
+            try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), mode: 0o700)
             var configuration = SQLiteDatastore.Configuration(path: path)
             configuration.keyPrefix = keyPrefix
             store = try SQLiteDatastore(configuration: configuration, logger: logger)
