@@ -114,6 +114,8 @@ let package = Package(
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"]),
+        // Drives the built `k3s` executable with the real kubectl; depends on no library.
+        .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,7 +22,7 @@ final class K3sServerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let kubeconfig = dataDir + "/kubeconfig.yaml"
         let logFile = dataDir + "/server.log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try builtExecutable("k3s"))
