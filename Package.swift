@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"]),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),
     ],

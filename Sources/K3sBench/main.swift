@@ -1,6 +1,7 @@
 // k3s-bench: performance figures for the project, one JSON object per line on stdout.
 //
 //   k3s-bench datastore [--backend sqlite|memory|all] [--quick]
+//   k3s-bench apiserver     (needs the release k3s binary built next to it)
 //
 // Progress and diagnostics go to stderr so stdout stays machine-readable.
 import Foundation
@@ -22,6 +23,7 @@ func option(_ name: String) -> String? {
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
     usage: k3s-bench datastore [--backend sqlite|memory|all] [--quick]
+           k3s-bench apiserver
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -42,6 +44,8 @@ case "datastore":
     for backend in backends {
         try await bench.run(backend: backend)
     }
+case "apiserver":
+    try APIServerBench().run()
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

@@ -4,14 +4,25 @@ import KubeAPI
 import Testing
 @testable import APIServer
 
-/// The reference documents of a real API server, next to the repository (`../shared/reference`).
+/// Reference documents of a real 1.36 API server. The discovery documents (names, verbs, kinds:
+/// no prose) are committed under `Fixtures/discovery`; the OpenAPI documents carry upstream's
+/// descriptions, so they are read from `../shared/reference` only where that exists.
 enum Reference {
-    static let directory: URL = URL(fileURLWithPath: #filePath)
+    static let fixtures: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let shared: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/reference")
+    static let directory: URL = fixtures
+
+    /// Whether the upstream OpenAPI documents are next to the repository.
+    static var hasSharedOpenAPI: Bool {
+        FileManager.default.fileExists(atPath: shared.appendingPathComponent("openapi-v3/api__v1.json").path)
+    }
 
     static func json(_ path: String) throws -> JSONValue {
-        let data = try Data(contentsOf: directory.appendingPathComponent(path))
+        let base = path.hasPrefix("discovery/") ? fixtures : shared
+        let data = try Data(contentsOf: base.appendingPathComponent(path))
         return try JSONValue(parsing: Array(data))
     }
 }
