@@ -63,7 +63,7 @@ struct DatastoreBench {
     }
 
     private func preload(_ store: any Datastore, count: Int) async throws -> [String] {
-        let keys = (0..<count).map { "/registry/items/key-\(String($0).leftPadded(6))" }
+        let keys = (0..<count).map { "/registry/items/key-\(String($0).leftPadded(to: 6))" }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for w in 0..<16 {
                 group.addTask {
@@ -319,11 +319,6 @@ func residentSetMB() -> Double {
     return .nan
 }
 
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
-    }
-}
 
 #if os(Linux)
 /// glibc's `malloc_trim` (not exported by the Glibc module).

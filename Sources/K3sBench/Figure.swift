@@ -54,7 +54,8 @@ struct Figure {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
+    /// The string padded on the left with zeros to `width` characters.
+    func leftPadded(to width: Int) -> String {
         String(repeating: "0", count: max(0, width - count)) + self
     }
 }
