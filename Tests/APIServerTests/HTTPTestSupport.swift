@@ -207,7 +207,7 @@ struct CurlResult: Sendable {
 ///   - clientCert: `client` (CN alice), `rogue` (from an unknown CA) or `nil` for none.
 func curl(
     port: Int, path: String, http2: Bool, clientCert: String? = "client",
-    extraArguments: [String] = [], timeout: Duration = .seconds(30)
+    extraArguments: [String] = [], timeout: Duration = .seconds(90)
 ) async throws -> CurlResult {
     let pki = TestPKI.shared
     let id = UUID().uuidString
@@ -218,7 +218,7 @@ func curl(
         try? FileManager.default.removeItem(at: headerFile)
     }
     var arguments = [
-        "--silent", "--show-error", "--max-time", "20",
+        "--silent", "--show-error", "--max-time", "60",
         http2 ? "--http2" : "--http1.1",
         "--cacert", pki.caFile,
         "-o", bodyFile.path, "-D", headerFile.path,

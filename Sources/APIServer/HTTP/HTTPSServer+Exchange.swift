@@ -76,7 +76,10 @@ extension HTTPSServer {
         let expectsContinue = head.headerFields[.expect].map { $0.lowercased() == "100-continue" } ?? false
         if let declaredLength, declaredLength > limit {
             try await writeTooLarge(outbound: outbound, channel: channel, close: isHTTP1)
-            if isHTTP1, !expectsContinue { try await discardBody(&parts) }
+            // An HTTP/1.1 client that waits for 100-continue sends nothing more; every other
+            // client is already sending the body, which is drained so the exchange ends
+            // cleanly (HTTP/2: without resetting a stream the client is still writing to).
+            if !isHTTP1 || !expectsContinue { try await discardBody(&parts) }
             return false
         }
         if expectsContinue {
@@ -93,7 +96,7 @@ extension HTTPSServer {
             case .body(let buffer):
                 guard body.count + buffer.readableBytes <= limit else {
                     try await writeTooLarge(outbound: outbound, channel: channel, close: isHTTP1)
-                    if isHTTP1 { try await discardBody(&parts) }
+                    try await discardBody(&parts)
                     return false
                 }
                 body.append(contentsOf: buffer.readableBytesView)
@@ -125,7 +128,8 @@ extension HTTPSServer {
     }
 
     /// Reads and drops the rest of a refused body (so the client sees the response instead of a
-    /// reset), up to a few times the limit.
+    /// reset), up to a few times the limit; past that the connection (HTTP/1.1) or stream
+    /// (HTTP/2) is closed.
     private func discardBody(_ parts: inout RequestParts) async throws {
         var budget = 4 * configuration.maxRequestBodySize
         while budget > 0, let part = try await parts.next() {
