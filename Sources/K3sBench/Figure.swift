@@ -2,7 +2,7 @@
 /// `{"suite":"datastore","backend":"sqlite","name":"creates_per_s","writers":16,"value":23456,"unit":"ops/s"}`.
 struct Figure {
     /// A parameter value: the benchmark's shape (writers, watchers, keys, ...).
-    enum Parameter {
+    enum Parameter: Sendable {
         case int(Int)
         case string(String)
     }

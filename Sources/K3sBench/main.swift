@@ -1,7 +1,8 @@
 // k3s-bench: performance figures for the project, one JSON object per line on stdout.
 //
 //   k3s-bench datastore [--backend sqlite|memory|all] [--quick]
-//   k3s-bench apiserver     (needs the release k3s binary built next to it)
+//   k3s-bench apiserver [--quick]   (needs the release k3s binary built next to it)
+//   k3s-bench apiserver --kubeconfig FILE   (the load figures against any API server)
 //
 // Progress and diagnostics go to stderr so stdout stays machine-readable.
 import Foundation
@@ -23,7 +24,7 @@ func option(_ name: String) -> String? {
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
     usage: k3s-bench datastore [--backend sqlite|memory|all] [--quick]
-           k3s-bench apiserver
+           k3s-bench apiserver [--kubeconfig FILE] [--quick]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -45,7 +46,7 @@ case "datastore":
         try await bench.run(backend: backend)
     }
 case "apiserver":
-    try APIServerBench().run()
+    try await APIServerBench(kubeconfig: option("--kubeconfig"), quick: arguments.contains("--quick")).run()
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

@@ -1,0 +1,261 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// The load half of the `apiserver` suite: throughput, list latency, watch fan-out and memory
+/// under objects. Runs against any API server reachable through a ``BenchTarget`` (ours, or
+/// upstream's with `--kubeconfig`); every object it makes lives in namespaces it creates and
+/// deletes again.
+struct APIServerLoad: Sendable {
+    var target: BenchTarget
+    /// The server's process, when the bench started it (for RSS figures).
+    var serverPID: Int32?
+    var backend: String
+    var clients = 16
+    var phase: Duration = .seconds(5)
+    var watchers = 1000
+    var emit: @Sendable (String, Double, String, [(String, Figure.Parameter)]) -> Void
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let tls = try target.makeTLSContext()
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let namespaces = ["cm", "load", "pods", "watch"].map { "k3s-bench-\($0)-\(run)" }
+        try await BenchConnection.with(target, tls: tls, group: group) { connection in
+            for namespace in namespaces {
+                let body = #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#
+                let (status, reply) = try await connection.request(.POST, "/api/v1/namespaces", body: Array(body.utf8))
+                guard status == 201 else { throw BenchError("creating namespace \(namespace): \(status) \(String(decoding: reply, as: UTF8.self))") }
+            }
+        }
+        do {
+            try await measure(namespaces: namespaces, tls: tls, group: group)
+        } catch {
+            await cleanUp(namespaces, tls: tls, group: group)
+            throw error
+        }
+        await cleanUp(namespaces, tls: tls, group: group)
+    }
+
+    private func measure(namespaces: [String], tls: NIOSSLContext, group: any EventLoopGroup) async throws {
+        // Memory under 10,000 ConfigMaps (only when the bench owns the server process).
+        if let serverPID {
+            try await createAll(10_000, namespace: namespaces[0], tls: tls, group: group) { configMap(name: "cm-\($0)") }
+            emit("rss_10k_configmaps_mb", settledRSS(serverPID), "MB", [("objects", .int(10_000))])
+        }
+
+        // Creates: 16 clients, each creating as fast as the server answers, for one phase.
+        let created = Locked<[String]>([])
+        let createStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for client in 0..<clients {
+                tasks.addTask {
+                    try await BenchConnection.with(target, tls: tls, group: group) { connection in
+                        var names: [String] = []
+                        var i = 0
+                        while ContinuousClock.now - createStart < phase {
+                            let name = "load-\(client)-\(i)"
+                            let (status, reply) = try await connection.request(
+                                .POST, "/api/v1/namespaces/\(namespaces[1])/configmaps", body: configMap(name: name))
+                            guard status == 201 else { throw BenchError("create: \(status) \(String(decoding: reply, as: UTF8.self))") }
+                            names.append(name)
+                            i += 1
+                        }
+                        created.withLock { $0.append(contentsOf: names) }
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        let names = created.withLock { $0 }
+        emit("creates_per_s", Double(names.count) / seconds(ContinuousClock.now - createStart), "ops/s", [("clients", .int(clients))])
+
+        // Gets: 16 clients reading random objects of the ones just created.
+        let gets = Locked(0)
+        let getStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for _ in 0..<clients {
+                tasks.addTask {
+                    try await BenchConnection.with(target, tls: tls, group: group) { connection in
+                        var count = 0
+                        while ContinuousClock.now - getStart < phase {
+                            let name = names[Int.random(in: 0..<names.count)]
+                            let (status, _) = try await connection.request(.GET, "/api/v1/namespaces/\(namespaces[1])/configmaps/\(name)")
+                            guard status == 200 else { throw BenchError("get: \(status)") }
+                            count += 1
+                        }
+                        gets.withLock { $0 += count }
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+        emit("gets_per_s", Double(gets.withLock { $0 }) / seconds(ContinuousClock.now - getStart), "ops/s", [("clients", .int(clients))])
+
+        // LIST of 10,000 pods (whole JSON body received), median of five.
+        try await createAll(10_000, namespace: namespaces[2], tls: tls, group: group) { pod(name: "pod-\($0)") }
+        let listSamples = try await BenchConnection.with(target, tls: tls, group: group) { connection in
+            var samples: [Double] = []
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                let (status, body) = try await connection.request(.GET, "/api/v1/namespaces/\(namespaces[2])/pods")
+                samples.append(seconds(ContinuousClock.now - start) * 1000)
+                guard status == 200, body.count > 10_000 * 500 else { throw BenchError("list pods: \(status), \(body.count) bytes") }
+            }
+            return samples
+        }
+        emit("list_10k_pods_ms", percentile(listSamples, 0.5), "ms", [("objects", .int(10_000))])
+
+        let p99 = try await watchLatency(namespace: namespaces[3], tls: tls, group: group)
+        emit("watch_latency_p99_ms", p99, "ms", [("watchers", .int(watchers))])
+    }
+
+    /// Creates `count` objects with 16 clients.
+    private func createAll(_ count: Int, namespace: String, tls: NIOSSLContext, group: any EventLoopGroup, body: @escaping @Sendable (Int) -> [UInt8]) async throws {
+        let resource = String(decoding: body(0), as: UTF8.self).contains(#""kind":"Pod""#) ? "pods" : "configmaps"
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for client in 0..<clients {
+                tasks.addTask {
+                    try await BenchConnection.with(target, tls: tls, group: group) { connection in
+                        for i in stride(from: client, to: count, by: clients) {
+                            let (status, reply) = try await connection.request(.POST, "/api/v1/namespaces/\(namespace)/\(resource)", body: body(i))
+                            guard status == 201 else { throw BenchError("create \(resource): \(status) \(String(decoding: reply, as: UTF8.self))") }
+                        }
+                    }
+                }
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Opens `watchers` watches on one namespace's ConfigMaps, then creates objects at a steady
+    /// pace and measures, for every watcher and object, issue-to-delivery time. Returns p99 (ms).
+    private func watchLatency(namespace: String, tls: NIOSSLContext, group: any EventLoopGroup) async throws -> Double {
+        let events = 200
+        let issued = Locked([ContinuousClock.Instant?](repeating: nil, count: events))
+        let samples = Locked<[Double]>([])
+        let established = AsyncCounter()
+        let path = "/api/v1/namespaces/\(namespace)/configmaps?watch=1&timeoutSeconds=120"
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for _ in 0..<watchers {
+                tasks.addTask {
+                    try await BenchConnection.with(target, tls: tls, group: group) { connection in
+                        var pending: [UInt8] = []
+                        var seen = 0
+                        var mine: [Double] = []
+                        var announced = false
+                        try await connection.stream(path: path) {
+                            if !announced { announced = true; established.increment() }
+                        } onChunk: { buffer in
+                            if !announced { announced = true; established.increment() }
+                            pending.append(contentsOf: buffer.readableBytesView)
+                            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                                let line = pending[..<newline]
+                                if let index = Self.objectIndex(in: line), index < events,
+                                   let start = issued.withLock({ $0[index] }) {
+                                    mine.append(seconds(ContinuousClock.now - start) * 1000)
+                                    seen += 1
+                                }
+                                pending.removeSubrange(...newline)
+                            }
+                            return seen < events
+                        }
+                        samples.withLock { $0.append(contentsOf: mine) }
+                    }
+                }
+            }
+            // Headers are only sent once a watch is registered; an object created before then
+            // would be missed, so wait for every watcher's first bytes (a bookmark-free server
+            // sends none until the first event: a marker object starts them).
+            try await BenchConnection.with(target, tls: tls, group: group) { connection in
+                let deadline = ContinuousClock.now + .seconds(60)
+                var marker = 0
+                while established.value < watchers {
+                    guard ContinuousClock.now < deadline else { throw BenchError("only \(established.value) of \(watchers) watches started") }
+                    _ = try await connection.request(.POST, "/api/v1/namespaces/\(namespace)/configmaps", body: configMap(name: "marker-\(marker)"))
+                    marker += 1
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                // A steady 100 writes/s.
+                let start = ContinuousClock.now
+                for i in 0..<events {
+                    let due = start + .milliseconds(10 * i)
+                    if due > ContinuousClock.now { try await Task.sleep(until: due) }
+                    issued.withLock { $0[i] = ContinuousClock.now }
+                    let (status, _) = try await connection.request(.POST, "/api/v1/namespaces/\(namespace)/configmaps", body: configMap(name: "w-\(i)"))
+                    guard status == 201 else { throw BenchError("watch writer: \(status)") }
+                }
+            }
+            try await tasks.waitForAll()
+            let all = samples.withLock { $0 }
+            guard all.count == events * watchers else { throw BenchError("watchers saw \(all.count) of \(events * watchers) events") }
+            return percentile(all, 0.99)
+        }
+    }
+
+    /// The `N` of an `ADDED` event for object `w-N` in one watch line, if it is one.
+    static func objectIndex(in line: ArraySlice<UInt8>) -> Int? {
+        let needle = Array(#""name":"w-"#.utf8)
+        guard line.count > needle.count else { return nil }
+        var i = line.startIndex
+        while i + needle.count <= line.endIndex {
+            if line[i..<(i + needle.count)].elementsEqual(needle) {
+                var j = i + needle.count
+                var value = 0
+                var digits = 0
+                while j < line.endIndex, line[j] >= 48, line[j] <= 57 {
+                    value = value * 10 + Int(line[j] - 48)
+                    digits += 1
+                    j += 1
+                }
+                return digits > 0 && j < line.endIndex && line[j] == UInt8(ascii: "\"") ? value : nil
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private func cleanUp(_ namespaces: [String], tls: NIOSSLContext, group: any EventLoopGroup) async {
+        _ = try? await BenchConnection.with(target, tls: tls, group: group) { connection in
+            for namespace in namespaces {
+                _ = try await connection.request(.DELETE, "/api/v1/namespaces/\(namespace)")
+            }
+        }
+    }
+
+    /// The server's RSS once the allocator has settled (median of a few readings).
+    private func settledRSS(_ pid: Int32) -> Double {
+        var readings: [Double] = []
+        for _ in 0..<5 {
+            usleep(200_000)
+            readings.append(residentSetMB(pid: pid))
+        }
+        return percentile(readings, 0.5)
+    }
+}
+
+/// A ConfigMap of about 300 bytes.
+func configMap(name: String) -> [UInt8] {
+    Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","labels":{"app":"bench","tier":"load"}},"data":{"key":"\#(String(repeating: "v", count: 200))"}}"#.utf8)
+}
+
+/// A pod with one container, roughly what a small Deployment makes (about 700 bytes).
+func pod(name: String) -> [UInt8] {
+    Array(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)","labels":{"app":"bench","pod-template-hash":"5d4f8c7b9"},"annotations":{"bench/note":"list"}},"spec":{"containers":[{"name":"app","image":"registry.example/app:1.2.3","args":["--port=8080","--verbose"],"ports":[{"containerPort":8080,"protocol":"TCP"}],"env":[{"name":"MODE","value":"bench"}],"resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"memory":"128Mi"}},"readinessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"nodeName":"node-\#(name.count % 7)"}}"#.utf8)
+}
+
+/// A counter tasks can bump and read.
+final class AsyncCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+/// A value that concurrent tasks share behind a lock.
+final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    func withLock<T>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
+}
