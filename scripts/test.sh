@@ -16,6 +16,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
+# The official Python client, driven by the end-to-end tests.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+    python3 -m pip install --quiet kubernetes || echo "warning: pip could not install the kubernetes client; its end-to-end test will be skipped" >&2
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
 fi

@@ -27,19 +27,37 @@ extension ResourceHandler {
         }
     }
 
-    /// Parses an object body and checks its `kind`/`apiVersion` against the endpoint's.
+    /// Parses an object body and checks its `kind`/`apiVersion` against the endpoint's. As
+    /// upstream, a body that leaves them out gets the endpoint's (clients such as the Python
+    /// one send objects without them).
     func decodeObject(_ request: APIRequest, descriptor: ResourceDescriptor, kind: String? = nil, apiVersion: String? = nil) throws -> JSONValue {
-        let body = try decodeJSON(request)
+        var body = try decodeJSON(request)
         guard body.objectValue != nil else {
             throw StatusError.badRequest("error decoding request body: the object must be a JSON object")
         }
         let expectedKind = kind ?? descriptor.kind
         let expectedVersion = apiVersion ?? descriptor.apiVersion
-        let bodyKind = body["kind"]?.stringValue ?? ""
-        let bodyVersion = body["apiVersion"]?.stringValue ?? ""
-        let text = String(decoding: request.body.prefix(200), as: UTF8.self)
-        if bodyKind.isEmpty { throw StatusError.badRequest("Object 'Kind' is missing in '\(text)'") }
-        if bodyVersion.isEmpty { throw StatusError.badRequest("Object 'apiVersion' is missing in '\(text)'") }
+        for member in ["apiVersion", "kind"] {
+            if let value = body[member], !value.isNull, value.stringValue == nil {
+                throw StatusError.badRequest("couldn't get version/kind; json parse error: json: cannot unmarshal \(Self.goTypeName(value)) into Go struct field .\(member) of type string")
+            }
+        }
+        var bodyKind = body["kind"]?.stringValue ?? ""
+        var bodyVersion = body["apiVersion"]?.stringValue ?? ""
+        if bodyKind.isEmpty || bodyVersion.isEmpty {
+            guard var members = body.objectValue else { return body }
+            if bodyKind.isEmpty {
+                members.removeValue(forKey: "kind")
+                members.updateValue(.string(expectedKind), forKey: "kind", insertingAt: 0)
+                bodyKind = expectedKind
+            }
+            if bodyVersion.isEmpty {
+                members.removeValue(forKey: "apiVersion")
+                members.updateValue(.string(expectedVersion), forKey: "apiVersion", insertingAt: 0)
+                bodyVersion = expectedVersion
+            }
+            body = .object(members)
+        }
         if bodyVersion != expectedVersion {
             throw StatusError.badRequest("the API version in the data (\(bodyVersion)) does not match the expected API version (\(expectedVersion))")
         }
@@ -47,6 +65,18 @@ extension ResourceHandler {
             throw StatusError.badRequest("the kind in the data (\(bodyKind)) does not match the expected kind (\(expectedKind))")
         }
         return body
+    }
+
+    /// How Go's JSON decoder names the type of a value in its errors.
+    static func goTypeName(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "bool"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
     }
 
     /// The members `ObjectMeta` has.

@@ -59,7 +59,7 @@ import Testing
         ErrorCase(description: "malformed JSON", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array("{\"kind\":".utf8), status: 400, reason: "BadRequest", message: "error decoding request body"),
         ErrorCase(description: "kind mismatch", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"}}"#.utf8), status: 400, reason: "BadRequest", message: "does not match the expected kind (ConfigMap)"),
         ErrorCase(description: "apiVersion mismatch", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"apps/v1","kind":"ConfigMap","metadata":{"name":"a"}}"#.utf8), status: 400, reason: "BadRequest", message: "the API version in the data (apps/v1) does not match the expected API version (v1)"),
-        ErrorCase(description: "missing kind", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"v1","metadata":{"name":"a"}}"#.utf8), status: 400, reason: "BadRequest", message: "Object 'Kind' is missing"),
+        ErrorCase(description: "kind of the wrong type", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"v1","kind":7,"metadata":{"name":"a"}}"#.utf8), status: 400, reason: "BadRequest", message: "cannot unmarshal number into Go struct field .kind of type string"),
         ErrorCase(description: "namespace mismatch", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"other"}}"#.utf8), status: 400, reason: "BadRequest", message: "the namespace of the provided object does not match the namespace sent on the request"),
         ErrorCase(description: "missing namespace", method: .post, path: "/api/v1/namespaces/nope/configmaps", body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}"#.utf8), status: 404, reason: "NotFound", message: "namespaces \"nope\" not found"),
         ErrorCase(description: "invalid name", method: .post, path: "/api/v1/namespaces/default/configmaps", body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}}"#.utf8), status: 422, reason: "Invalid", message: "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\""),
@@ -95,6 +95,21 @@ import Testing
         #expect(reply.reason == c.reason)
         #expect(reply.message.contains(c.message), "\(reply.message)")
         #expect(try await f.datastore.currentRevision == revisionBefore)
+    }
+
+    @Test("a body without kind and apiVersion gets the endpoint's", arguments: [
+        #"{"metadata":{"name":"bare"},"data":{"k":"v"}}"#,
+        #"{"kind":"ConfigMap","metadata":{"name":"bare"},"data":{"k":"v"}}"#,
+        #"{"apiVersion":"v1","metadata":{"name":"bare"},"data":{"k":"v"}}"#,
+    ])
+    func missingTypeMetaIsFilledIn(body: String) async throws {
+        let f = try await RESTFixture()
+        let created = await f.send(.post, cms, raw: Array(body.utf8))
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.text.hasPrefix(#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"bare""#), "\(created.text)")
+        let got = await f.send(.get, cms + "/bare")
+        #expect(got.json["data"]?["k"]?.stringValue == "v")
+        #expect(got.json["kind"]?.stringValue == "ConfigMap")
     }
 
     @Test func invalidNameCarriesFieldCause() async throws {
