@@ -212,7 +212,25 @@ public final class KubeAPIServer: Sendable {
                 ?? "/apis/rbac.authorization.k8s.io/v1/\(resource)"
             try await createIfMissing(path: path, body: object)
         }
-        try await createIfMissing(path: "/api/v1/namespaces/default/services", body: kubernetesService())
+        // Looked up first: a second create would be refused for its taken cluster IP before the
+        // datastore could report that the Service exists.
+        guard let services = registry.store(group: "", version: "v1", resource: "services") else { return }
+        let wanted = kubernetesService()
+        guard let existing = try? await services.get(namespace: "default", name: "kubernetes") else {
+            try await createIfMissing(path: "/api/v1/namespaces/default/services", body: wanted)
+            return
+        }
+        // The secure port may differ from the last start: keep the Service's port in step.
+        if existing.value[path: "spec", "ports"] != wanted[path: "spec", "ports"] {
+            _ = try await services.guaranteedUpdate(namespace: "default", name: "kubernetes") { current in
+                guard var current else { throw StatusError.notFound(services.groupResource, name: "kubernetes") }
+                var spec = current["spec"] ?? .object([:])
+                spec.setMember("ports", wanted[path: "spec", "ports"])
+                current.setMember("spec", spec)
+                current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
+                return current
+            }
+        }
     }
 
     /// The `kubernetes` Service in `default`: the first service IP, port 443 (`https`) to the
