@@ -196,6 +196,62 @@ import Testing
         #expect(fixture.services.allocatedIPCount == 1)
     }
 
+    @Test func concurrentTypeChangesLeakNothing() async throws {
+        let fixture = try await AdmissionFixture()
+        let store = fixture.store("services")
+        _ = try await fixture.create("services", AdmissionFixture.service("s"))
+        // Twenty writers each turn the Service into a NodePort one from the same old state (PUT
+        // without a resourceVersion retries on conflict); only one node port may remain.
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    _ = try? await store.guaranteedUpdate(namespace: "default", name: "s") { current in
+                        var object = try #require(current)
+                        var spec = object["spec"]!
+                        spec.setMember("type", "NodePort")
+                        object.setMember("spec", spec)
+                        object.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
+                        return object
+                    }
+                }
+            }
+        }
+        let stored = try await store.get(namespace: "default", name: "s").value
+        let port = try #require(stored[path: "spec", "ports"]?[0]?["nodePort"]?.intValue)
+        #expect(fixture.services.allocatedNodePortCount == 1)
+        #expect(fixture.services.isAllocated(nodePort: Int(port)))
+        #expect(fixture.services.allocatedIPCount == 1)
+    }
+
+    @Test func dryRunUpdateKeepsNothing() async throws {
+        let fixture = try await AdmissionFixture()
+        let store = fixture.store("services")
+        _ = try await fixture.create("services", AdmissionFixture.service("s", type: "NodePort"))
+        let before = try await store.get(namespace: "default", name: "s").value
+        let port = try #require(before[path: "spec", "ports"]?[0]?["nodePort"]?.intValue)
+        let dry = try await store.guaranteedUpdate(namespace: "default", name: "s", dryRun: true) { current in
+            var object = try #require(current)
+            var spec = object["spec"]!
+            spec.setMember("type", "ClusterIP")
+            object.setMember("spec", spec)
+            return object
+        }.object.value
+        #expect(dry[path: "spec", "ports"]?[0]?["nodePort"] == nil)
+        // The dry run released nothing and the stored object is unchanged.
+        #expect(fixture.services.isAllocated(nodePort: Int(port)))
+        #expect(try await store.get(namespace: "default", name: "s").value == before)
+    }
+
+    @Test func malformedAllocationRequestsAreRefused() async throws {
+        let fixture = try await AdmissionFixture()
+        let negative = await fixture.createError("services", AdmissionFixture.service("n", type: "NodePort", ports: [["port": 80, "nodePort": -5]]))
+        #expect(negative?.message == #"Service "n" is invalid: spec.ports[0].nodePort: Invalid value: -5: provided port is not in the valid range. The range of valid ports is 30000-32767"#)
+        let v6 = await fixture.createError("services", AdmissionFixture.service("six", clusterIP: "fd00::5"))
+        #expect(v6?.code == 422)
+        #expect(fixture.services.allocatedIPCount == 0)
+        #expect(fixture.services.allocatedNodePortCount == 0)
+    }
+
     @Test func restartRebuildsFromStoredServices() async throws {
         let datastore = InMemoryDatastore(compaction: .disabled)
         let first = try await AdmissionFixture(cidr: "10.96.0.0/28", nodePorts: 30000...30001, datastore: datastore)
