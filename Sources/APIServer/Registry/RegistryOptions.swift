@@ -86,13 +86,17 @@ public struct RegistryHooks: Sendable {
     public var prepareForCreate: (@Sendable (ResourceDescriptor, inout JSONValue) throws -> Void)?
     /// Runs on an updated object (second argument: the old one) before it is stored.
     public var prepareForUpdate: (@Sendable (ResourceDescriptor, inout JSONValue, JSONValue) throws -> Void)?
+    /// Kind-specific defaulting, validation and allocation (see ``AdmissionChain``).
+    public var admission: AdmissionChain
 
     /// Creates hooks.
     public init(
         prepareForCreate: (@Sendable (ResourceDescriptor, inout JSONValue) throws -> Void)? = nil,
-        prepareForUpdate: (@Sendable (ResourceDescriptor, inout JSONValue, JSONValue) throws -> Void)? = nil
+        prepareForUpdate: (@Sendable (ResourceDescriptor, inout JSONValue, JSONValue) throws -> Void)? = nil,
+        admission: AdmissionChain = .passThrough
     ) {
         self.prepareForCreate = prepareForCreate
         self.prepareForUpdate = prepareForUpdate
+        self.admission = admission
     }
 }

@@ -53,6 +53,7 @@ extension ResourceStore {
         if explicitName.isEmpty && !generateName.isEmpty {
             object.updateMetadata { $0["name"] = .string(Self.generatedName(generateName)) }
         }
+        let kindErrors = hooks.admission.admitCreate(&object, descriptor: descriptor)
         var errors = ObjectValidation.metadataErrors(object, descriptor: descriptor)
         if explicitName.isEmpty && !generateName.isEmpty {
             errors = errors.map { error in
@@ -61,11 +62,15 @@ extension ResourceStore {
                 return error
             }
         }
+        errors += kindErrors
         if !errors.isEmpty {
             throw StatusError.invalid(descriptor.groupVersionKind.groupKind, name: explicitName.isEmpty ? generateName : explicitName, errors: errors)
         }
         if descriptor.namespaced { try await checkNamespaceAcceptsContent(namespace, name: object.metadataString("name")) }
         object = object.withStandardOrder()
+        let allocation = try await hooks.admission.allocate(&object, old: nil, descriptor: descriptor, dryRun: dryRun)
+        var committed = false
+        defer { if !committed { allocation.revert() } }
 
         var attempts = 0
         while true {
@@ -81,6 +86,8 @@ extension ResourceStore {
                 let revision = try await datastore.create(key: key, value: object.serialized())
                 let stored = CachedObject(key: key, value: object, revision: revision, fields: fields)
                 cache.remember(stored)
+                committed = true
+                allocation.commit()
                 return stored
             } catch DatastoreError.alreadyExists {
                 attempts += 1

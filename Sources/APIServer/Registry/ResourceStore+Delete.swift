@@ -88,6 +88,7 @@ extension ResourceStore {
             }
             do {
                 let (revision, _) = try await datastore.delete(key: key, expectedRevision: current.revision)
+                await hooks.admission.deleted(object, descriptor: descriptor)
                 return DeleteResult(object: CachedObject(key: key, value: object, revision: revision, fields: fields), deleted: true)
             } catch DatastoreError.conflict, DatastoreError.notFound {
                 continue

@@ -76,9 +76,14 @@ extension ResourceStore {
             let old = current.object
             var updated = try merge(old: old, proposed: proposed, target: target, name: name, namespace: namespace)
             try hooks.prepareForUpdate?(descriptor, &updated, old)
-            let errors = ObjectValidation.metadataErrors(updated, descriptor: descriptor)
+            let kindErrors = hooks.admission.admitUpdate(&updated, old: old, descriptor: descriptor, target: target)
+            let errors = ObjectValidation.metadataErrors(updated, descriptor: descriptor) + kindErrors
             if !errors.isEmpty { throw StatusError.invalid(descriptor.groupVersionKind.groupKind, name: name, errors: errors) }
             updated = updated.withStandardOrder()
+            let allocation = target == .main || target == .whole
+                ? try await hooks.admission.allocate(&updated, old: old, descriptor: descriptor, dryRun: dryRun) : .empty
+            var committed = false
+            defer { if !committed { allocation.revert() } }
             if updated == old {
                 return (CachedObject(key: key, value: old, revision: current.revision, fields: fields), false)
             }
@@ -92,11 +97,16 @@ extension ResourceStore {
             do {
                 if finished {
                     let (revision, _) = try await datastore.delete(key: key, expectedRevision: current.revision)
+                    committed = true
+                    allocation.commit()
+                    await hooks.admission.deleted(updated, descriptor: descriptor)
                     return (CachedObject(key: key, value: updated, revision: revision, fields: fields), false)
                 }
                 let revision = try await datastore.update(key: key, value: updated.serialized(), expectedRevision: current.revision)
                 let stored = CachedObject(key: key, value: updated, revision: revision, fields: fields)
                 cache.remember(stored)
+                committed = true
+                allocation.commit()
                 return (stored, false)
             } catch DatastoreError.conflict {
                 if pinned { throw StatusError.conflict(groupResource, name: name) }

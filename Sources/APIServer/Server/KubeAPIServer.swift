@@ -26,11 +26,16 @@ public final class KubeAPIServer: Sendable {
         public var tokenAuthFile: String?
         /// The server token (K10 form or bare secret), accepted as a bearer token for `system:masters`.
         public var serverToken: String?
+        /// The network Service cluster IPs come from (`--service-cidr`).
+        public var serviceCIDR: ServiceCIDR
+        /// The range NodePort Services get their ports from (`--service-node-port-range`).
+        public var serviceNodePortRange: ClosedRange<Int>
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials, serviceAccountKey: ServiceAccountSigningKey,
-            tokenAuthFile: String? = nil, serverToken: String? = nil
+            tokenAuthFile: String? = nil, serverToken: String? = nil,
+            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767
         ) {
             self.host = host
             self.port = port
@@ -38,6 +43,8 @@ public final class KubeAPIServer: Sendable {
             self.serviceAccountKey = serviceAccountKey
             self.tokenAuthFile = tokenAuthFile
             self.serverToken = serverToken
+            self.serviceCIDR = serviceCIDR
+            self.serviceNodePortRange = serviceNodePortRange
         }
     }
 
@@ -55,11 +62,19 @@ public final class KubeAPIServer: Sendable {
     let system: SystemEndpoints
     let logger: Logger
     let ready = ReadyFlag()
+    /// Cluster IPs and node ports of Services.
+    public let serviceAllocator: ServiceAllocator
+    let securePort: Mutex<Int>
 
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
         self.logger = logger
-        let registry = ResourceRegistry(datastore: datastore, logger: logger)
+        let serviceAllocator = ServiceAllocator(serviceCIDR: configuration.serviceCIDR, nodePortRange: configuration.serviceNodePortRange)
+        self.serviceAllocator = serviceAllocator
+        self.securePort = Mutex(configuration.port)
+        let registry = ResourceRegistry(
+            datastore: datastore, hooks: RegistryHooks(admission: .builtin(services: serviceAllocator)), logger: logger
+        )
         self.registry = registry
         let catalog = DiscoveryCatalog(registry.descriptors)
         let openAPI = OpenAPIService(catalog: catalog)
@@ -158,12 +173,17 @@ public final class KubeAPIServer: Sendable {
 
     /// Binds the listening socket; returns the port (useful with port 0).
     @discardableResult
-    public func bind() async throws -> Int { try await transport.bind() }
+    public func bind() async throws -> Int {
+        let port = try await transport.bind()
+        securePort.withLock { $0 = port }
+        return port
+    }
 
     /// Loads the registry, bootstraps default objects, keeps RBAC in step and serves until
     /// cancelled or ``shutdown()``.
     public func run() async throws {
         try await registry.start()
+        try await rebuildAllocations()
         try await bootstrap()
         ready.value.withLock { $0 = true }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -192,6 +212,48 @@ public final class KubeAPIServer: Sendable {
                 ?? "/apis/rbac.authorization.k8s.io/v1/\(resource)"
             try await createIfMissing(path: path, body: object)
         }
+        // Looked up first: a second create would be refused for its taken cluster IP before the
+        // datastore could report that the Service exists.
+        guard let services = registry.store(group: "", version: "v1", resource: "services") else { return }
+        let wanted = kubernetesService()
+        guard let existing = try? await services.get(namespace: "default", name: "kubernetes") else {
+            try await createIfMissing(path: "/api/v1/namespaces/default/services", body: wanted)
+            return
+        }
+        // The secure port may differ from the last start: keep the Service's port in step.
+        if existing.value[path: "spec", "ports"] != wanted[path: "spec", "ports"] {
+            _ = try await services.guaranteedUpdate(namespace: "default", name: "kubernetes") { current in
+                guard var current else { throw StatusError.notFound(services.groupResource, name: "kubernetes") }
+                var spec = current["spec"] ?? .object([:])
+                spec.setMember("ports", wanted[path: "spec", "ports"])
+                current.setMember("spec", spec)
+                current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
+                return current
+            }
+        }
+    }
+
+    /// The `kubernetes` Service in `default`: the first service IP, port 443 (`https`) to the
+    /// secure port.
+    func kubernetesService() -> JSONValue {
+        let port = securePort.withLock { $0 }
+        return [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+            "spec": [
+                "type": "ClusterIP",
+                "clusterIP": .string(serviceAllocator.apiServerServiceIP),
+                "ports": [["name": "https", "protocol": "TCP", "port": 443, "targetPort": .int(Int64(port))]],
+                "sessionAffinity": "None",
+            ],
+        ]
+    }
+
+    /// Marks the cluster IPs and node ports of every stored Service as taken.
+    func rebuildAllocations() async throws {
+        guard let services = registry.store(group: "", version: "v1", resource: "services") else { return }
+        let page = try await services.list(filter: ListFilter(namespace: ""))
+        await serviceAllocator.rebuild(from: page.objects.map(\.value))
     }
 
     static let rbacResources = [

@@ -1,0 +1,30 @@
+import KubeAPI
+
+extension AdmissionChain {
+    /// The strategies of the built-in kinds, with a ``ServiceAllocator`` for Services.
+    public static func builtin(services: ServiceAllocator) -> AdmissionChain {
+        let workloads: [(String, String, any ObjectStrategy)] = [
+            ("", "pods", PodStrategy()),
+            ("", "podtemplates", PodTemplateStrategy()),
+            ("", "replicationcontrollers", ReplicationControllerStrategy()),
+            ("apps", "deployments", DeploymentStrategy()),
+            ("apps", "replicasets", ReplicaSetStrategy()),
+            ("apps", "statefulsets", StatefulSetStrategy()),
+            ("apps", "daemonsets", DaemonSetStrategy()),
+            ("batch", "jobs", JobStrategy()),
+            ("batch", "cronjobs", CronJobStrategy()),
+            ("", "services", ServiceStrategy(family: services.serviceCIDR.family)),
+            ("", "configmaps", ConfigMapStrategy()),
+            ("", "secrets", SecretStrategy()),
+            ("", "persistentvolumeclaims", PersistentVolumeClaimStrategy()),
+        ]
+        var strategies: [GroupResource: any ObjectStrategy] = [:]
+        for (group, resource, strategy) in workloads {
+            strategies[GroupResource(group: group, resource: resource)] = strategy
+        }
+        return AdmissionChain(
+            strategies: strategies,
+            allocators: [GroupResource(group: "", resource: "services"): services]
+        )
+    }
+}
