@@ -60,6 +60,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("service-cidr"), help: "Network for service cluster IPs (default 10.43.0.0/16).")
     var serviceCIDR: String?
 
+    @Option(name: .customLong("service-node-port-range"), help: "Port range for NodePort services (default 30000-32767).")
+    var serviceNodePortRange: String?
+
     @Option(name: .customLong("cluster-cidr"), help: "Network for pod IPs (default 10.42.0.0/16).")
     var clusterCIDR: String?
 
@@ -100,6 +103,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("token-auth-file", tokenAuthFile)
         options.set("datastore-endpoint", datastoreEndpoint)
         options.set("service-cidr", serviceCIDR)
+        options.set("service-node-port-range", serviceNodePortRange)
         options.set("cluster-cidr", clusterCIDR)
         options.set("cluster-dns", clusterDNS)
         options.set("cluster-domain", clusterDomain)

@@ -21,6 +21,7 @@ import Testing
         #expect(config.writeKubeconfigMode == 0o600)
         #expect(config.token == nil)
         #expect(config.tokenAuthFile == nil)
+        #expect(config.serviceNodePortRange == 30000...32767)
         #expect(config.serviceCIDRs.map(\.description) == ["10.43.0.0/16"])
         #expect(config.clusterCIDRs.map(\.description) == ["10.42.0.0/16"])
         #expect(config.clusterDNS == [IPAddress("10.43.0.10")!])
@@ -40,6 +41,7 @@ import Testing
                 "advertise-address": "10.1.2.3", "write-kubeconfig": tmp.file("kc.yaml"),
                 "write-kubeconfig-mode": "644", "token": "s3cret", "token-auth-file": "/etc/tokens.csv",
                 "datastore-endpoint": "memory://", "service-cidr": "10.96.0.0/12", "cluster-cidr": "10.244.0.0/16",
+                "service-node-port-range": "31000-31999",
                 "cluster-domain": "example.internal", "disable-agent": "true", "disable-scheduler": "true",
                 "disable-controller-manager": "true", "node-name": "n1", "debug": "true",
             ], list: ["tls-san": ["a.example.com,10.9.9.9", "b.example.com", "a.example.com"]]),
@@ -60,6 +62,7 @@ import Testing
         #expect(config.clusterDomain == "example.internal")
         #expect(config.disableAgent && config.disableScheduler && config.disableControllerManager && config.debug)
         #expect(config.nodeName == "n1")
+        #expect(config.serviceNodePortRange == 31000...31999)
     }
 
     @Test func dualStackNetworks() throws {
@@ -98,6 +101,10 @@ import Testing
         (["write-kubeconfig-mode": "rw-r--r--"], "write-kubeconfig-mode", "octal"),
         (["datastore-endpoint": "postgres://db/k3s"], "datastore-endpoint", "not supported"),
         (["cluster-domain": "Bad_Domain"], "cluster-domain", "DNS domain"),
+        (["service-node-port-range": "30000"], "service-node-port-range", "port range"),
+        (["service-node-port-range": "32767-30000"], "service-node-port-range", "port range"),
+        (["service-node-port-range": "0-100"], "service-node-port-range", "port range"),
+        (["service-node-port-range": "30000-70000"], "service-node-port-range", "port range"),
         (["node-name": "Node One"], "node-name", "DNS subdomain"),
         (["token": "has space"], "token", "whitespace"),
         (["token-file": "/nonexistent/k3s-token"], "token-file", "no such file"),

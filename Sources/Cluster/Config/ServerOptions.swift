@@ -33,6 +33,7 @@ public struct ServerOptions: Sendable, Hashable {
         "token-auth-file": .scalar,
         "datastore-endpoint": .scalar,
         "service-cidr": .scalar,
+        "service-node-port-range": .scalar,
         "cluster-cidr": .scalar,
         "cluster-dns": .scalar,
         "cluster-domain": .scalar,

@@ -49,7 +49,8 @@ public struct Server: Sendable {
                 serviceAccountKey: .es256(pki.serviceAccountKey),
                 tokenAuthFile: tokenAuthFile,
                 serverToken: credentials.nodeToken.description,
-                serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default
+                serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
+                serviceNodePortRange: configuration.serviceNodePortRange
             ),
             datastore: datastore.store,
             logger: logger

@@ -120,6 +120,13 @@ extension ServerConfiguration {
                 }
             }
         }
+        if let text = options.string("service-node-port-range"), !text.isEmpty {
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.filter { !$0.isWhitespace }) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1], 1 <= low, low <= high, high <= 65535 else {
+                throw ServerConfigurationError(flag: "service-node-port-range", value: text, reason: "must be a port range such as 30000-32767")
+            }
+            serviceNodePortRange = low...high
+        }
         if let text = options.string("cluster-cidr"), !text.isEmpty {
             clusterCIDRs = try Self.cidrs(text, flag: "cluster-cidr")
         }

@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The networks service cluster IPs come from (`--service-cidr`, default 10.43.0.0/16;
     /// comma-separated for dual stack, primary first).
     public var serviceCIDRs: [CIDR]
+    /// The ports NodePort services take theirs from (`--service-node-port-range`, default
+    /// 30000-32767).
+    public var serviceNodePortRange: ClosedRange<Int>
     /// The networks pod IPs come from (`--cluster-cidr`, default 10.42.0.0/16).
     public var clusterCIDRs: [CIDR]
     /// The cluster DNS service IPs (`--cluster-dns`, default the tenth address of each
@@ -83,6 +86,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.token = nil
         self.tokenAuthFile = nil
         self.serviceCIDRs = [ServerConfiguration.defaultServiceCIDR]
+        self.serviceNodePortRange = 30000...32767
         self.clusterCIDRs = [ServerConfiguration.defaultClusterCIDR]
         self.clusterDNS = [try! ServiceIPRange(ServerConfiguration.defaultServiceCIDR).dnsServiceIP]
         self.clusterDomain = "cluster.local"
