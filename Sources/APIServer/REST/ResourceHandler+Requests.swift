@@ -71,7 +71,9 @@ extension ResourceHandler {
         guard !unknown.isEmpty else { return [] }
         if mode == "Strict" {
             let list = unknown.map { "unknown field \"\($0)\"" }
-            throw StatusError.badRequest("strict decoding error: " + list.joined(separator: ", "))
+            throw StatusError.badRequest(
+                "\(descriptor.kind) in version \"\(descriptor.version)\" cannot be handled as a \(descriptor.kind): strict decoding error: "
+                    + list.joined(separator: ", "))
         }
         return unknown.map { "unknown field \"\($0)\"" }
     }

@@ -52,6 +52,8 @@ public final class KubeAPIServer: Sendable {
     public let handler: any APIHandler
     let transport: HTTPSServer
     let rbac: RBACAuthorizer
+    /// Serves CustomResourceDefinitions' resources.
+    public let customResources: CustomResourceController
     let system: SystemEndpoints
     let logger: Logger
     let ready = ReadyFlag()
@@ -59,10 +61,13 @@ public final class KubeAPIServer: Sendable {
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
         self.logger = logger
-        let registry = ResourceRegistry(datastore: datastore, logger: logger)
+        let customCatalog = CustomResourceCatalog()
+        let registry = ResourceRegistry(datastore: datastore, hooks: customCatalog.registryHooks(), logger: logger)
         self.registry = registry
         let catalog = DiscoveryCatalog(registry.descriptors)
         let openAPI = OpenAPIService(catalog: catalog)
+        self.customResources = CustomResourceController(
+            registry: registry, discovery: catalog, openAPI: openAPI, catalog: customCatalog, logger: logger)
         let metrics = APIMetrics()
         let system = SystemEndpoints(metrics: metrics)
         self.system = system
@@ -119,9 +124,11 @@ public final class KubeAPIServer: Sendable {
             lookup: lookup
         )
 
-        let resources = ResourceHandler(
-            registry: registry, tableConvertor: PrinterTableConvertor(printer: TablePrinter()), overrides: overrides
+        var resources = ResourceHandler(
+            registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
+            fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides
         )
+        resources.overrides["apiextensions.k8s.io/customresourcedefinitions"] = CustomResourceDefinitionHandler(next: resources)
         self.resources = resources
         lookup.handler.withLock { $0 = resources }
 
@@ -165,9 +172,11 @@ public final class KubeAPIServer: Sendable {
     public func run() async throws {
         try await registry.start()
         try await bootstrap()
+        try await customResources.loadStored()
         ready.value.withLock { $0 = true }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
+            group.addTask { await self.customResources.run() }
             group.addTask { try await self.transport.run() }
             // When the transport returns (shutdown), stop following RBAC.
             try await group.next()
