@@ -20,19 +20,22 @@ final class CustomResourceFixture: Sendable {
         self.datastore = datastore
         let catalog = CustomResourceCatalog()
         self.catalog = catalog
-        registry = ResourceRegistry(datastore: datastore, hooks: catalog.registryHooks())
+        let registry = ResourceRegistry(datastore: datastore, hooks: catalog.registryHooks())
+        self.registry = registry
         try await registry.start()
         try await registry.ensureNamespaces(["default", "other"])
-        discovery = DiscoveryCatalog(registry.descriptors)
-        openAPI = OpenAPIService(catalog: discovery)
-        controller = CustomResourceController(registry: registry, discovery: discovery, openAPI: openAPI, catalog: catalog, logger: Logger(label: "test"))
+        let discovery = DiscoveryCatalog(registry.descriptors)
+        self.discovery = discovery
+        let openAPI = OpenAPIService(catalog: discovery)
+        self.openAPI = openAPI
+        let controller = CustomResourceController(registry: registry, discovery: discovery, openAPI: openAPI, catalog: catalog, logger: Logger(label: "test"))
+        self.controller = controller
         var handler = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: catalog, printer: printer),
             fieldValidator: SchemaFieldValidator(catalog: catalog))
         handler.overrides["apiextensions.k8s.io/customresourcedefinitions"] = CustomResourceDefinitionHandler(next: handler)
         self.handler = handler
         try await controller.loadStored()
-        let controller = self.controller
         runner = Task { await controller.run() }
     }
 
