@@ -13,20 +13,26 @@ extension CustomResourceCatalog {
 
     /// Registry hooks that validate CustomResourceDefinitions; prune, default and validate custom
     /// objects against their schema; and drop unknown fields from built-in objects. `base` runs first.
-    public func registryHooks(chaining base: RegistryHooks = RegistryHooks(), builtinSchemas: BuiltinSchemaPruner = BuiltinSchemaPruner()) -> RegistryHooks {
+    ///
+    /// - Parameter pruneBuiltins: Whether built-in objects are pruned now; the server turns it on
+    ///   once ready, so its own start-up writes do not pay for loading the schema table.
+    public func registryHooks(
+        chaining base: RegistryHooks = RegistryHooks(), builtinSchemas: BuiltinSchemaPruner = BuiltinSchemaPruner(),
+        pruneBuiltins: @escaping @Sendable () -> Bool = { true }
+    ) -> RegistryHooks {
         RegistryHooks(
             prepareForCreate: { [self] descriptor, object in
                 try base.prepareForCreate?(descriptor, &object)
-                try prepareForCreate(descriptor, &object, builtinSchemas: builtinSchemas)
+                try prepareForCreate(descriptor, &object, builtinSchemas: builtinSchemas, pruneBuiltins: pruneBuiltins())
             },
             prepareForUpdate: { [self] descriptor, object, old in
                 try base.prepareForUpdate?(descriptor, &object, old)
-                try prepareForUpdate(descriptor, &object, old: old, builtinSchemas: builtinSchemas)
+                try prepareForUpdate(descriptor, &object, old: old, builtinSchemas: builtinSchemas, pruneBuiltins: pruneBuiltins())
             }
         )
     }
 
-    func prepareForCreate(_ descriptor: ResourceDescriptor, _ object: inout JSONValue, builtinSchemas: BuiltinSchemaPruner) throws {
+    func prepareForCreate(_ descriptor: ResourceDescriptor, _ object: inout JSONValue, builtinSchemas: BuiltinSchemaPruner, pruneBuiltins: Bool) throws {
         if Self.isDefinitions(descriptor) {
             Self.defaultDefinition(&object)
             builtinSchemas.prune(&object, descriptor: descriptor)
@@ -46,10 +52,10 @@ extension CustomResourceCatalog {
             try Self.admit(&object, served: served)
             return
         }
-        builtinSchemas.prune(&object, descriptor: descriptor)
+        if pruneBuiltins { builtinSchemas.prune(&object, descriptor: descriptor) }
     }
 
-    func prepareForUpdate(_ descriptor: ResourceDescriptor, _ object: inout JSONValue, old: JSONValue, builtinSchemas: BuiltinSchemaPruner) throws {
+    func prepareForUpdate(_ descriptor: ResourceDescriptor, _ object: inout JSONValue, old: JSONValue, builtinSchemas: BuiltinSchemaPruner, pruneBuiltins: Bool) throws {
         if Self.isDefinitions(descriptor) {
             Self.defaultDefinition(&object)
             builtinSchemas.prune(&object, descriptor: descriptor)
@@ -63,7 +69,7 @@ extension CustomResourceCatalog {
             try Self.admit(&object, served: served)
             return
         }
-        builtinSchemas.prune(&object, descriptor: descriptor)
+        if pruneBuiltins { builtinSchemas.prune(&object, descriptor: descriptor) }
     }
 
     /// Prunes, defaults and validates a custom object against its version's schema.

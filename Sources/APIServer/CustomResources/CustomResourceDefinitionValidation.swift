@@ -258,9 +258,15 @@ public enum CustomResourceDefinitionValidation {
                 errors.append(.required("\(path).x-kubernetes-list-map-keys", detail: "must not be empty if x-kubernetes-list-type is map"))
             }
         }
-        if let defaultValue = schema["default"], position == .root {
-            errors.append(.forbidden("\(path).default", detail: "must not be set at the root"))
-            _ = defaultValue
+        if let defaultValue = schema["default"] {
+            if position == .root {
+                errors.append(.forbidden("\(path).default", detail: "must not be set at the root"))
+            } else {
+                // A default must itself be valid against its node.
+                for problem in StructuralSchema(schema).validate(defaultValue, at: "default") {
+                    errors.append(FieldError(kind: problem.kind, field: "\(path).default", badValue: problem.badValue, detail: problem.detail))
+                }
+            }
         }
         if position == .root, let meta = properties?["metadata"], let members = meta.objectValue {
             let allowed: Set<String> = ["type", "properties"]

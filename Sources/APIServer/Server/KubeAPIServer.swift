@@ -56,13 +56,16 @@ public final class KubeAPIServer: Sendable {
     public let customResources: CustomResourceController
     let system: SystemEndpoints
     let logger: Logger
-    let ready = ReadyFlag()
+    let ready: ReadyFlag
 
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
         self.logger = logger
+        let ready = ReadyFlag()
+        self.ready = ready
         let customCatalog = CustomResourceCatalog()
-        let registry = ResourceRegistry(datastore: datastore, hooks: customCatalog.registryHooks(), logger: logger)
+        let registry = ResourceRegistry(
+            datastore: datastore, hooks: customCatalog.registryHooks(pruneBuiltins: { ready.value.withLock { $0 } }), logger: logger)
         self.registry = registry
         let catalog = DiscoveryCatalog(registry.descriptors)
         let openAPI = OpenAPIService(catalog: catalog)
@@ -159,7 +162,6 @@ public final class KubeAPIServer: Sendable {
             handler: chain,
             logger: logger
         )
-        let ready = self.ready
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
     }
 
@@ -210,7 +212,9 @@ public final class KubeAPIServer: Sendable {
 
     private func createIfMissing(path: String, body: JSONValue) async throws {
         let response = await resources.handle(
-            APIRequest(method: .post, path: path, headers: [.contentType: "application/json"], body: body.serialized())
+            APIRequest(
+                method: .post, path: path, query: [(name: "fieldValidation", value: "Ignore")],
+                headers: [.contentType: "application/json"], body: body.serialized())
         )
         guard response.status.code == 201 || response.status.code == 409 else {
             throw StatusError(code: response.status.code, reason: .internalError, message: "bootstrap of \(path) failed: \(response.bodyText)")

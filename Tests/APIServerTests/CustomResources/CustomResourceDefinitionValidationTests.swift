@@ -58,6 +58,16 @@ import Testing
              message: #"spec.versions[0].subresources.scale.specReplicasPath: Invalid value: ".status.replicas": should be a json path under .spec"#),
         Case(name: "printer column type", change: { setSpec(&$0, ["spec", "versions", "0", "additionalPrinterColumns", "0", "type"], "text") },
              message: #"spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: "text": supported values: "boolean", "date", "integer", "number", "string""#),
+        Case(name: "default of the wrong type", change: { setSpec(&$0, ["spec", "versions", "0", "schema", "openAPIV3Schema", "properties", "spec", "properties", "replicas", "default"], "one") },
+             message: #"spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: "string": default in body must be of type integer: "string""#),
+        Case(name: "list-type map without keys", change: { setSpec(&$0, ["spec", "versions", "0", "schema", "openAPIV3Schema", "properties", "spec", "properties", "tags", "x-kubernetes-list-type"], "map") },
+             message: "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map"),
+        Case(name: "two storage versions", change: {
+            let version = $0[path: "spec", "versions", "0"]!
+            var second = version
+            second.setMember("name", "v2")
+            setSpec(&$0, ["spec", "versions"], [version, second])
+        }, message: #"spec.versions: Invalid value: [{"name":"v1","served":true,"storage":true},{"name":"v2","served":true,"storage":true}]: must have exactly one version marked as storage version"#),
     ]
 
     @Test func validDefinitionHasNoErrors() {
