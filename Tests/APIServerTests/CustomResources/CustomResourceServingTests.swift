@@ -54,7 +54,17 @@ import Testing
             method: .get, path: "/apis",
             headers: [.accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"]))
         guard case .bytes(let aggregatedBytes) = aggregated.body else { Issue.record("no body"); return }
-        #expect(String(decoding: aggregatedBytes, as: UTF8.self).contains("\"crontabs\""))
+        let groups = try JSONValue(parsing: aggregatedBytes)["items"]?.arrayValue ?? []
+        let group = try #require(groups.first { $0[path: "metadata", "name"] == "stable.example.com" })
+        let version = try #require(group["versions"]?.arrayValue?.first)
+        #expect(version["version"] == "v1")
+        let entry = try #require(version["resources"]?.arrayValue?.first { $0["resource"] == "crontabs" })
+        #expect(entry["shortNames"] == ["ct"])
+        #expect(entry["singularResource"] == "crontab")
+        #expect(entry["scope"] == "Namespaced")
+        #expect(entry[path: "responseKind", "kind"] == "CronTab")
+        let subresources = (entry["subresources"]?.arrayValue ?? []).compactMap { $0["subresource"]?.stringValue }
+        #expect(subresources == ["scale", "status"])
 
         let document = try #require(f.openAPI.v3Document(path: "apis/stable.example.com/v1"))
         let schemas = try JSONValue(parsing: document.bytes)[path: "components", "schemas"]
@@ -232,5 +242,49 @@ import Testing
             await f.send(.post, F.cronTabs, query: [("dryRun", "All")], body: F.cronTab("u", spec: ["cronSpec": "* * * * *", "replicas": 50])).status == 201
         }
         #expect(accepted)
+    }
+}
+
+extension CustomResourceServingTests {
+    @Test func terminatingDefinitionRefusesNewObjects() async throws {
+        let f = try await F()
+        defer { f.stop() }
+        try await f.establish(F.cronTabCRD())
+        let versions = f.catalog.resources(definitionName: "crontabs.stable.example.com").map { version -> ServedCustomResource in
+            var version = version
+            version.terminating = true
+            return version
+        }
+        f.catalog.replace(definitionName: "crontabs.stable.example.com", with: versions)
+        let refused = await f.send(.post, F.cronTabs, body: F.cronTab("late"))
+        #expect(refused.status == 405)
+        #expect(refused.message == "create not allowed while custom resource definition is terminating")
+    }
+
+    @Test func everyServedVersionIsServed() async throws {
+        let f = try await F()
+        defer { f.stop() }
+        var crd = F.cronTabCRD()
+        let v1 = crd[path: "spec", "versions", "0"]!
+        var beta = v1
+        beta.setMember("name", "v1beta1")
+        beta.setMember("storage", false)
+        var retired = v1
+        retired.setMember("name", "v1alpha1")
+        retired.setMember("storage", false)
+        retired.setMember("served", false)
+        crd = CustomResourceDefinitionValidationTests.setting(crd, ["spec", "versions"], [beta, v1, retired])
+        try await f.establish(crd)
+        var object = F.cronTab("b")
+        object.setMember("apiVersion", "stable.example.com/v1beta1")
+        let created = await f.send(.post, "/apis/stable.example.com/v1beta1/namespaces/default/crontabs", body: object)
+        #expect(created.status == 201, "\(created.text)")
+        #expect(await f.send(.get, F.cronTabs + "/b").status == 200)
+        #expect(await f.send(.get, "/apis/stable.example.com/v1alpha1/namespaces/default/crontabs/b").status == 404)
+        let groupDocument = await DiscoveryHandler(catalog: f.discovery).handle(APIRequest(method: .get, path: "/apis/stable.example.com"))
+        guard case .bytes(let bytes) = groupDocument.body else { Issue.record("no body"); return }
+        #expect(try JSONValue(parsing: bytes)[path: "preferredVersion", "version"] == "v1")
+        let crdNow = await f.send(.get, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/crontabs.stable.example.com").json
+        #expect(crdNow[path: "status", "storedVersions"] == ["v1"])
     }
 }
