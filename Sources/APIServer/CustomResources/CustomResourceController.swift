@@ -110,6 +110,10 @@ public final class CustomResourceController: Sendable {
             logger.warning("not serving invalid CustomResourceDefinition \(name)")
             return
         }
+        if let conflict = nameConflict(of: crd) {
+            await updateStatus(of: crd, conflict: conflict)
+            return
+        }
         let spec = crd["spec"] ?? .null
         let unchanged = servedSpecs.withLock { $0[name] == spec }
         if !unchanged {
@@ -170,30 +174,69 @@ public final class CustomResourceController: Sendable {
 
     // MARK: - Status
 
+    /// A name of `crd` another served CRD of the same group already uses: the condition reason
+    /// (`PluralConflict`, `SingularConflict`, `ShortNamesConflict`, `KindConflict`,
+    /// `ListKindConflict`) and the name.
+    struct NameConflict: Sendable, Hashable {
+        var reason: String
+        var name: String
+    }
+
+    /// The first name of `crd` that another CRD of its group serves, in upstream's order.
+    func nameConflict(of crd: JSONValue) -> NameConflict? {
+        let name = crd.metadataString("name")
+        let group = crd[path: "spec", "group"]?.stringValue ?? ""
+        let others = catalog.all.filter { $0.definitionName != name && $0.descriptor.group == group }
+        var resourceNames = Set<String>()
+        var kindNames = Set<String>()
+        for other in others {
+            resourceNames.insert(other.descriptor.resource)
+            resourceNames.insert(other.descriptor.singularName)
+            resourceNames.formUnion(other.descriptor.shortNames)
+            kindNames.insert(other.descriptor.kind)
+            kindNames.insert(other.descriptor.listKind)
+        }
+        guard let served = ServedCustomResource.versions(of: crd).first?.descriptor else { return nil }
+        if resourceNames.contains(served.resource) { return NameConflict(reason: "PluralConflict", name: served.resource) }
+        if resourceNames.contains(served.singularName) { return NameConflict(reason: "SingularConflict", name: served.singularName) }
+        if let short = served.shortNames.first(where: resourceNames.contains) { return NameConflict(reason: "ShortNamesConflict", name: short) }
+        if kindNames.contains(served.kind) { return NameConflict(reason: "KindConflict", name: served.kind) }
+        if kindNames.contains(served.listKind) { return NameConflict(reason: "ListKindConflict", name: served.listKind) }
+        return nil
+    }
+
     /// The status a served CRD should have: accepted names, `NamesAccepted` and `Established`
-    /// (kept timestamps when unchanged), and the storage version among `storedVersions`.
-    static func desiredStatus(of crd: JSONValue, now: String) -> JSONValue {
+    /// (kept timestamps when unchanged), and the storage version among `storedVersions`. With
+    /// a `conflict`, both conditions are False and the names stay unaccepted.
+    static func desiredStatus(of crd: JSONValue, now: String, conflict: NameConflict? = nil) -> JSONValue {
         var status = crd["status"]?.objectValue.map(JSONValue.object) ?? .object([:])
         var names = crd[path: "spec", "names"] ?? .object([:])
         let kind = names["kind"]?.stringValue ?? ""
         if names["singular"] == nil { names.setMember("singular", .string(kind.lowercased())) }
         if names["listKind"] == nil { names.setMember("listKind", .string(kind + "List")) }
-        status.setMember("acceptedNames", names)
         var conditions = status["conditions"]?.arrayValue ?? []
-        func set(_ type: String, reason: String, message: String) {
+        func set(_ type: String, _ value: String, reason: String, message: String) {
             let existing = conditions.firstIndex { $0["type"]?.stringValue == type }
-            if let existing, conditions[existing]["status"]?.stringValue == "True",
-               conditions[existing]["reason"]?.stringValue == reason {
+            if let existing, conditions[existing]["status"]?.stringValue == value,
+               conditions[existing]["reason"]?.stringValue == reason, conditions[existing]["message"]?.stringValue == message {
                 return
             }
             let condition: JSONValue = [
-                "type": .string(type), "status": "True", "lastTransitionTime": .string(now),
+                "type": .string(type), "status": .string(value), "lastTransitionTime": .string(now),
                 "reason": .string(reason), "message": .string(message),
             ]
             if let existing { conditions[existing] = condition } else { conditions.append(condition) }
         }
-        set("NamesAccepted", reason: "NoConflicts", message: "no conflicts found")
-        set("Established", reason: "InitialNamesAccepted", message: "the initial names have been accepted")
+        if let conflict {
+            if status["acceptedNames"] == nil { status.setMember("acceptedNames", ["plural": "", "kind": ""]) }
+            set("NamesAccepted", "False", reason: conflict.reason, message: "\"\(conflict.name)\" is already in use")
+            set("Established", "False", reason: "NotAccepted", message: "not all names are accepted")
+            status.setMember("conditions", .array(conditions))
+            return status
+        }
+        status.setMember("acceptedNames", names)
+        set("NamesAccepted", "True", reason: "NoConflicts", message: "no conflicts found")
+        set("Established", "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted")
         status.setMember("conditions", .array(conditions))
         var stored = (status["storedVersions"]?.arrayValue ?? []).compactMap(\.stringValue)
         let storage = (crd[path: "spec", "versions"]?.arrayValue ?? []).first { $0["storage"]?.boolValue == true }?["name"]?.stringValue
@@ -202,15 +245,15 @@ public final class CustomResourceController: Sendable {
         return status
     }
 
-    func updateStatus(of crd: JSONValue) async {
+    func updateStatus(of crd: JSONValue, conflict: NameConflict? = nil) async {
         guard let store = definitions else { return }
         let name = crd.metadataString("name")
-        let desired = Self.desiredStatus(of: crd, now: Time.now().description)
+        let desired = Self.desiredStatus(of: crd, now: Time.now().description, conflict: conflict)
         guard desired != crd["status"] else { return }
         do {
             _ = try await store.guaranteedUpdate(namespace: "", name: name, target: .status) { current in
                 guard var current else { throw StatusError.notFound(store.groupResource, name: name) }
-                current.setMember("status", Self.desiredStatus(of: current, now: Time.now().description))
+                current.setMember("status", Self.desiredStatus(of: current, now: Time.now().description, conflict: conflict))
                 current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
                 return current
             }

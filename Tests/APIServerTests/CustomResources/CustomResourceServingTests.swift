@@ -288,3 +288,29 @@ extension CustomResourceServingTests {
         #expect(crdNow[path: "status", "storedVersions"] == ["v1"])
     }
 }
+
+extension CustomResourceServingTests {
+    @Test func conflictingNamesAreNotAccepted() async throws {
+        let f = try await F()
+        defer { f.stop() }
+        try await f.establish(F.cronTabCRD())
+        var clash = F.cronTabCRD()
+        clash = CustomResourceDefinitionValidationTests.setting(clash, ["metadata", "name"], "crontabsv2.stable.example.com")
+        clash = CustomResourceDefinitionValidationTests.setting(clash, ["spec", "names"], ["plural": "crontabsv2", "singular": "crontabv2", "kind": "CronTabV2", "shortNames": ["ct"]])
+        #expect(await f.send(.post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: clash).status == 201)
+        let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/crontabsv2.stable.example.com"
+        let rejected = await f.eventually {
+            let conditions = await f.send(.get, path).json[path: "status", "conditions"]?.arrayValue ?? []
+            return conditions.contains { $0["type"] == "NamesAccepted" && $0["status"] == "False" }
+        }
+        #expect(rejected)
+        let conditions = await f.send(.get, path).json[path: "status", "conditions"]?.arrayValue ?? []
+        let names = try #require(conditions.first { $0["type"] == "NamesAccepted" })
+        #expect(names["reason"] == "ShortNamesConflict")
+        #expect(names["message"] == #""ct" is already in use"#)
+        let established = try #require(conditions.first { $0["type"] == "Established" })
+        #expect(established["status"] == "False")
+        #expect(established["reason"] == "NotAccepted")
+        #expect(await f.send(.get, "/apis/stable.example.com/v1/namespaces/default/crontabsv2").status == 404)
+    }
+}
