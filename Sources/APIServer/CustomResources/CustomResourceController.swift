@@ -88,6 +88,8 @@ public final class CustomResourceController: Sendable {
                     }
                 }
                 registry.cache.cancelWatch(prefix: store.keys.resourcePrefix, watcher: watch.id)
+                // The watch ended (history expired, cache restarted): start over shortly.
+                try? await Task.sleep(for: .milliseconds(100))
             }
             group.cancelAll()
         }
