@@ -115,3 +115,20 @@ struct CustomResourceKubectlTests {
         #expect(try server.kubectl("get", "crd", "crontabs.stable.example.com").status != 0)
     }
 }
+
+extension CustomResourceKubectlTests {
+    @Test func storedDefinitionsAreServedAfterRestart() async throws {
+        let first = try await K3sServerProcess.start()
+        _ = try first.kubectlOK("apply", "-f", "-", stdin: Self.crd)
+        _ = try first.kubectlOK("wait", "--for", "condition=established", "--timeout=20s", "crd/crontabs.stable.example.com")
+        _ = try first.kubectlOK("apply", "-f", "-", stdin: Self.cronTab)
+        first.stop(keepingData: true)
+
+        let second = try await K3sServerProcess.start(dataDir: first.dataDir)
+        defer { second.stop() }
+        // Ready means served: no waiting after /readyz.
+        #expect(try second.kubectlOK("get", "ct", "nightly", "-o", "jsonpath={.spec.cronSpec}") == "0 3 * * *")
+        let invalid = try second.kubectl("apply", "-f", "-", stdin: Self.cronTab.replacingOccurrences(of: "replicas: 1", with: "replicas: 99"))
+        #expect(invalid.stderr.contains("spec.replicas: Invalid value: 99: spec.replicas in body should be less than or equal to 10"), "\(invalid.stderr)")
+    }
+}

@@ -16,8 +16,9 @@ final class K3sServerProcess: @unchecked Sendable {
     static var kubectlAvailable: Bool { executable(named: "kubectl") != nil }
 
     /// Starts a server and waits until `/readyz` answers 200 through kubectl.
-    static func start(extraArguments: [String] = [], timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
-        let dataDir = FileManager.default.temporaryDirectory
+    /// `dataDir` reuses the data directory of a server stopped with `stop(keepingData: true)`.
+    static func start(extraArguments: [String] = [], dataDir existing: String? = nil, timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
+        let dataDir = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("k3s-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let kubeconfig = dataDir + "/kubeconfig.yaml"
@@ -64,8 +65,9 @@ final class K3sServerProcess: @unchecked Sendable {
     /// What the server has logged so far.
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
-    /// Stops the server with SIGTERM (SIGKILL after 10 s) and removes its data directory.
-    func stop() {
+    /// Stops the server with SIGTERM (SIGKILL after 10 s) and removes its data directory unless
+    /// `keepingData` (to start again on it).
+    func stop(keepingData: Bool = false) {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(10)
@@ -73,7 +75,7 @@ final class K3sServerProcess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        removeDataDir()
+        if !keepingData { removeDataDir() }
     }
 
     private func removeDataDir() {
