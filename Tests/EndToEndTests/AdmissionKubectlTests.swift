@@ -36,9 +36,9 @@ struct AdmissionKubectlTests {
     @Test func defaultsAllocationAndValidation() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        #expect(try server.kubectlOK("apply", "-f", "-", stdin: Self.manifest) == "deployment.apps/web created\nservice/web created\n")
+        #expect(try await server.kubectlOK("apply", "-f", "-", stdin: Self.manifest) == "deployment.apps/web created\nservice/web created\n")
 
-        let services = try server.kubectlOK("get", "svc")
+        let services = try await server.kubectlOK("get", "svc")
         let lines = services.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("NAME         TYPE        CLUSTER-IP") == true, "\(services)")
         let kubernetes = try #require(lines.first { $0.hasPrefix("kubernetes ") })
@@ -46,14 +46,14 @@ struct AdmissionKubectlTests {
         #expect(kubernetes.contains("443/TCP"))
         let web = try #require(lines.first { $0.hasPrefix("web ") })
         #expect(web.contains("ClusterIP"))
-        let ip = try server.kubectlOK("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+        let ip = try await server.kubectlOK("get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
         let octets = ip.split(separator: ".").compactMap { Int($0) }
         #expect(octets.count == 4 && octets[0] == 10 && octets[1] == 43, "cluster IP \(ip) outside 10.43.0.0/16")
         #expect(ip != "10.43.0.1")
         #expect(web.contains(ip))
-        #expect(try server.kubectlOK("get", "svc", "kubernetes", "-o", "jsonpath={.spec.ports[0].name} {.spec.ports[0].port}") == "https 443")
+        #expect(try await server.kubectlOK("get", "svc", "kubernetes", "-o", "jsonpath={.spec.ports[0].name} {.spec.ports[0].port}") == "https 443")
 
-        let yaml = try server.kubectlOK("get", "deploy", "web", "-o", "yaml")
+        let yaml = try await server.kubectlOK("get", "deploy", "web", "-o", "yaml")
         for expected in [
             "progressDeadlineSeconds: 600", "replicas: 1", "revisionHistoryLimit: 10", "maxSurge: 25%",
             "maxUnavailable: 25%", "type: RollingUpdate", "imagePullPolicy: IfNotPresent", "protocol: TCP",
@@ -64,7 +64,7 @@ struct AdmissionKubectlTests {
             #expect(yaml.contains(expected), "deployment yaml lacks \(expected):\n\(yaml)")
         }
 
-        let bad = try server.kubectl("apply", "-f", "-", stdin: """
+        let bad = try await server.kubectl("apply", "-f", "-", stdin: """
             apiVersion: v1
             kind: Pod
             metadata:
@@ -76,7 +76,7 @@ struct AdmissionKubectlTests {
         #expect(bad.status != 0)
         #expect(bad.stderr.contains(#"The Pod "bad" is invalid: spec.containers[0].image: Required value"#), "\(bad.stderr)")
 
-        let taken = try server.kubectl("apply", "-f", "-", stdin: """
+        let taken = try await server.kubectl("apply", "-f", "-", stdin: """
             apiVersion: v1
             kind: Service
             metadata:

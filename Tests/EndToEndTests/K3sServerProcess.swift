@@ -16,8 +16,9 @@ final class K3sServerProcess: @unchecked Sendable {
     static var kubectlAvailable: Bool { executable(named: "kubectl") != nil }
 
     /// Starts a server and waits until `/readyz` answers 200 through kubectl.
-    static func start(extraArguments: [String] = [], timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
-        let dataDir = FileManager.default.temporaryDirectory
+    /// `dataDir` reuses the data directory of a server stopped with `stop(keepingData: true)`.
+    static func start(extraArguments: [String] = [], dataDir existing: String? = nil, timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
+        let dataDir = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("k3s-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let kubeconfig = dataDir + "/kubeconfig.yaml"
@@ -44,7 +45,7 @@ final class K3sServerProcess: @unchecked Sendable {
                 throw E2EError("k3s server exited with status \(process.terminationStatus):\n\(output)")
             }
             if FileManager.default.fileExists(atPath: kubeconfig),
-               let result = try? server.kubectl("get", "--raw", "/readyz"), result.status == 0 {
+               let result = try? await server.kubectl("get", "--raw", "/readyz"), result.status == 0 {
                 return server
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -64,8 +65,9 @@ final class K3sServerProcess: @unchecked Sendable {
     /// What the server has logged so far.
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
-    /// Stops the server with SIGTERM (SIGKILL after 10 s) and removes its data directory.
-    func stop() {
+    /// Stops the server with SIGTERM (SIGKILL after 10 s) and removes its data directory unless
+    /// `keepingData` (to start again on it).
+    func stop(keepingData: Bool = false) {
         if process.isRunning {
             process.terminate()
             let deadline = Date().addingTimeInterval(10)
@@ -73,7 +75,7 @@ final class K3sServerProcess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
-        removeDataDir()
+        if !keepingData { removeDataDir() }
     }
 
     private func removeDataDir() {
@@ -82,20 +84,20 @@ final class K3sServerProcess: @unchecked Sendable {
 
     /// Runs kubectl against this server. `stdin` is written to its standard input.
     @discardableResult
-    func kubectl(_ arguments: String..., stdin: String? = nil) throws -> CommandResult {
-        try kubectl(arguments, stdin: stdin)
+    func kubectl(_ arguments: String..., stdin: String? = nil) async throws -> CommandResult {
+        try await kubectl(arguments, stdin: stdin)
     }
 
     /// Runs kubectl against this server.
     @discardableResult
-    func kubectl(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+    func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
         guard let kubectl = Self.executable(named: "kubectl") else { throw E2EError("kubectl is not on PATH") }
-        return try run(kubectl, ["--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments, stdin: stdin)
+        return try await run(kubectl, ["--kubeconfig", kubeconfig, "--request-timeout", "20s"] + arguments, stdin: stdin)
     }
 
     /// Runs kubectl and fails the test unless it exits 0; returns its standard output.
-    func kubectlOK(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let result = try kubectl(arguments, stdin: stdin)
+    func kubectlOK(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await kubectl(arguments, stdin: stdin)
         #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
         return result.stdout
     }
@@ -128,8 +130,18 @@ struct CommandResult: Sendable {
     var stderr: String
 }
 
-/// Runs a command to completion, feeding `stdin`.
-func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+/// Runs a command to completion, feeding `stdin`, on a Dispatch thread (never blocking the
+/// concurrency pool, which the tests running in parallel share).
+func run(_ executable: String, _ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runBlocking(executable, arguments, stdin: stdin) })
+        }
+    }
+}
+
+/// Runs a command to completion on the calling thread, feeding `stdin`.
+func runBlocking(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

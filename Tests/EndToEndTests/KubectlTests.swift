@@ -35,19 +35,19 @@ struct KubectlTests {
     @Test func discoveryVersionAndNamespaces() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let version = try server.kubectlOK("version", "-o", "json")
+        let version = try await server.kubectlOK("version", "-o", "json")
         #expect(version.contains("\"gitVersion\": \"v1.36.2+k3s-swift\""))
-        let namespaces = try server.kubectlOK("get", "ns", "-o", "name")
+        let namespaces = try await server.kubectlOK("get", "ns", "-o", "name")
         for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             #expect(namespaces.contains("namespace/\(name)"), "missing \(name) in \(namespaces)")
         }
-        let resources = try server.kubectlOK("api-resources", "-o", "name")
+        let resources = try await server.kubectlOK("api-resources", "-o", "name")
         for name in ["pods", "deployments.apps", "jobs.batch", "clusterroles.rbac.authorization.k8s.io", "leases.coordination.k8s.io"] {
             #expect(resources.split(separator: "\n").contains(Substring(name)), "api-resources lacks \(name)")
         }
-        let explain = try server.kubectlOK("explain", "pod.spec.containers")
+        let explain = try await server.kubectlOK("explain", "pod.spec.containers")
         #expect(explain.contains("FIELD: containers <[]Container>"))
-        #expect(try server.kubectlOK("get", "--raw", "/readyz") == "ok")
+        #expect(try await server.kubectlOK("get", "--raw", "/readyz") == "ok")
     }
 
     @Test func applyGetPatchScaleDelete() async throws {
@@ -56,36 +56,36 @@ struct KubectlTests {
         let file = server.dataDir + "/app.yaml"
         try Self.manifest.write(toFile: file, atomically: true, encoding: .utf8)
 
-        #expect(try server.kubectlOK("apply", "-f", file) == "configmap/settings created\ndeployment.apps/web created\n")
-        #expect(try server.kubectlOK("apply", "-f", file) == "configmap/settings unchanged\ndeployment.apps/web unchanged\n")
+        #expect(try await server.kubectlOK("apply", "-f", file) == "configmap/settings created\ndeployment.apps/web created\n")
+        #expect(try await server.kubectlOK("apply", "-f", file) == "configmap/settings unchanged\ndeployment.apps/web unchanged\n")
         try Self.manifest.replacingOccurrences(of: "mode: fast", with: "mode: safe")
             .write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try server.kubectlOK("apply", "-f", file) == "configmap/settings configured\ndeployment.apps/web unchanged\n")
+        #expect(try await server.kubectlOK("apply", "-f", file) == "configmap/settings configured\ndeployment.apps/web unchanged\n")
 
-        #expect(try server.kubectlOK("get", "cm", "settings", "-o", "jsonpath={.data.mode}") == "safe")
-        #expect(try server.kubectlOK("get", "cm", "-l", "app=shop", "-o", "name") == "configmap/settings\n")
-        #expect(try server.kubectlOK("get", "deploy", "web", "-o", "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas")
+        #expect(try await server.kubectlOK("get", "cm", "settings", "-o", "jsonpath={.data.mode}") == "safe")
+        #expect(try await server.kubectlOK("get", "cm", "-l", "app=shop", "-o", "name") == "configmap/settings\n")
+        #expect(try await server.kubectlOK("get", "deploy", "web", "-o", "custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas")
             == "NAME   REPLICAS\nweb    2\n")
-        let wide = try server.kubectlOK("get", "deploy", "web", "-o", "wide")
+        let wide = try await server.kubectlOK("get", "deploy", "web", "-o", "wide")
         #expect(wide.hasPrefix("NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR"))
         #expect(wide.contains("nginx:1.25"))
-        let yaml = try server.kubectlOK("get", "cm", "settings", "-o", "yaml")
+        let yaml = try await server.kubectlOK("get", "cm", "settings", "-o", "yaml")
         #expect(yaml.contains("resourceVersion:"))
         #expect(yaml.contains("uid:"))
 
-        #expect(try server.kubectlOK("label", "cm", "settings", "tier=web") == "configmap/settings labeled\n")
-        #expect(try server.kubectlOK("annotate", "cm", "settings", "owner=team") == "configmap/settings annotated\n")
-        #expect(try server.kubectlOK("patch", "cm", "settings", "-p", #"{"data":{"b":"2"}}"#) == "configmap/settings patched\n")
-        #expect(try server.kubectlOK("patch", "cm", "settings", "--type=merge", "-p", #"{"data":{"c":"3"}}"#) == "configmap/settings patched\n")
-        #expect(try server.kubectlOK("patch", "cm", "settings", "--type=json", "-p", #"[{"op":"add","path":"/data/d","value":"4"}]"#)
+        #expect(try await server.kubectlOK("label", "cm", "settings", "tier=web") == "configmap/settings labeled\n")
+        #expect(try await server.kubectlOK("annotate", "cm", "settings", "owner=team") == "configmap/settings annotated\n")
+        #expect(try await server.kubectlOK("patch", "cm", "settings", "-p", #"{"data":{"b":"2"}}"#) == "configmap/settings patched\n")
+        #expect(try await server.kubectlOK("patch", "cm", "settings", "--type=merge", "-p", #"{"data":{"c":"3"}}"#) == "configmap/settings patched\n")
+        #expect(try await server.kubectlOK("patch", "cm", "settings", "--type=json", "-p", #"[{"op":"add","path":"/data/d","value":"4"}]"#)
             == "configmap/settings patched\n")
-        #expect(try server.kubectlOK("get", "cm", "settings", "-o", "jsonpath={.data}") == #"{"b":"2","c":"3","d":"4","mode":"safe"}"#)
+        #expect(try await server.kubectlOK("get", "cm", "settings", "-o", "jsonpath={.data}") == #"{"b":"2","c":"3","d":"4","mode":"safe"}"#)
 
-        #expect(try server.kubectlOK("scale", "deployment", "web", "--replicas=5") == "deployment.apps/web scaled\n")
-        #expect(try server.kubectlOK("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "5")
+        #expect(try await server.kubectlOK("scale", "deployment", "web", "--replicas=5") == "deployment.apps/web scaled\n")
+        #expect(try await server.kubectlOK("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}") == "5")
 
-        #expect(try server.kubectlOK("delete", "cm", "settings") == "configmap \"settings\" deleted\n")
-        let missing = try server.kubectl("get", "cm", "settings")
+        #expect(try await server.kubectlOK("delete", "cm", "settings") == "configmap \"settings\" deleted\n")
+        let missing = try await server.kubectl("get", "cm", "settings")
         #expect(missing.status != 0)
         #expect(missing.stderr.contains(#"Error from server (NotFound): configmaps "settings" not found"#))
     }
@@ -97,17 +97,17 @@ struct KubectlTests {
         for i in 0..<7 {
             documents.append("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-\(i)\ndata:\n  i: \"\(i)\"\n")
         }
-        _ = try server.kubectlOK("apply", "-f", "-", stdin: documents.joined(separator: "---\n"))
-        let paged = try server.kubectlOK("get", "cm", "--chunk-size=2", "-o", "name")
+        _ = try await server.kubectlOK("apply", "-f", "-", stdin: documents.joined(separator: "---\n"))
+        let paged = try await server.kubectlOK("get", "cm", "--chunk-size=2", "-o", "name")
         #expect(paged.split(separator: "\n").filter { $0.hasPrefix("configmap/cm-") }.count == 7)
 
         // Server-side dry run: reported as created, nothing stored.
-        let dry = try server.kubectlOK(
+        let dry = try await server.kubectlOK(
             "apply", "--dry-run=server", "-f", "-",
             stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ghost\n"
         )
         #expect(dry == "configmap/ghost created (server dry run)\n")
-        #expect(try server.kubectl("get", "cm", "ghost").status != 0)
+        #expect(try await server.kubectl("get", "cm", "ghost").status != 0)
 
         // A watch sees a create that happens after it starts.
         let watch = Process()
@@ -121,7 +121,7 @@ struct KubectlTests {
         let lines = LineCollector(handle: output.fileHandleForReading)
         // The initial listing arrives first; then create and wait for the new name.
         try await lines.waitFor("configmap/cm-6", within: .seconds(20))
-        _ = try server.kubectlOK("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n")
+        _ = try await server.kubectlOK("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n")
         try await lines.waitFor("configmap/late", within: .seconds(20))
     }
 
@@ -129,24 +129,24 @@ struct KubectlTests {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
         let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\n"
-        _ = try server.kubectlOK("create", "-f", "-", stdin: cm)
-        let again = try server.kubectl("create", "-f", "-", stdin: cm)
+        _ = try await server.kubectlOK("create", "-f", "-", stdin: cm)
+        let again = try await server.kubectl("create", "-f", "-", stdin: cm)
         #expect(again.status != 0)
         #expect(again.stderr.contains(#"Error from server (AlreadyExists): error when creating "STDIN": configmaps "dup" already exists"#))
 
-        let invalid = try server.kubectl("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n")
+        let invalid = try await server.kubectl("apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n")
         #expect(invalid.status != 0)
         #expect(invalid.stderr.contains("ConfigMap \"Not_Valid\" is invalid: metadata.name: Invalid value: \"Not_Valid\""))
 
         let big = String(repeating: "x", count: 4 * 1024 * 1024)
-        let oversized = try server.kubectl(
+        let oversized = try await server.kubectl(
             "apply", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: \(big)\n"
         )
         #expect(oversized.status != 0)
         #expect(oversized.stderr.contains("Request entity too large"))
 
         // A bad bearer token is refused with 401 (kubectl would prompt for a password without one).
-        let address = try server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
+        let address = try await server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
         let bare = server.dataDir + "/anonymous.yaml"
         try """
             apiVersion: v1
@@ -156,7 +156,7 @@ struct KubectlTests {
             contexts: [{name: c, context: {cluster: c, user: u}}]
             current-context: c
             """.write(toFile: bare, atomically: true, encoding: .utf8)
-        let anonymous = try run(K3sServerProcess.executable(named: "kubectl")!, ["--kubeconfig", bare, "get", "ns"])
+        let anonymous = try await run(K3sServerProcess.executable(named: "kubectl")!, ["--kubeconfig", bare, "get", "ns"])
         #expect(anonymous.status != 0)
         #expect(anonymous.stderr.contains("error: You must be logged in to the server (Unauthorized)"), "\(anonymous.stderr)")
     }

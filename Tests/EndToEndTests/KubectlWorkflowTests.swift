@@ -45,32 +45,32 @@ struct KubectlWorkflowTests {
     @Test func describeGetReplaceDeleteCommonKinds() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let created = try server.kubectlOK("apply", "-f", "-", stdin: Self.manifest)
+        let created = try await server.kubectlOK("apply", "-f", "-", stdin: Self.manifest)
         #expect(created == "configmap/cfg created\nsecret/creds created\nservice/front created\ndeployment.apps/web created\npod/solo created\n")
 
-        let cfg = try squeezed(server.kubectlOK("describe", "configmap", "cfg"))
+        let cfg = try await squeezed(server.kubectlOK("describe", "configmap", "cfg"))
         #expect(cfg.contains("Name: cfg\nNamespace: default\nLabels: app=shop\n"), "\(cfg)")
         #expect(cfg.contains("mode:\n----\nfast\n"), "\(cfg)")
 
-        let secret = try squeezed(server.kubectlOK("describe", "secret", "creds"))
+        let secret = try await squeezed(server.kubectlOK("describe", "secret", "creds"))
         #expect(secret.contains("Type: Opaque"), "\(secret)")
         #expect(secret.contains("password: 7 bytes"), "\(secret)")
-        #expect(try server.kubectlOK("get", "secret", "creds", "-o", "jsonpath={.data.password}") == "aHVudGVyMg==")
+        #expect(try await server.kubectlOK("get", "secret", "creds", "-o", "jsonpath={.data.password}") == "aHVudGVyMg==")
 
-        let service = try squeezed(server.kubectlOK("describe", "service", "front"))
+        let service = try await squeezed(server.kubectlOK("describe", "service", "front"))
         #expect(service.contains("Type: ClusterIP"), "\(service)")
         #expect(service.contains("Port: http 80/TCP"), "\(service)")
         #expect(service.contains("TargetPort: 8080/TCP"), "\(service)")
-        let clusterIP = try server.kubectlOK("get", "svc", "front", "-o", "jsonpath={.spec.clusterIP}")
+        let clusterIP = try await server.kubectlOK("get", "svc", "front", "-o", "jsonpath={.spec.clusterIP}")
         #expect(clusterIP.hasPrefix("10.43."), "\(clusterIP)")
         #expect(service.contains("IP: \(clusterIP)\n"), "\(service)")
 
-        let deployment = try squeezed(server.kubectlOK("describe", "deployment", "web"))
+        let deployment = try await squeezed(server.kubectlOK("describe", "deployment", "web"))
         #expect(deployment.contains("Replicas: 2 desired"), "\(deployment)")
         #expect(deployment.contains("StrategyType: RollingUpdate"), "\(deployment)")
         #expect(deployment.contains("RollingUpdateStrategy: 25% max unavailable, 25% max surge"), "\(deployment)")
 
-        let pod = try squeezed(server.kubectlOK("describe", "pod", "solo"))
+        let pod = try await squeezed(server.kubectlOK("describe", "pod", "solo"))
         #expect(pod.contains("Status: Pending"), "\(pod)")
         #expect(pod.contains("Image: busybox"), "\(pod)")
         #expect(pod.contains("QoS Class: BestEffort"), "\(pod)")
@@ -83,7 +83,7 @@ struct KubectlWorkflowTests {
             ("deployment/web", "metadata.labels", #"{"tier":"web"}"#),
             ("pod/solo", "metadata.labels", #"{"app":"web","extra":"1"}"#),
         ] {
-            let json = try server.kubectlOK("get", resource, "-o", "json")
+            let json = try await server.kubectlOK("get", resource, "-o", "json")
             var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             let newValue = try JSONSerialization.jsonObject(with: Data(value.utf8))
             if path == "data" {
@@ -93,67 +93,67 @@ struct KubectlWorkflowTests {
                 meta["labels"] = newValue
                 object["metadata"] = meta
             }
-            let replaced = try server.kubectlOK("replace", "-f", "-", stdin: String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+            let replaced = try await server.kubectlOK("replace", "-f", "-", stdin: String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
             #expect(replaced.hasSuffix(" replaced\n"), "\(resource): \(replaced)")
         }
-        #expect(try server.kubectlOK("get", "cm", "cfg", "-o", "jsonpath={.data.mode}") == "slow")
-        #expect(try server.kubectlOK("get", "pod", "solo", "-o", "jsonpath={.metadata.labels.extra}") == "1")
+        #expect(try await server.kubectlOK("get", "cm", "cfg", "-o", "jsonpath={.data.mode}") == "slow")
+        #expect(try await server.kubectlOK("get", "pod", "solo", "-o", "jsonpath={.metadata.labels.extra}") == "1")
 
         // A replace that carries a stale resourceVersion is a Conflict.
-        let stale = try server.kubectlOK("get", "cm", "cfg", "-o", "json")
-        _ = try server.kubectlOK("label", "cm", "cfg", "bump=1")
-        let conflict = try server.kubectl("replace", "-f", "-", stdin: stale)
+        let stale = try await server.kubectlOK("get", "cm", "cfg", "-o", "json")
+        _ = try await server.kubectlOK("label", "cm", "cfg", "bump=1")
+        let conflict = try await server.kubectl("replace", "-f", "-", stdin: stale)
         #expect(conflict.status != 0)
         #expect(conflict.stderr.contains(#"Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "cfg": the object has been modified; please apply your changes to the latest version and try again"#), "\(conflict.stderr)")
 
-        let deleted = try server.kubectlOK("delete", "-f", "-", stdin: Self.manifest)
+        let deleted = try await server.kubectlOK("delete", "-f", "-", stdin: Self.manifest)
         #expect(deleted.contains("configmap \"cfg\" deleted") && deleted.contains("deployment.apps \"web\" deleted"), "\(deleted)")
-        #expect(try server.kubectlOK("get", "cm,secret,deploy,pod", "-o", "name").isEmpty)
+        #expect(try await server.kubectlOK("get", "cm,secret,deploy,pod", "-o", "name").isEmpty)
     }
 
     @Test func generateNameFieldSelectorsAndMalformedBodies() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let made = try server.kubectlOK("create", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n")
+        let made = try await server.kubectlOK("create", "-f", "-", stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n")
         #expect(made.hasPrefix("configmap/gen-") && made.hasSuffix(" created\n") && made.count == "configmap/gen-xxxxx created\n".count, "\(made)")
         let name = String(made.dropFirst("configmap/".count).prefix("gen-xxxxx".count))
-        #expect(try server.kubectlOK("get", "cm", "--field-selector", "metadata.name=\(name)", "-o", "name") == "configmap/\(name)\n")
-        #expect(try server.kubectlOK("get", "cm", "--field-selector", "metadata.name!=\(name)", "-o", "name").contains(name) == false)
+        #expect(try await server.kubectlOK("get", "cm", "--field-selector", "metadata.name=\(name)", "-o", "name") == "configmap/\(name)\n")
+        #expect(try await server.kubectlOK("get", "cm", "--field-selector", "metadata.name!=\(name)", "-o", "name").contains(name) == false)
 
         let malformedFile = server.dataDir + "/malformed.json"
         try #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"#.write(toFile: malformedFile, atomically: true, encoding: .utf8)
-        let malformed = try server.kubectl("create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", malformedFile)
+        let malformed = try await server.kubectl("create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", malformedFile)
         #expect(malformed.status != 0)
         #expect(malformed.stderr.contains("Error from server (BadRequest)"), "\(malformed.stderr)")
-        #expect(try server.kubectl("get", "cm", "x").status != 0)
+        #expect(try await server.kubectl("get", "cm", "x").status != 0)
 
         // No credentials at all: 401 with a Status (kubectl itself would prompt for a user name).
-        let address = try server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
-        let nobody = try run("/usr/bin/curl", ["-s", "--cacert", server.dataDir + "/server/tls/server-ca.crt", address + "/api/v1/namespaces"])
+        let address = try await server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
+        let nobody = try await run("/usr/bin/curl", ["-s", "--cacert", server.dataDir + "/server/tls/server-ca.crt", address + "/api/v1/namespaces"])
         #expect(nobody.stdout == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#, "\(nobody.stdout)")
     }
 
     @Test(.disabled("needs protobuf request bodies: kubectl create serviceaccount|token|rolebinding")) func serviceAccountTokenIsForbiddenUntilBound() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        #expect(try server.kubectlOK("create", "serviceaccount", "bot") == "serviceaccount/bot created\n")
-        #expect(try server.kubectlOK("auth", "can-i", "create", "pods") == "yes\n")
-        let token = try server.kubectlOK("create", "token", "bot", "--duration=10m").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await server.kubectlOK("create", "serviceaccount", "bot") == "serviceaccount/bot created\n")
+        #expect(try await server.kubectlOK("auth", "can-i", "create", "pods") == "yes\n")
+        let token = try await server.kubectlOK("create", "token", "bot", "--duration=10m").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.split(separator: ".").count == 3, "\(token)")
 
-        let address = try server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
+        let address = try await server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
         let asBot = ["--kubeconfig", "/dev/null", "--server", address, "--certificate-authority", server.dataDir + "/server/tls/server-ca.crt", "--token", token]
         let kubectl = K3sServerProcess.executable(named: "kubectl")!
-        let forbidden = try run(kubectl, asBot + ["get", "pods"])
+        let forbidden = try await run(kubectl, asBot + ["get", "pods"])
         #expect(forbidden.status != 0)
         #expect(forbidden.stderr.contains(#"Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:bot" cannot list resource "pods" in API group "" in the namespace "default""#), "\(forbidden.stderr)")
-        #expect(try run(kubectl, asBot + ["auth", "can-i", "list", "pods"]).stdout == "no\n")
+        #expect(try await run(kubectl, asBot + ["auth", "can-i", "list", "pods"]).stdout == "no\n")
 
-        #expect(try server.kubectlOK("create", "rolebinding", "bot-view", "--clusterrole=view", "--serviceaccount=default:bot") == "rolebinding.rbac.authorization.k8s.io/bot-view created\n")
-        let allowed = try await eventually(within: .seconds(10)) { try run(kubectl, asBot + ["get", "pods"]) }
+        #expect(try await server.kubectlOK("create", "rolebinding", "bot-view", "--clusterrole=view", "--serviceaccount=default:bot") == "rolebinding.rbac.authorization.k8s.io/bot-view created\n")
+        let allowed = try await eventually(within: .seconds(10)) { try await run(kubectl, asBot + ["get", "pods"]) }
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.stderr.contains("No resources found in default namespace."), "\(allowed.stderr)")
-        let whoami = try run(kubectl, asBot + ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])
+        let whoami = try await run(kubectl, asBot + ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])
         #expect(whoami.stdout == "system:serviceaccount:default:bot", "\(whoami.stderr)")
     }
 
@@ -176,12 +176,12 @@ struct KubectlWorkflowTests {
 
     /// Runs `attempt` until it exits 0 or the deadline passes (RBAC changes reach the
     /// authorizer through a watch); returns the last result.
-    private func eventually(within timeout: Duration, _ attempt: () throws -> CommandResult) async throws -> CommandResult {
+    private func eventually(within timeout: Duration, _ attempt: () async throws -> CommandResult) async throws -> CommandResult {
         let deadline = ContinuousClock.now + timeout
-        var result = try attempt()
+        var result = try await attempt()
         while result.status != 0, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
-            result = try attempt()
+            result = try await attempt()
         }
         return result
     }

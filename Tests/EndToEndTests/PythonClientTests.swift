@@ -6,7 +6,7 @@ import Testing
 /// Whether python3 with the `kubernetes` package is installed.
 let pythonClientAvailable: Bool = {
     guard let python = K3sServerProcess.executable(named: "python3") else { return false }
-    return (try? run(python, ["-c", "import kubernetes"]))?.status == 0
+    return (try? runBlocking(python, ["-c", "import kubernetes"]))?.status == 0
 }()
 
 @Suite(.enabled(if: pythonClientAvailable, "needs python3 with the kubernetes package"))
@@ -56,7 +56,7 @@ struct PythonClientTests {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
         let python = try #require(K3sServerProcess.executable(named: "python3"))
-        let result = try run(python, ["-c", Self.script, server.kubeconfig])
+        let result = try await run(python, ["-c", Self.script, server.kubeconfig])
         #expect(result.status == 0, "python client failed:\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("namespaces: default,kube-node-lease,kube-public,kube-system"), "\(result.stdout)")

@@ -1,5 +1,6 @@
 import HTTPTypes
 import KubeAPI
+import Synchronization
 
 extension ResourceHandler {
     /// The patch media types, server-side apply included.
@@ -54,6 +55,7 @@ extension ResourceHandler {
             }
         }
         let schemaKind = descriptor.groupVersionKind
+        let warnings = FieldWarnings()
         let (object, created) = try await store.guaranteedUpdate(namespace: namespace, name: name, target: target, dryRun: dryRun) { current in
             guard let current else {
                 if isApply && target == .main {
@@ -62,6 +64,8 @@ extension ResourceHandler {
                         meta["name"] = .string(name)
                         meta["managedFields"] = .array([Self.managedFieldsEntry(manager: manager, apiVersion: descriptor.apiVersion, operation: "Apply")])
                     }
+                    let found = try self.checkFields(request, object: applied, descriptor: descriptor)
+                    warnings.value.withLock { $0 = found }
                     return applied
                 }
                 throw StatusError.notFound(store.groupResource, name: name)
@@ -97,9 +101,11 @@ extension ResourceHandler {
             if patched.metadataString("name") != name {
                 throw StatusError.badRequest("the name of the object (\(patched.metadataString("name"))) does not match the name on the URL (\(name))")
             }
+            let found = try self.checkFields(request, object: patched, descriptor: descriptor)
+            warnings.value.withLock { $0 = found }
             return patched
         }
-        return try respond(request, object: object, descriptor: descriptor, status: created ? .created : .ok)
+        return try respond(request, object: object, descriptor: descriptor, status: created ? .created : .ok, warnings: warnings.value.withLock { $0 })
     }
 
     /// A `managedFields` entry (simplified server-side apply: the field set is not tracked).
@@ -125,4 +131,9 @@ extension ResourceHandler {
             return value
         }
     }
+}
+
+/// The `fieldValidation` warnings of a patch, collected inside its (retried) transform.
+final class FieldWarnings: Sendable {
+    let value = Mutex<[String]>([])
 }

@@ -98,12 +98,21 @@ extension ResourceHandler {
         if let fieldValidator {
             unknown += fieldValidator.unknownFields(in: object, descriptor: descriptor)
         }
-        guard !unknown.isEmpty else { return [] }
-        if mode == "Strict" {
-            let list = unknown.map { "unknown field \"\($0)\"" }
-            throw StatusError.badRequest("strict decoding error: " + list.joined(separator: ", "))
+        var duplicates: [String] = []
+        do throws(JSONParseError) {
+            _ = try JSONValue(parsing: request.body, duplicateKeys: .reject)
+        } catch {
+            let prefix = "duplicate member name "
+            if error.message.hasPrefix(prefix) { duplicates.append("duplicate field " + error.message.dropFirst(prefix.count)) }
         }
-        return unknown.map { "unknown field \"\($0)\"" }
+        guard !unknown.isEmpty || !duplicates.isEmpty else { return [] }
+        if mode == "Strict" {
+            let list = unknown.map { "unknown field \"\($0)\"" } + duplicates
+            throw StatusError.badRequest(
+                "\(descriptor.kind) in version \"\(descriptor.version)\" cannot be handled as a \(descriptor.kind): strict decoding error: "
+                    + list.joined(separator: ", "))
+        }
+        return unknown.map { "unknown field \"\($0)\"" } + duplicates
     }
 
     /// `dryRun=All` (the only value upstream accepts).

@@ -27,6 +27,7 @@ extension ResourceHandler {
         for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
             if let value = object["metadata"]?[key] { meta[key] = value }
         }
+        if let paths = descriptor.scalePaths { return paths.scale(of: object, metadata: .object(meta)) }
         let replicas = object[path: "spec", "replicas"]?.intValue ?? 0
         var status: JSONValue = ["replicas": .int(object[path: "status", "replicas"]?.intValue ?? 0)]
         let selector = selectorText(object[path: "spec", "selector"])
@@ -107,9 +108,13 @@ extension ResourceHandler {
                         ])
                     }
                 }
-                var spec = current["spec"] ?? .object([:])
-                spec.setMember("replicas", .int(replicas))
-                current.setMember("spec", spec)
+                if let paths = descriptor.scalePaths {
+                    current = paths.settingReplicas(replicas, in: current)
+                } else {
+                    var spec = current["spec"] ?? .object([:])
+                    spec.setMember("replicas", .int(replicas))
+                    current.setMember("spec", spec)
+                }
                 current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
                 return current
             }

@@ -26,6 +26,9 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public var categories: [String]
     /// The subresources served (`status`, `scale`, ...).
     public var subresources: [Subresource]
+    /// Where a custom resource's `scale` subresource reads and writes replicas (`nil`: `.spec.replicas`,
+    /// `.status.replicas` and `.spec.selector`, as the built-in kinds have them).
+    public var scalePaths: ScaleSubresourcePaths?
 
     /// A subresource: its name, the kind it takes and returns, and its verbs.
     public struct Subresource: Sendable, Hashable {
@@ -54,7 +57,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
     public init(
         group: String, version: String, resource: String, singularName: String, kind: String,
         listKind: String? = nil, namespaced: Bool, verbs: [String], shortNames: [String] = [],
-        categories: [String] = [], subresources: [Subresource] = []
+        categories: [String] = [], subresources: [Subresource] = [], scalePaths: ScaleSubresourcePaths? = nil
     ) {
         self.group = group
         self.version = version
@@ -67,6 +70,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
         self.shortNames = shortNames
         self.categories = categories
         self.subresources = subresources
+        self.scalePaths = scalePaths
     }
 
     /// The group/version/resource.

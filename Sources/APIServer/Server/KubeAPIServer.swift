@@ -59,9 +59,11 @@ public final class KubeAPIServer: Sendable {
     public let handler: any APIHandler
     let transport: HTTPSServer
     let rbac: RBACAuthorizer
+    /// Serves CustomResourceDefinitions' resources.
+    public let customResources: CustomResourceController
     let system: SystemEndpoints
     let logger: Logger
-    let ready = ReadyFlag()
+    let ready: ReadyFlag
     /// Cluster IPs and node ports of Services.
     public let serviceAllocator: ServiceAllocator
     let securePort: Mutex<Int>
@@ -72,12 +74,18 @@ public final class KubeAPIServer: Sendable {
         let serviceAllocator = ServiceAllocator(serviceCIDR: configuration.serviceCIDR, nodePortRange: configuration.serviceNodePortRange)
         self.serviceAllocator = serviceAllocator
         self.securePort = Mutex(configuration.port)
-        let registry = ResourceRegistry(
-            datastore: datastore, hooks: RegistryHooks(admission: .builtin(services: serviceAllocator)), logger: logger
-        )
+        let ready = ReadyFlag()
+        self.ready = ready
+        let customCatalog = CustomResourceCatalog()
+        let hooks = customCatalog.registryHooks(
+            chaining: RegistryHooks(admission: .builtin(services: serviceAllocator)),
+            pruneBuiltins: { ready.value.withLock { $0 } })
+        let registry = ResourceRegistry(datastore: datastore, hooks: hooks, logger: logger)
         self.registry = registry
         let catalog = DiscoveryCatalog(registry.descriptors)
         let openAPI = OpenAPIService(catalog: catalog)
+        self.customResources = CustomResourceController(
+            registry: registry, discovery: catalog, openAPI: openAPI, catalog: customCatalog, logger: logger)
         let metrics = APIMetrics()
         let system = SystemEndpoints(metrics: metrics)
         self.system = system
@@ -134,9 +142,11 @@ public final class KubeAPIServer: Sendable {
             lookup: lookup
         )
 
-        let resources = ResourceHandler(
-            registry: registry, tableConvertor: PrinterTableConvertor(printer: TablePrinter()), overrides: overrides
+        var resources = ResourceHandler(
+            registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
+            fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides
         )
+        resources.overrides["apiextensions.k8s.io/customresourcedefinitions"] = CustomResourceDefinitionHandler(next: resources)
         self.resources = resources
         lookup.handler.withLock { $0 = resources }
 
@@ -167,7 +177,6 @@ public final class KubeAPIServer: Sendable {
             handler: chain,
             logger: logger
         )
-        let ready = self.ready
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
     }
 
@@ -185,9 +194,11 @@ public final class KubeAPIServer: Sendable {
         try await registry.start()
         try await rebuildAllocations()
         try await bootstrap()
+        try await customResources.loadStored()
         ready.value.withLock { $0 = true }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
+            group.addTask { await self.customResources.run() }
             group.addTask { try await self.transport.run() }
             // When the transport returns (shutdown), stop following RBAC.
             try await group.next()
@@ -263,7 +274,9 @@ public final class KubeAPIServer: Sendable {
 
     private func createIfMissing(path: String, body: JSONValue) async throws {
         let response = await resources.handle(
-            APIRequest(method: .post, path: path, headers: [.contentType: "application/json"], body: body.serialized())
+            APIRequest(
+                method: .post, path: path, query: [(name: "fieldValidation", value: "Ignore")],
+                headers: [.contentType: "application/json"], body: body.serialized())
         )
         guard response.status.code == 201 || response.status.code == 409 else {
             throw StatusError(code: response.status.code, reason: .internalError, message: "bootstrap of \(path) failed: \(response.bodyText)")

@@ -12,7 +12,7 @@ import Testing
         object.updateMetadata { $0["bogus"] = "x" }
         let strict = await f.send(.post, cms, query: [("fieldValidation", "Strict")], body: object)
         #expect(strict.status == 400)
-        #expect(strict.message == "strict decoding error: unknown field \"metadata.bogus\"")
+        #expect(strict.message == "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"metadata.bogus\"")
         let warn = await f.send(.post, cms, query: [("fieldValidation", "Warn")], body: object)
         #expect(warn.status == 201)
         #expect(warn.headers[HTTPField.Name("Warning")!] == "299 - \"unknown field \\\"metadata.bogus\\\"\"")

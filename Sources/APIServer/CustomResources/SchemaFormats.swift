@@ -1,0 +1,114 @@
+/// The string `format`s a custom resource schema may use and how values are checked.
+/// Formats the server does not know are accepted without a check, as upstream does.
+enum SchemaFormats {
+    /// Whether `text` is valid for `format`.
+    static func isValid(_ text: String, format: String) -> Bool {
+        switch format {
+        case "date-time", "datetime": return RFC3339.seconds(text) != nil
+        case "date": return isDate(text)
+        case "byte": return isBase64(text)
+        case "uuid", "uuid3", "uuid4", "uuid5": return isUUID(text, version: format.dropFirst(4).first)
+        case "ipv4": return isIPv4(text)
+        case "ipv6": return isIPv6(text)
+        case "cidr": return isCIDR(text)
+        case "hostname": return isHostname(text)
+        case "mac": return isMAC(text)
+        case "email": return isEmail(text)
+        default: return true
+        }
+    }
+
+    static func digits(_ text: Substring, count: Int) -> Int? {
+        guard text.count == count, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(text)
+    }
+
+    static func isDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, digits(parts[0], count: 4) != nil,
+              let month = digits(parts[1], count: 2), let day = digits(parts[2], count: 2)
+        else { return false }
+        return (1...12).contains(month) && (1...31).contains(day)
+    }
+
+    static func isBase64(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count % 4 == 0 else { return false }
+        var padding = 0
+        for (index, byte) in bytes.enumerated() {
+            let alphabet = (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 43 || byte == 47
+            if byte == 61 {
+                padding += 1
+                guard index >= bytes.count - 2 else { return false }
+            } else if !alphabet || padding > 0 {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func isUUID(_ text: String, version: Character?) -> Bool {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard groups.map(\.count) == [8, 4, 4, 4, 12], groups.allSatisfy({ $0.allSatisfy(\.isHexDigit) }) else { return false }
+        if let version { return groups[2].first == version }
+        return true
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part) else { return false }
+            return value <= 255 && (part.count == 1 || part.first != "0")
+        }
+    }
+
+    static func isIPv6(_ text: String) -> Bool {
+        guard text.contains(":"), text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
+        guard halves.count <= 2 else { return false }
+        var groups = 0
+        for (index, half) in halves.enumerated() where !half.isEmpty {
+            let parts = half.split(separator: ":", omittingEmptySubsequences: false)
+            for (position, part) in parts.enumerated() {
+                if part.contains(".") {
+                    guard index == halves.count - 1, position == parts.count - 1, isIPv4(String(part)) else { return false }
+                    groups += 2
+                } else {
+                    guard (1...4).contains(part.count) else { return false }
+                    groups += 1
+                }
+            }
+        }
+        return halves.count == 2 ? groups < 8 : groups == 8
+    }
+
+    static func isCIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        let address = String(parts[0])
+        if isIPv4(address) { return (0...32).contains(bits) }
+        if isIPv6(address) { return (0...128).contains(bits) }
+        return false
+    }
+
+    static func isHostname(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard (1...63).contains(label.count), label.first != "-", label.last != "-" else { return false }
+            return label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    static func isMAC(_ text: String) -> Bool {
+        for separator in [":", "-"] as [Character] {
+            let parts = text.split(separator: separator, omittingEmptySubsequences: false)
+            if [6, 8, 20].contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) { return true }
+        }
+        return false
+    }
+
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[0].contains(" ") && isHostname(String(parts[1]))
+    }
+}
