@@ -12,7 +12,9 @@ extension ResourceHandler {
             return try respond(request, object: object, descriptor: descriptor)
         case "update":
             let body = try decodeObject(request, descriptor: descriptor)
-            let (object, _) = try await store.update(namespace: namespace, name: name, object: body, target: .status, dryRun: try dryRun(request))
+            let (object, _) = try await store.update(
+                namespace: namespace, name: name, object: body, target: .status, dryRun: try dryRun(request),
+                prepare: try updateRecorder(request, descriptor: descriptor, target: .status))
             return try respond(request, object: object, descriptor: descriptor)
         case "patch":
             return try await patch(request, store: store, namespace: namespace, name: name, target: .status)
