@@ -167,7 +167,7 @@ extension ResourceStore {
         // A status write never touches metadata except through the checks above.
         if target == .status || target == .finalize {
             var kept = updated
-            let managedFields = updated["metadata"]?["managedFields"]
+            let managedFields = proposed["metadata"]?["managedFields"]
             kept.setMember("metadata", old["metadata"])
             kept.updateMetadata { meta in
                 meta.removeValue(forKey: "resourceVersion")
