@@ -99,5 +99,15 @@ struct ServerSideApplyE2ETests {
         #expect(try server.kubectlOK("label", "configmap", "c", "x=y") == "configmap/c labeled\n")
         let managers = try server.kubectlOK("get", "cm", "c", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}{\"\\n\"}{end}")
         #expect(managers == "kubectl-create/Update\nkubectl-label/Update\n", "\(managers)")
+
+        // Client-side apply, then server-side apply: kubectl upgrades the ownership and the
+        // object keeps its content.
+        let deploy = server.dataDir + "/deploy.yaml"
+        try Self.deployment.write(toFile: deploy, atomically: true, encoding: .utf8)
+        #expect(try server.kubectlOK("apply", "-f", deploy) == "deployment.apps/web created\n")
+        #expect(try server.kubectlOK("apply", "--server-side", "-f", deploy) == "deployment.apps/web serverside-applied\n")
+        #expect(try server.kubectlOK("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.spec.template.metadata.labels.app}") == "nginx:1.25 web")
+        let owners = try server.kubectlOK("get", "deploy", "web", "--show-managed-fields", "-o", "jsonpath={range .metadata.managedFields[*]}{.manager}/{.operation}{\"\\n\"}{end}")
+        #expect(owners.contains("kubectl/Apply\n"), "\(owners)")
     }
 }

@@ -126,6 +126,23 @@ import Testing
         #expect(entry(managed, "other", .apply)?.fields.contains([.field("spec"), .field("paused")]) == true)
     }
 
+    @Test func droppingASelfMarkerKeepsTheOwnedContents() throws {
+        // kubectl's client-side to server-side upgrade leaves "." members (labels, the
+        // containers list) that the next apply names only through their contents.
+        let last = try FieldSet(fieldsV1: Self.json(#"{"f:metadata":{"f:annotations":{".":{},"f:x":{}},"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{".":{},"k:{\"name\":\"app\"}":{".":{},"f:image":{},"f:name":{}}}}}}}"#))
+        let lastApplied = try FieldSet(fieldsV1: Self.json(#"{"f:metadata":{"f:annotations":{"f:x":{}}}}"#))
+        var live = Self.json(Self.base)
+        live = Self.setting(live, ["metadata", "annotations"], ["x": "y"])
+        let managed = [
+            ManagedFieldsEntry(manager: "kubectl", operation: .apply, apiVersion: "apps/v1", time: "t", fields: last),
+            ManagedFieldsEntry(manager: "kubectl-last-applied", operation: .apply, apiVersion: "apps/v1", time: "t", fields: lastApplied),
+        ]
+        let (object, entries) = try apply(Self.base, to: live, managed: managed, as: "kubectl")
+        #expect(object == live)
+        #expect(entries.count == 2)
+        #expect(entry(entries, "kubectl", .apply)?.fields.touches([.field("metadata"), .field("annotations")]) == false)
+    }
+
     @Test func emptiedParentsAreRemoved() throws {
         let (live, entries) = try apply(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w","annotations":{"a":"1"}}}"#, to: nil, managed: [], as: "m")
         let (object, managed) = try apply(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w"}}"#, to: live, managed: entries, as: "m")

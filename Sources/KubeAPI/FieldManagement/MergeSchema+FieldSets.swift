@@ -200,8 +200,10 @@ extension MergeSchema {
     }
 
     /// `value` without the values at the member paths of `set` (children of the set
-    /// descend into the value). An object, map or list that the removal empties is removed
-    /// too, unless `keep` (the fields still owned) touches it.
+    /// descend into the value). `keep` holds the fields still owned: a member of `set` that
+    /// `keep` owns whole stays, one with owned parts below it stays with just the removals
+    /// below it. An object, map or list that the removal empties is removed too, unless
+    /// `keep` touches it.
     public func removing(_ set: FieldSet, from value: JSONValue, root definition: String?, keep: FieldSet = FieldSet()) -> JSONValue {
         removing(set, from: value, type: Self.rootType(definition), field: nil, keep: keep)
     }
@@ -214,8 +216,10 @@ extension MergeSchema {
             var out = OrderedDictionary<String, JSONValue>()
             for (name, child) in value.objectValue ?? [:] {
                 let pathElement = PathElement.field(name)
-                if set.members.contains(pathElement) { continue }
-                if let below = set.children[pathElement] {
+                if set.members.contains(pathElement) && !keep.touches([pathElement]) { continue }
+                if keep.members.contains(pathElement) {
+                    out[name] = child
+                } else if let below = set.children[pathElement] {
                     let (childType, childField, _) = member(name, definition: definition, element: element, deduced: deduced)
                     let pruned = removing(below, from: child, type: childType, field: childField, keep: keep.child(pathElement))
                     if isEmptyContainer(pruned) && !isEmptyContainer(child) && keep.children[pathElement] == nil && !keep.members.contains(pathElement) {
@@ -231,8 +235,10 @@ extension MergeSchema {
             var out: [JSONValue] = []
             for (position, item) in (value.arrayValue ?? []).enumerated() {
                 let pathElement = itemElement(item, keys: keys, position: position)
-                if set.members.contains(pathElement) { continue }
-                if let below = set.children[pathElement] {
+                if set.members.contains(pathElement) && !keep.touches([pathElement]) { continue }
+                if keep.members.contains(pathElement) {
+                    out.append(item)
+                } else if let below = set.children[pathElement] {
                     out.append(removing(below, from: item, type: element, field: nil, keep: keep.child(pathElement)))
                 } else {
                     out.append(item)
