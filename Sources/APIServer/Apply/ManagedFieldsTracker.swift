@@ -81,6 +81,16 @@ struct ManagedFieldsTracker: Sendable {
         groupKind = descriptor.groupVersionKind.groupKind
     }
 
+    /// Creates the tracker of a write through the `scale` subresource (owns `spec.replicas`).
+    init(scaleRequest request: APIRequest, descriptor: ResourceDescriptor) {
+        var fieldManager = Self.fieldManager(descriptor, target: .main)
+        fieldManager.scope = .scaleSubresource
+        self.fieldManager = fieldManager
+        manager = Self.manager(of: request)
+        isSubresource = true
+        groupKind = descriptor.groupVersionKind.groupKind
+    }
+
     /// The current time as recorded in entries.
     static func now() -> String { Time.now().description }
 

@@ -91,8 +91,10 @@ extension ResourceHandler {
             let schemaKind = GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale")
             let fixedReplicas = replicasFromBody
             let patchInput = patchDocument.flatMap { document in patchType.map { (document, $0) } }
+            let tracker = ManagedFieldsTracker(scaleRequest: request, descriptor: descriptor)
             let (object, _) = try await store.guaranteedUpdate(namespace: namespace, name: name, expectedRevision: precondition, dryRun: dryRun) { current in
                 guard var current else { throw StatusError.notFound(store.groupResource, name: name) }
+                let live = current
                 var replicas = fixedReplicas ?? 0
                 if let (patchDocument, patchType) = patchInput {
                     let scale = Self.scale(of: current, descriptor: descriptor)
@@ -113,7 +115,7 @@ extension ResourceHandler {
                 spec.setMember("replicas", .int(replicas))
                 current.setMember("spec", spec)
                 current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
-                return current
+                return try tracker.recordUpdate(live: live, new: current)
             }
             return ResponseEncoding.json(Self.scale(of: object.value, descriptor: descriptor).serialized())
         default:

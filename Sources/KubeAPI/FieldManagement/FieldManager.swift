@@ -13,9 +13,17 @@ public struct FieldManager: Sendable {
         case mainResource
         /// Only `status` (the status subresource).
         case statusSubresource
+        /// Only `spec.replicas` (the scale subresource).
+        case scaleSubresource
 
         /// The subresource recorded in entries.
-        var subresource: String { self == .statusSubresource ? "status" : "" }
+        var subresource: String {
+            switch self {
+            case .statusSubresource: return "status"
+            case .scaleSubresource: return "scale"
+            default: return ""
+            }
+        }
     }
 
     /// The schema of the kind.
@@ -52,6 +60,7 @@ public struct FieldManager: Sendable {
         case .whole: return stripped
         case .mainResource: return stripped.removingSubtree([.field("status")])
         case .statusSubresource: return stripped.keepingSubtree([.field("status")])
+        case .scaleSubresource: return stripped.keepingSubtree([.field("spec"), .field("replicas")])
         }
     }
 

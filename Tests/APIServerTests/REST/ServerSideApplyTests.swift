@@ -95,6 +95,20 @@ import Testing
         #expect(entry(applied.json, "status-applier", "Apply")?["subresource"] == "status")
     }
 
+    @Test func scaleWritesRecordTheSubresource() async throws {
+        let f = try await RESTFixture()
+        _ = await f.send(.post, deployments, query: [("fieldManager", "creator")], body: RESTFixture.deployment("sc"))
+        let scaled = await f.send(.patch, deployments + "/sc/scale", query: [("fieldManager", "kubectl-scale")], raw: Array(#"{"spec":{"replicas":4}}"#.utf8), contentType: "application/merge-patch+json")
+        #expect(scaled.status == 200)
+        let object = await f.send(.get, deployments + "/sc")
+        #expect(entry(object.json, "kubectl-scale", "Update")?["subresource"] == "scale")
+        #expect(fieldsV1(object.json, "kubectl-scale", "Update") == #"{"f:spec":{"f:replicas":{}}}"#)
+        #expect(!fieldsV1(object.json, "creator", "Update").contains("f:replicas"))
+        // Applying another value now conflicts with the scaler.
+        let conflict = await apply(f, "sc", #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"sc"},"spec":{"replicas":1}}"#, manager: "applier")
+        #expect(conflict.message == #"Apply failed with 1 conflict: conflict with "kubectl-scale" with subresource "scale" using apps/v1: .spec.replicas"#)
+    }
+
     @Test func managedFieldsSentByClients() async throws {
         let f = try await RESTFixture()
         let created = await f.send(.post, deployments, query: [("fieldManager", "creator")], body: RESTFixture.deployment("m"))
