@@ -50,6 +50,8 @@ struct Property {
     var listType: String?
     var listMapKeys: [String]
     var preserveUnknownFields: Bool
+    /// `x-kubernetes-map-type` on the property.
+    var mapType: String? = nil
 }
 
 /// How a definition takes part in the kind protocols.
@@ -80,4 +82,6 @@ struct Definition {
     /// The union of `x-kubernetes-group-version-kind` entries over all documents, sorted.
     var gvks: [GVK]
     var role: KindRole = .none
+    /// `x-kubernetes-map-type` on the definition.
+    var mapType: String? = nil
 }

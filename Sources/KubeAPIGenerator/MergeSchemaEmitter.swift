@@ -25,13 +25,14 @@ struct MergeSchemaEmitter {
         if !p.listMapKeys.isEmpty {
             args.append("listMapKeys: [\(p.listMapKeys.map { "\"\($0)\"" }.joined(separator: ", "))]")
         }
+        if let mt = p.mapType { args.append("mapType: .\(mt)") }
         return "MergeField(\(args.joined(separator: ", ")))"
     }
 
     /// Whether a field belongs in the table: anything that is not a plain scalar,
     /// plus scalars that carry merge directives.
     private func include(_ p: Property) -> Bool {
-        !p.type.isScalar || p.preserveUnknownFields || p.patchStrategy != nil || p.listType != nil
+        !p.type.isScalar || p.preserveUnknownFields || p.patchStrategy != nil || p.listType != nil || p.mapType != nil
     }
 
     func source() -> String {
@@ -63,7 +64,8 @@ struct MergeSchemaEmitter {
             /// The merge schema of every built-in definition and the root definition of every built-in kind.
             public static let kubernetes: MergeSchema = MergeSchema(
                 definitions: KubernetesMergeTables.definitions(),
-                roots: KubernetesMergeTables.roots()
+                roots: KubernetesMergeTables.roots(),
+                atomicDefinitions: KubernetesMergeTables.atomicDefinitions
             )
         }
 
@@ -81,6 +83,10 @@ struct MergeSchemaEmitter {
             for line in body { s += "        \(line)\n" }
             s += "    }\n"
         }
+        let atomic = definitions.values.filter { $0.mapType == "atomic" }.map(\.name).sorted()
+        s += "\n    static let atomicDefinitions: Set<String> = [\n"
+        for name in atomic { s += "        \"\(name)\",\n" }
+        s += "    ]\n"
         s += "\n    static func roots() -> [GroupVersionKind: String] {\n"
         s += "        var roots: [GroupVersionKind: String] = [:]\n"
         for (g, name) in roots {

@@ -77,7 +77,8 @@ struct SchemaLoader {
             }
             properties.sort { $0.jsonName < $1.jsonName }
             definitions[name] = Definition(
-                name: name, properties: properties, gvks: (gvks[name] ?? []).sorted())
+                name: name, properties: properties, gvks: (gvks[name] ?? []).sorted(),
+                mapType: schema["x-kubernetes-map-type"] as? String)
         }
         for name in definitions.keys {
             definitions[name]!.role = role(of: definitions[name]!, in: definitions)
@@ -137,7 +138,8 @@ struct SchemaLoader {
             patchMergeKey: p["x-kubernetes-patch-merge-key"] as? String,
             listType: listType,
             listMapKeys: p["x-kubernetes-list-map-keys"] as? [String] ?? [],
-            preserveUnknownFields: p["x-kubernetes-preserve-unknown-fields"] as? Bool ?? false)
+            preserveUnknownFields: p["x-kubernetes-preserve-unknown-fields"] as? Bool ?? false,
+            mapType: p["x-kubernetes-map-type"] as? String)
     }
 
     /// Resolves a property or item schema to a type.

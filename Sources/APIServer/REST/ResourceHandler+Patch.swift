@@ -36,58 +36,25 @@ extension ResourceHandler {
         if patchType == .strategicMerge && !Self.isBuiltin(descriptor) {
             throw StatusError.unsupportedMediaType(acceptedMediaTypes: Self.patchMediaTypes.filter { $0 != "application/strategic-merge-patch+json" })
         }
-        let manager = request.queryValue("fieldManager") ?? ""
-        if isApply && manager.isEmpty {
-            throw StatusError.badRequest("PATCH, application/apply-patch+yaml requires fieldManager to be set")
-        }
+        if isApply { return try await apply(request, store: store, namespace: namespace, name: name, target: target) }
+        try ManagedFieldsTracker.validateOptions(request, optionsKind: "PatchOptions")
+        let tracker = ManagedFieldsTracker(request: request, descriptor: descriptor, target: target)
         let patchDocument: JSONValue
         do {
             patchDocument = try JSONValue(parsing: request.body)
         } catch {
-            if isApply { throw StatusError.badRequest("error decoding YAML: apply bodies must be JSON (a YAML subset) for now: \(error)") }
             throw StatusError.badRequest("error decoding patch: \(error)")
         }
         let dryRun = try dryRun(request)
-        if isApply {
-            guard patchDocument.objectValue != nil else { throw StatusError.badRequest("error decoding YAML: the applied configuration must be an object") }
-            if (patchDocument["apiVersion"]?.stringValue ?? "") != descriptor.apiVersion || (patchDocument["kind"]?.stringValue ?? "") != descriptor.kind {
-                throw StatusError.badRequest("the API version or kind in the applied configuration does not match the expected \(descriptor.apiVersion), Kind=\(descriptor.kind)")
-            }
-        }
         let schemaKind = descriptor.groupVersionKind
         let warnings = FieldWarnings()
         let (object, created) = try await store.guaranteedUpdate(namespace: namespace, name: name, target: target, dryRun: dryRun) { current in
-            guard let current else {
-                if isApply && target == .main {
-                    var applied = patchDocument
-                    applied.updateMetadata { meta in
-                        meta["name"] = .string(name)
-                        meta["managedFields"] = .array([Self.managedFieldsEntry(manager: manager, apiVersion: descriptor.apiVersion, operation: "Apply")])
-                    }
-                    let found = try self.checkFields(request, object: applied, descriptor: descriptor)
-                    warnings.value.withLock { $0 = found }
-                    return applied
-                }
-                throw StatusError.notFound(store.groupResource, name: name)
-            }
+            guard let current else { throw StatusError.notFound(store.groupResource, name: name) }
             var patched: JSONValue
-            if isApply {
-                var applied = patchDocument
-                applied.updateMetadata { $0.removeValue(forKey: "managedFields") }
-                patched = JSONMergePatch.apply(Self.withoutNulls(applied), to: current)
-                patched.updateMetadata { meta in
-                    var entries = (meta["managedFields"]?.arrayValue ?? []).filter {
-                        !($0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply")
-                    }
-                    entries.append(Self.managedFieldsEntry(manager: manager, apiVersion: descriptor.apiVersion, operation: "Apply"))
-                    meta["managedFields"] = .array(entries)
-                }
-            } else {
-                do {
-                    patched = try patchType!.apply(patchDocument, to: current, schema: .kubernetes, definition: MergeSchema.kubernetes.roots[schemaKind])
-                } catch let error as PatchError {
-                    throw Self.patchFailure(error)
-                }
+            do {
+                patched = try patchType!.apply(patchDocument, to: current, schema: .kubernetes, definition: MergeSchema.kubernetes.roots[schemaKind])
+            } catch let error as PatchError {
+                throw Self.patchFailure(error)
             }
             if patched.objectValue == nil { throw StatusError.badRequest("the patched object must be a JSON object") }
             // A resourceVersion the patch did not change is no precondition: drop it so the
@@ -103,33 +70,9 @@ extension ResourceHandler {
             }
             let found = try self.checkFields(request, object: patched, descriptor: descriptor)
             warnings.value.withLock { $0 = found }
-            return patched
+            return try tracker.recordUpdate(live: current, new: patched)
         }
         return try respond(request, object: object, descriptor: descriptor, status: created ? .created : .ok, warnings: warnings.value.withLock { $0 })
-    }
-
-    /// A `managedFields` entry (simplified server-side apply: the field set is not tracked).
-    static func managedFieldsEntry(manager: String, apiVersion: String, operation: String) -> JSONValue {
-        [
-            "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(apiVersion),
-            "time": .string(Time.now().description), "fieldsType": "FieldsV1", "fieldsV1": .object([:]),
-        ]
-    }
-
-    /// The value with `null` members dropped (an applied configuration never deletes by null).
-    static func withoutNulls(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let members):
-            var kept = members
-            for (key, member) in members {
-                if member.isNull { kept.removeValue(forKey: key) } else { kept[key] = withoutNulls(member) }
-            }
-            return .object(kept)
-        case .array(let items):
-            return .array(items.map(withoutNulls))
-        default:
-            return value
-        }
     }
 }
 

@@ -12,7 +12,9 @@ extension ResourceHandler {
             return try respond(request, object: object, descriptor: descriptor)
         case "update":
             let body = try decodeObject(request, descriptor: descriptor)
-            let (object, _) = try await store.update(namespace: namespace, name: name, object: body, target: .status, dryRun: try dryRun(request))
+            let (object, _) = try await store.update(
+                namespace: namespace, name: name, object: body, target: .status, dryRun: try dryRun(request),
+                prepare: try updateRecorder(request, descriptor: descriptor, target: .status))
             return try respond(request, object: object, descriptor: descriptor)
         case "patch":
             return try await patch(request, store: store, namespace: namespace, name: name, target: .status)
@@ -90,8 +92,10 @@ extension ResourceHandler {
             let schemaKind = GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale")
             let fixedReplicas = replicasFromBody
             let patchInput = patchDocument.flatMap { document in patchType.map { (document, $0) } }
+            let tracker = ManagedFieldsTracker(scaleRequest: request, descriptor: descriptor)
             let (object, _) = try await store.guaranteedUpdate(namespace: namespace, name: name, expectedRevision: precondition, dryRun: dryRun) { current in
                 guard var current else { throw StatusError.notFound(store.groupResource, name: name) }
+                let live = current
                 var replicas = fixedReplicas ?? 0
                 if let (patchDocument, patchType) = patchInput {
                     let scale = Self.scale(of: current, descriptor: descriptor)
@@ -116,7 +120,7 @@ extension ResourceHandler {
                     current.setMember("spec", spec)
                 }
                 current.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
-                return current
+                return try tracker.recordUpdate(live: live, new: current)
             }
             return ResponseEncoding.json(Self.scale(of: object.value, descriptor: descriptor).serialized())
         default:

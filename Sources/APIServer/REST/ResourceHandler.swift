@@ -113,12 +113,15 @@ public struct ResourceHandler: APIHandler {
         case "create":
             let body = try decodeObject(request, descriptor: descriptor)
             let warnings = try checkFields(request, object: body, descriptor: descriptor)
-            let object = try await store.create(namespace: namespace, object: body, dryRun: try dryRun(request))
+            let tracked = try recordCreate(request, object: body, descriptor: descriptor)
+            let object = try await store.create(namespace: namespace, object: tracked, dryRun: try dryRun(request))
             return try respond(request, object: object, descriptor: descriptor, status: .created, warnings: warnings)
         case "update":
             let body = try decodeObject(request, descriptor: descriptor)
             let warnings = try checkFields(request, object: body, descriptor: descriptor)
-            let (object, created) = try await store.update(namespace: namespace, name: name, object: body, dryRun: try dryRun(request))
+            let (object, created) = try await store.update(
+                namespace: namespace, name: name, object: body, dryRun: try dryRun(request),
+                prepare: try updateRecorder(request, descriptor: descriptor, target: .main))
             return try respond(request, object: object, descriptor: descriptor, status: created ? .created : .ok, warnings: warnings)
         case "patch":
             return try await patch(request, store: store, namespace: namespace, name: name, target: .main)

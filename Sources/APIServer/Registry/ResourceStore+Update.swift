@@ -8,10 +8,13 @@ extension ResourceStore {
     /// An object being deleted whose last finalizer is removed is deleted.
     ///
     /// Returns the stored object and whether it was created (kinds that create on update).
+    /// `prepare`, given the current object (nil when creating) and the body, may adjust the
+    /// body before it is written (the handler records `managedFields` there).
     ///
     /// - Throws: 404, 409 Conflict, 422 for invalid metadata or changed immutable fields.
     public func update(
-        namespace: String, name: String, object body: JSONValue, target: UpdateTarget = .main, dryRun: Bool = false
+        namespace: String, name: String, object body: JSONValue, target: UpdateTarget = .main, dryRun: Bool = false,
+        prepare: (@Sendable (JSONValue?, JSONValue) throws -> JSONValue)? = nil
     ) async throws -> (object: CachedObject, created: Bool) {
         guard body.objectValue != nil else { throw StatusError.badRequest("the request body must be a JSON object") }
         let bodyName = body.metadataString("name")
@@ -28,10 +31,10 @@ extension ResourceStore {
         }
         return try await guaranteedUpdate(namespace: namespace, name: name, target: target, dryRun: dryRun) { current in
             guard current != nil else {
-                if Self.createsOnUpdate.contains(descriptor.resource) && target == .main { return body }
+                if Self.createsOnUpdate.contains(descriptor.resource) && target == .main { return try prepare?(nil, body) ?? body }
                 throw StatusError.notFound(self.groupResource, name: name)
             }
-            return body
+            return try prepare?(current, body) ?? body
         }
     }
 
@@ -174,8 +177,13 @@ extension ResourceStore {
         // A status write never touches metadata except through the checks above.
         if target == .status || target == .finalize {
             var kept = updated
+            let managedFields = proposed["metadata"]?["managedFields"]
             kept.setMember("metadata", old["metadata"])
-            kept.updateMetadata { $0.removeValue(forKey: "resourceVersion") }
+            kept.updateMetadata { meta in
+                meta.removeValue(forKey: "resourceVersion")
+                // Status writes record their manager (see `ManagedFieldsTracker`).
+                if target == .status, let managedFields { meta["managedFields"] = managedFields }
+            }
             updated = kept
         }
         return updated

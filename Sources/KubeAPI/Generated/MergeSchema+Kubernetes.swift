@@ -4,7 +4,8 @@ extension MergeSchema {
     /// The merge schema of every built-in definition and the root definition of every built-in kind.
     public static let kubernetes: MergeSchema = MergeSchema(
         definitions: KubernetesMergeTables.definitions(),
-        roots: KubernetesMergeTables.roots()
+        roots: KubernetesMergeTables.roots(),
+        atomicDefinitions: KubernetesMergeTables.atomicDefinitions
     )
 }
 
@@ -1048,7 +1049,7 @@ private enum KubernetesMergeTables {
         definitions["io.k8s.api.core.v1.PersistentVolumeClaimSpec"] = fields
         fields = [:]
         fields["accessModes"] = MergeField(type: .array(.scalar), listType: .atomic)
-        fields["allocatedResourceStatuses"] = MergeField(type: .map(.scalar))
+        fields["allocatedResourceStatuses"] = MergeField(type: .map(.scalar), mapType: .granular)
         fields["allocatedResources"] = MergeField(type: .map(.scalar))
         fields["capacity"] = MergeField(type: .map(.scalar))
         fields["conditions"] = MergeField(type: .array(.object("io.k8s.api.core.v1.PersistentVolumeClaimCondition")), patchStrategies: [.merge], patchMergeKey: "type", listType: .map, listMapKeys: ["type"])
@@ -1076,7 +1077,7 @@ private enum KubernetesMergeTables {
         fields["capacity"] = MergeField(type: .map(.scalar))
         fields["cephfs"] = MergeField(type: .object("io.k8s.api.core.v1.CephFSPersistentVolumeSource"))
         fields["cinder"] = MergeField(type: .object("io.k8s.api.core.v1.CinderPersistentVolumeSource"))
-        fields["claimRef"] = MergeField(type: .object("io.k8s.api.core.v1.ObjectReference"))
+        fields["claimRef"] = MergeField(type: .object("io.k8s.api.core.v1.ObjectReference"), mapType: .granular)
         fields["csi"] = MergeField(type: .object("io.k8s.api.core.v1.CSIPersistentVolumeSource"))
         fields["fc"] = MergeField(type: .object("io.k8s.api.core.v1.FCVolumeSource"))
         fields["flexVolume"] = MergeField(type: .object("io.k8s.api.core.v1.FlexPersistentVolumeSource"))
@@ -1170,7 +1171,7 @@ private enum KubernetesMergeTables {
         fields["hostAliases"] = MergeField(type: .array(.object("io.k8s.api.core.v1.HostAlias")), patchStrategies: [.merge], patchMergeKey: "ip", listType: .map, listMapKeys: ["ip"])
         fields["imagePullSecrets"] = MergeField(type: .array(.object("io.k8s.api.core.v1.LocalObjectReference")), patchStrategies: [.merge], patchMergeKey: "name", listType: .map, listMapKeys: ["name"])
         fields["initContainers"] = MergeField(type: .array(.object("io.k8s.api.core.v1.Container")), patchStrategies: [.merge], patchMergeKey: "name", listType: .map, listMapKeys: ["name"])
-        fields["nodeSelector"] = MergeField(type: .map(.scalar))
+        fields["nodeSelector"] = MergeField(type: .map(.scalar), mapType: .atomic)
         fields["os"] = MergeField(type: .object("io.k8s.api.core.v1.PodOS"))
         fields["overhead"] = MergeField(type: .map(.scalar))
         fields["readinessGates"] = MergeField(type: .array(.object("io.k8s.api.core.v1.PodReadinessGate")), listType: .atomic)
@@ -1250,7 +1251,7 @@ private enum KubernetesMergeTables {
         fields["metadata"] = MergeField(type: .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"))
         definitions["io.k8s.api.core.v1.ReplicationControllerList"] = fields
         fields = [:]
-        fields["selector"] = MergeField(type: .map(.scalar))
+        fields["selector"] = MergeField(type: .map(.scalar), mapType: .atomic)
         fields["template"] = MergeField(type: .object("io.k8s.api.core.v1.PodTemplateSpec"))
         definitions["io.k8s.api.core.v1.ReplicationControllerSpec"] = fields
         fields = [:]
@@ -1360,7 +1361,7 @@ private enum KubernetesMergeTables {
         fields["ipFamilies"] = MergeField(type: .array(.scalar), listType: .atomic)
         fields["loadBalancerSourceRanges"] = MergeField(type: .array(.scalar), listType: .atomic)
         fields["ports"] = MergeField(type: .array(.object("io.k8s.api.core.v1.ServicePort")), patchStrategies: [.merge], patchMergeKey: "port", listType: .map, listMapKeys: ["port", "protocol"])
-        fields["selector"] = MergeField(type: .map(.scalar))
+        fields["selector"] = MergeField(type: .map(.scalar), mapType: .atomic)
         fields["sessionAffinityConfig"] = MergeField(type: .object("io.k8s.api.core.v1.SessionAffinityConfig"))
         definitions["io.k8s.api.core.v1.ServiceSpec"] = fields
         fields = [:]
@@ -1726,7 +1727,7 @@ private enum KubernetesMergeTables {
         fields["metadata"] = MergeField(type: .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"))
         definitions["io.k8s.api.node.v1.RuntimeClassList"] = fields
         fields = [:]
-        fields["nodeSelector"] = MergeField(type: .map(.scalar))
+        fields["nodeSelector"] = MergeField(type: .map(.scalar), mapType: .atomic)
         fields["tolerations"] = MergeField(type: .array(.object("io.k8s.api.core.v1.Toleration")), listType: .atomic)
         definitions["io.k8s.api.node.v1.Scheduling"] = fields
         fields = [:]
@@ -2220,6 +2221,36 @@ private enum KubernetesMergeTables {
         fields = [:]
         definitions["io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"] = fields
     }
+
+    static let atomicDefinitions: Set<String> = [
+        "io.k8s.api.admissionregistration.v1.MatchResources",
+        "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations",
+        "io.k8s.api.admissionregistration.v1.ParamKind",
+        "io.k8s.api.admissionregistration.v1.ParamRef",
+        "io.k8s.api.admissionregistration.v1.Variable",
+        "io.k8s.api.autoscaling.v1.CrossVersionObjectReference",
+        "io.k8s.api.core.v1.ConfigMapKeySelector",
+        "io.k8s.api.core.v1.EndpointAddress",
+        "io.k8s.api.core.v1.EndpointPort",
+        "io.k8s.api.core.v1.FileKeySelector",
+        "io.k8s.api.core.v1.LocalObjectReference",
+        "io.k8s.api.core.v1.NodeSelector",
+        "io.k8s.api.core.v1.NodeSelectorTerm",
+        "io.k8s.api.core.v1.ObjectFieldSelector",
+        "io.k8s.api.core.v1.ObjectReference",
+        "io.k8s.api.core.v1.ResourceFieldSelector",
+        "io.k8s.api.core.v1.ScopeSelector",
+        "io.k8s.api.core.v1.SecretKeySelector",
+        "io.k8s.api.core.v1.SecretReference",
+        "io.k8s.api.core.v1.TopologySelectorTerm",
+        "io.k8s.api.core.v1.TypedLocalObjectReference",
+        "io.k8s.api.discovery.v1.EndpointPort",
+        "io.k8s.api.networking.v1.ServiceBackendPort",
+        "io.k8s.api.rbac.v1.RoleRef",
+        "io.k8s.api.rbac.v1.Subject",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+    ]
 
     static func roots() -> [GroupVersionKind: String] {
         var roots: [GroupVersionKind: String] = [:]

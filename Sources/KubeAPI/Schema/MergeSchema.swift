@@ -8,11 +8,15 @@ public struct MergeSchema: Sendable {
     public var definitions: [String: [String: MergeField]]
     /// The root definition of each top-level kind.
     public var roots: [GroupVersionKind: String]
+    /// Definitions marked `x-kubernetes-map-type: atomic`: owned and replaced as a whole by
+    /// server-side apply (unless a field overrides it with its own ``MergeField/mapType``).
+    public var atomicDefinitions: Set<String>
 
     /// Creates a schema from its definitions and kind roots.
-    public init(definitions: [String: [String: MergeField]], roots: [GroupVersionKind: String]) {
+    public init(definitions: [String: [String: MergeField]], roots: [GroupVersionKind: String], atomicDefinitions: Set<String> = []) {
         self.definitions = definitions
         self.roots = roots
+        self.atomicDefinitions = atomicDefinitions
     }
 
     /// The fields of a definition, or `nil` when the name is unknown.
@@ -31,6 +35,8 @@ public struct MergeField: Sendable, Hashable {
     public var listType: ListType?
     /// `x-kubernetes-list-map-keys`, for `listType: map`.
     public var listMapKeys: [String]
+    /// `x-kubernetes-map-type` on the field itself (for maps and objects); `nil` when unset.
+    public var mapType: MapType?
 
     /// Creates a field description.
     public init(
@@ -38,13 +44,15 @@ public struct MergeField: Sendable, Hashable {
         patchStrategies: Set<PatchStrategy> = [],
         patchMergeKey: String? = nil,
         listType: ListType? = nil,
-        listMapKeys: [String] = []
+        listMapKeys: [String] = [],
+        mapType: MapType? = nil
     ) {
         self.type = type
         self.patchStrategies = patchStrategies
         self.patchMergeKey = patchMergeKey
         self.listType = listType
         self.listMapKeys = listMapKeys
+        self.mapType = mapType
     }
 }
 
@@ -74,4 +82,12 @@ public enum ListType: String, Sendable, Hashable {
     case atomic
     case set
     case map
+}
+
+/// A value of `x-kubernetes-map-type`.
+public enum MapType: String, Sendable, Hashable {
+    /// Every key is owned and merged separately (the default).
+    case granular
+    /// The map or object is owned and replaced as a whole.
+    case atomic
 }
