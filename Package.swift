@@ -108,7 +108,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "KubeAPIGenerator"),
+        .executableTarget(name: "KubeAPIGenerator", exclude: ["Reference"]),
         .executableTarget(name: "DatastoreCrashWriter", dependencies: ["Datastore"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
