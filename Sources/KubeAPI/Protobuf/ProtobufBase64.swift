@@ -17,7 +17,8 @@ enum ProtobufBase64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes padded or unpadded base64; nil for any other character or a bad length.
+    /// Decodes padded base64 (as Go's `encoding/base64.StdEncoding`); nil for any other
+    /// character, missing padding or a bad length.
     static func decode(_ text: String) -> [UInt8]? {
         var values: [UInt8] = []
         values.reserveCapacity(text.utf8.count)
@@ -38,8 +39,7 @@ enum ProtobufBase64 {
             guard padding == 0 else { return nil }
             values.append(v)
         }
-        guard padding <= 2, values.count % 4 != 1 else { return nil }
-        if padding > 0, (values.count + padding) % 4 != 0 { return nil }
+        guard padding <= 2, (values.count + padding) % 4 == 0, values.count % 4 != 1 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 3 / 4)
         var i = 0
