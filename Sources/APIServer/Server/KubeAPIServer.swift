@@ -164,13 +164,13 @@ public final class KubeAPIServer: Sendable {
                 HandlerRoute(resources),
             ]
         )
-        let chain = MetricsHandler(
+        let chain = ProtobufContentHandler(next: MetricsHandler(
             metrics: metrics,
             next: AuthenticationHandler(
                 authenticator: authenticator,
                 next: AuthorizationHandler(authorizer: authorizer, next: router)
             )
-        )
+        ))
         self.handler = chain
         self.transport = try HTTPSServer(
             configuration: .init(host: configuration.host, port: configuration.port, tls: configuration.tls),
