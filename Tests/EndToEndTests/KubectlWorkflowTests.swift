@@ -133,7 +133,7 @@ struct KubectlWorkflowTests {
         #expect(nobody.stdout == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#, "\(nobody.stdout)")
     }
 
-    @Test(.disabled("needs protobuf request bodies: kubectl create serviceaccount|token|rolebinding")) func serviceAccountTokenIsForbiddenUntilBound() async throws {
+    @Test func serviceAccountTokenIsForbiddenUntilBound() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
         #expect(try await server.kubectlOK("create", "serviceaccount", "bot") == "serviceaccount/bot created\n")
