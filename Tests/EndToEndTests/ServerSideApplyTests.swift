@@ -57,7 +57,7 @@ struct ServerSideApplyE2ETests {
         #expect(yaml.contains("operation: Apply"))
         #expect(yaml.contains("fieldsType: FieldsV1"))
         #expect(yaml.contains("k:{\"name\":\"nginx\"}:"))
-        #expect(yaml.contains("k:{\"containerPort\":80}:"))
+        #expect(yaml.contains("k:{\"containerPort\":80,\"protocol\":\"TCP\"}:"))
         let json = try await server.kubectlOK("get", "deploy", "web", "-o", "json", "--show-managed-fields")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let entries = try #require((object["metadata"] as? [String: Any])?["managedFields"] as? [[String: Any]])

@@ -53,7 +53,7 @@ extension MergeSchema {
                 if child.isNull || child.objectValue?.isEmpty == true || !declared { set.insert(childPath) }
             }
         case .list(let element, let keys):
-            for (pathElement, item) in indexedItems(value.arrayValue ?? [], keys: keys) {
+            for (pathElement, item) in indexedItems(value.arrayValue ?? [], keys: keys, element: element) {
                 let childPath = path + [pathElement]
                 collect(item, type: element, field: nil, path: childPath, into: &set)
                 set.insert(childPath)
@@ -113,8 +113,8 @@ extension MergeSchema {
                 compare(oldMembers[name], newMembers[name], type: childType, field: childField, path: path + [.field(name)], into: &result)
             }
         case .list(let element, let keys):
-            let oldItems = indexedItems(old?.arrayValue ?? [], keys: keys)
-            let newItems = indexedItems(new?.arrayValue ?? [], keys: keys)
+            let oldItems = indexedItems(old?.arrayValue ?? [], keys: keys, element: element)
+            let newItems = indexedItems(new?.arrayValue ?? [], keys: keys, element: element)
             var elements = OrderedSet(oldItems.keys)
             elements.append(contentsOf: newItems.keys)
             for pathElement in elements {
@@ -153,8 +153,8 @@ extension MergeSchema {
             }
             return .object(out)
         case (.list, .list(let element, let keys)):
-            let liveItems = indexedItems(live.arrayValue ?? [], keys: keys)
-            let appliedItems = indexedItems(applied.arrayValue ?? [], keys: keys)
+            let liveItems = indexedItems(live.arrayValue ?? [], keys: keys, element: element)
+            let appliedItems = indexedItems(applied.arrayValue ?? [], keys: keys, element: element)
             var out: [JSONValue] = []
             var emitted = Set<PathElement>()
             let appliedOrder = Array(appliedItems.keys)
@@ -234,7 +234,7 @@ extension MergeSchema {
         case .list(let element, let keys):
             var out: [JSONValue] = []
             for (position, item) in (value.arrayValue ?? []).enumerated() {
-                let pathElement = itemElement(item, keys: keys, position: position)
+                let pathElement = itemElement(item, keys: keys, position: position, element: element)
                 if set.members.contains(pathElement) && !keep.touches([pathElement]) { continue }
                 if keep.members.contains(pathElement) {
                     out.append(item)

@@ -63,7 +63,7 @@ extension MergeSchema {
 
     /// The path element naming a list item; nil when the item cannot be named (then the
     /// list is handled by position).
-    func itemElement(_ item: JSONValue, keys: [String]?, position: Int) -> PathElement {
+    func itemElement(_ item: JSONValue, keys: [String]?, position: Int, element: MergeType? = nil) -> PathElement {
         guard let keys else {
             switch item {
             case .array, .object: return .index(position)
@@ -73,19 +73,32 @@ extension MergeSchema {
         guard let members = item.objectValue else { return .index(position) }
         var fields: [PathElement.KeyField] = []
         for key in keys {
-            if let value = members[key], !value.isNull { fields.append(.init(name: key, value: value)) }
+            if let value = members[key], !value.isNull {
+                fields.append(.init(name: key, value: value))
+            } else if case .object(let definition)? = element, let value = Self.listMapKeyDefaults[definition]?[key] {
+                // A key field left out takes its schema default, so an applied `{port: 80}`
+                // names the same item as the live, defaulted `{port: 80, protocol: TCP}`.
+                fields.append(.init(name: key, value: value))
+            }
         }
         if fields.isEmpty { return .index(position) }
         return .key(fields.sorted { $0.name < $1.name })
     }
 
     /// The items of a granular list with their path elements; later duplicates are dropped.
-    func indexedItems(_ items: [JSONValue], keys: [String]?) -> OrderedDictionary<PathElement, JSONValue> {
+    func indexedItems(_ items: [JSONValue], keys: [String]?, element: MergeType? = nil) -> OrderedDictionary<PathElement, JSONValue> {
         var out = OrderedDictionary<PathElement, JSONValue>()
         for (position, item) in items.enumerated() {
-            let element = itemElement(item, keys: keys, position: position)
-            if out[element] == nil { out[element] = item }
+            let pathElement = itemElement(item, keys: keys, position: position, element: element)
+            if out[pathElement] == nil { out[pathElement] = item }
         }
         return out
     }
+
+    /// The schema defaults of list-map key fields: in the 1.36 OpenAPI documents the only
+    /// key fields with a non-empty `default` are the ports' `protocol`.
+    static let listMapKeyDefaults: [String: [String: JSONValue]] = [
+        "io.k8s.api.core.v1.ContainerPort": ["protocol": "TCP"],
+        "io.k8s.api.core.v1.ServicePort": ["protocol": "TCP"],
+    ]
 }

@@ -64,7 +64,7 @@ final class CustomResourceFixture: Sendable {
     }
 
     /// Polls `condition` until it holds or `deadline` passes; returns whether it held.
-    func eventually(within deadline: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
+    func eventually(within deadline: Duration = .seconds(30), _ condition: () async -> Bool) async -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + deadline
         while clock.now < end {

@@ -11,8 +11,7 @@ import Testing
     @Test func establishedWithConditionsNamesAndStoredVersions() async throws {
         let f = try await F()
         defer { f.stop() }
-        let elapsed = try await f.establish(F.cronTabCRD())
-        #expect(elapsed < .seconds(5), "established after \(elapsed)")
+        _ = try await f.establish(F.cronTabCRD())
         let crd = await f.send(.get, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/crontabs.stable.example.com").json
         let conditions = crd[path: "status", "conditions"]?.arrayValue ?? []
         let byType = Dictionary(uniqueKeysWithValues: conditions.map { ($0["type"]?.stringValue ?? "", $0) })
@@ -31,7 +30,7 @@ import Testing
         let created = await f.send(.post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: F.cronTabCRD())
         #expect(created.status == 201)
         let discovery = DiscoveryHandler(catalog: f.discovery)
-        let listed = await f.eventually(within: .seconds(5)) {
+        let listed = await f.eventually {
             let response = await discovery.handle(APIRequest(method: .get, path: "/apis/stable.example.com/v1"))
             guard case .bytes(let bytes) = response.body, response.status.code == 200 else { return false }
             return ((try? JSONValue(parsing: bytes))?["resources"]?.arrayValue ?? []).contains { $0["name"] == "crontabs" }
