@@ -111,6 +111,54 @@ struct KubectlWorkflowTests {
         #expect(try await server.kubectlOK("get", "cm,secret,deploy,pod", "-o", "name").isEmpty)
     }
 
+    @Test func everyVerbForEveryCommonKind() async throws {
+        let server = try await K3sServerProcess.start()
+        defer { server.stop() }
+        _ = try await server.kubectlOK("apply", "-f", "-", stdin: CustomResourceKubectlTests.crd)
+        _ = try await server.kubectlOK("wait", "--for", "condition=established", "--timeout=30s", "crd/crontabs.stable.example.com")
+        _ = try await server.kubectlOK("create", "-f", "-", stdin: Self.manifest + "\n---\n" + CustomResourceKubectlTests.cronTab)
+
+        // (resource, kubectl's name for what it prints, whether strategic merge applies)
+        let kinds: [(String, String, Bool)] = [
+            ("configmap/cfg", "configmap/cfg", true),
+            ("secret/creds", "secret/creds", true),
+            ("service/front", "service/front", true),
+            ("deployment/web", "deployment.apps/web", true),
+            ("pod/solo", "pod/solo", true),
+            ("crontab/nightly", "crontab.stable.example.com/nightly", false),
+        ]
+        for (resource, printed, strategic) in kinds {
+            let name = String(resource.split(separator: "/")[1])
+            #expect(try await server.kubectlOK("get", resource, "-o", "name") == printed + "\n")
+            let wide = try await server.kubectlOK("get", resource, "-o", "wide")
+            #expect(wide.hasPrefix("NAME") && wide.contains("\n\(name) "), "\(resource): \(wide)")
+            #expect(try await server.kubectlOK("get", resource, "-o", "yaml").contains("  name: \(name)\n"))
+            #expect(try await server.kubectlOK("get", resource, "-o", "jsonpath={.metadata.name}") == name)
+            let columns = try await squeezed(server.kubectlOK("get", resource, "-o", "custom-columns=N:.metadata.name,NS:.metadata.namespace"))
+            #expect(columns == "N NS\n\(name) default\n", "\(resource): \(columns)")
+            #expect(try await server.kubectlOK("label", resource, "checked=yes") == "\(printed) labeled\n")
+            #expect(try await server.kubectlOK("annotate", resource, "note=hi") == "\(printed) annotated\n")
+            if strategic {
+                #expect(try await server.kubectlOK("patch", resource, "-p", #"{"metadata":{"labels":{"p1":"s"}}}"#) == "\(printed) patched\n")
+            } else {
+                let refused = try await server.kubectl("patch", resource, "-p", #"{"metadata":{"labels":{"p1":"s"}}}"#)
+                #expect(refused.status != 0 && refused.stderr.contains("application/strategic-merge-patch+json is not supported by stable.example.com/v1, Kind=CronTab"), "\(refused.stderr)")
+            }
+            #expect(try await server.kubectlOK("patch", resource, "--type=merge", "-p", #"{"metadata":{"labels":{"p2":"m"}}}"#) == "\(printed) patched\n")
+            #expect(try await server.kubectlOK("patch", resource, "--type=json", "-p", #"[{"op":"add","path":"/metadata/labels/p3","value":"j"}]"#) == "\(printed) patched\n")
+            let labels = try await server.kubectlOK("get", resource, "-o", "jsonpath={.metadata.labels.checked}{.metadata.labels.p2}{.metadata.labels.p3}{.metadata.annotations.note}")
+            #expect(labels == "yesmjhi", "\(resource): \(labels)")
+            let described = try await squeezed(server.kubectlOK("describe", resource))
+            #expect(described.contains("Name: \(name)\n") && described.contains("checked=yes"), "\(resource): \(described)")
+            let json = try await server.kubectlOK("get", resource, "-o", "json")
+            let replaced = try await server.kubectlOK("replace", "-f", "-", stdin: json.replacingOccurrences(of: #""checked": "yes""#, with: #""checked": "again""#))
+            #expect(replaced == "\(printed) replaced\n", "\(resource): \(replaced)")
+            #expect(try await server.kubectlOK("get", resource, "-o", "jsonpath={.metadata.labels.checked}") == "again")
+            #expect(try await server.kubectlOK("delete", resource).hasSuffix("\" deleted\n"))
+            #expect(try await server.kubectl("get", resource).stderr.contains("NotFound"))
+        }
+    }
+
     @Test func generateNameFieldSelectorsAndMalformedBodies() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
