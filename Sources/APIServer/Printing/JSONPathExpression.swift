@@ -51,10 +51,10 @@ public struct JSONPathExpression: Sendable, Hashable {
                     let condition = inner.dropFirst(4).dropLast()
                     let equals: Bool
                     let parts: [Substring]
-                    if let range = condition.range(of: "!=") {
+                    if let range = condition.firstRange(of: "!=") {
                         equals = false
                         parts = [condition[..<range.lowerBound], condition[range.upperBound...]]
-                    } else if let range = condition.range(of: "==") {
+                    } else if let range = condition.firstRange(of: "==") {
                         equals = true
                         parts = [condition[..<range.lowerBound], condition[range.upperBound...]]
                     } else {
