@@ -34,8 +34,10 @@ if ! command -v swift >/dev/null 2>&1; then
     fi
 fi
 
-swift build -c release --product k3s
-as_root install -m 0755 "$(swift build -c release --show-bin-path)/k3s" /usr/local/bin/k3s
+# The Swift runtime is linked in (the binary needs only libc, libstdc++ and libsqlite3) and
+# the symbols are stripped on install.
+swift build -c release --product k3s --static-swift-stdlib
+as_root install -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/k3s" /usr/local/bin/k3s
 echo "installed /usr/local/bin/k3s ($(du -h /usr/local/bin/k3s | cut -f1))"
 
 if [ "${K3S_NO_START:-0}" != "1" ]; then

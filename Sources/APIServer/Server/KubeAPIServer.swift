@@ -216,12 +216,17 @@ public final class KubeAPIServer: Sendable {
             let body: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
             try await createIfMissing(path: "/api/v1/namespaces", body: body)
         }
-        for object in try BootstrapPolicy.objects() {
-            guard let kind = object["kind"]?.stringValue, let resource = Self.rbacResources[kind] else { continue }
-            let namespace = object[path: "metadata", "namespace"]?.stringValue
-            let path = namespace.map { "/apis/rbac.authorization.k8s.io/v1/namespaces/\($0)/\(resource)" }
-                ?? "/apis/rbac.authorization.k8s.io/v1/\(resource)"
-            try await createIfMissing(path: path, body: object)
+        // The policy objects are independent of each other: written concurrently, so the
+        // datastore's group commit makes one durable write of many.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for object in try BootstrapPolicy.objects() {
+                guard let kind = object["kind"]?.stringValue, let resource = Self.rbacResources[kind] else { continue }
+                let namespace = object[path: "metadata", "namespace"]?.stringValue
+                let path = namespace.map { "/apis/rbac.authorization.k8s.io/v1/namespaces/\($0)/\(resource)" }
+                    ?? "/apis/rbac.authorization.k8s.io/v1/\(resource)"
+                group.addTask { try await self.createIfMissing(path: path, body: object) }
+            }
+            try await group.waitForAll()
         }
         // Looked up first: a second create would be refused for its taken cluster IP before the
         // datastore could report that the Service exists.
