@@ -42,7 +42,7 @@ struct APIServerLoad: Sendable {
     private func measure(namespaces: [String], tls: NIOSSLContext, group: any EventLoopGroup) async throws {
         // Memory under 10,000 ConfigMaps (only when the bench owns the server process).
         if let serverPID {
-            try await createAll(10_000, namespace: namespaces[0], tls: tls, group: group) { configMap(name: "cm-\($0)") }
+            try await createAll(10_000, of: "configmaps", namespace: namespaces[0], tls: tls, group: group) { configMap(name: "cm-\($0)") }
             emit("rss_10k_configmaps_mb", settledRSS(serverPID), "MB", [("objects", .int(10_000))])
         }
 
@@ -95,7 +95,7 @@ struct APIServerLoad: Sendable {
         emit("gets_per_s", Double(gets.withLock { $0 }) / seconds(ContinuousClock.now - getStart), "ops/s", [("clients", .int(clients))])
 
         // LIST of 10,000 pods (whole JSON body received), median of five.
-        try await createAll(10_000, namespace: namespaces[2], tls: tls, group: group) { pod(name: "pod-\($0)") }
+        try await createAll(10_000, of: "pods", namespace: namespaces[2], tls: tls, group: group) { pod(name: "pod-\($0)") }
         let listSamples = try await BenchConnection.with(target, tls: tls, group: group) { connection in
             var samples: [Double] = []
             for _ in 0..<5 {
@@ -112,9 +112,8 @@ struct APIServerLoad: Sendable {
         emit("watch_latency_p99_ms", p99, "ms", [("watchers", .int(watchers))])
     }
 
-    /// Creates `count` objects with 16 clients.
-    private func createAll(_ count: Int, namespace: String, tls: NIOSSLContext, group: any EventLoopGroup, body: @escaping @Sendable (Int) -> [UInt8]) async throws {
-        let resource = String(decoding: body(0), as: UTF8.self).contains(#""kind":"Pod""#) ? "pods" : "configmaps"
+    /// Creates `count` objects of `resource` (core v1) with 16 clients.
+    private func createAll(_ count: Int, of resource: String, namespace: String, tls: NIOSSLContext, group: any EventLoopGroup, body: @escaping @Sendable (Int) -> [UInt8]) async throws {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for client in 0..<clients {
                 tasks.addTask {
@@ -136,7 +135,7 @@ struct APIServerLoad: Sendable {
         let events = 200
         let issued = Locked([ContinuousClock.Instant?](repeating: nil, count: events))
         let samples = Locked<[Double]>([])
-        let established = AsyncCounter()
+        let established = Locked(0)
         let path = "/api/v1/namespaces/\(namespace)/configmaps?watch=1&timeoutSeconds=120"
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             for _ in 0..<watchers {
@@ -146,10 +145,11 @@ struct APIServerLoad: Sendable {
                         var seen = 0
                         var mine: [Double] = []
                         var announced = false
-                        try await connection.stream(path: path) {
-                            if !announced { announced = true; established.increment() }
-                        } onChunk: { buffer in
-                            if !announced { announced = true; established.increment() }
+                        func announce() {
+                            if !announced { announced = true; established.withLock { $0 += 1 } }
+                        }
+                        try await connection.stream(path: path, onHead: announce) { buffer in
+                            announce()
                             pending.append(contentsOf: buffer.readableBytesView)
                             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                                 let line = pending[..<newline]
@@ -172,8 +172,8 @@ struct APIServerLoad: Sendable {
             try await BenchConnection.with(target, tls: tls, group: group) { connection in
                 let deadline = ContinuousClock.now + .seconds(60)
                 var marker = 0
-                while established.value < watchers {
-                    guard ContinuousClock.now < deadline else { throw BenchError("only \(established.value) of \(watchers) watches started") }
+                while established.withLock({ $0 }) < watchers {
+                    guard ContinuousClock.now < deadline else { throw BenchError("only \(established.withLock { $0 }) of \(watchers) watches started") }
                     _ = try await connection.request(.POST, "/api/v1/namespaces/\(namespace)/configmaps", body: configMap(name: "marker-\(marker)"))
                     marker += 1
                     try await Task.sleep(for: .milliseconds(200))
@@ -244,13 +244,6 @@ func configMap(name: String) -> [UInt8] {
 /// A pod with one container, roughly what a small Deployment makes (about 700 bytes).
 func pod(name: String) -> [UInt8] {
     Array(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)","labels":{"app":"bench","pod-template-hash":"5d4f8c7b9"},"annotations":{"bench/note":"list"}},"spec":{"containers":[{"name":"app","image":"registry.example/app:1.2.3","args":["--port=8080","--verbose"],"ports":[{"containerPort":8080,"protocol":"TCP"}],"env":[{"name":"MODE","value":"bench"}],"resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"memory":"128Mi"}},"readinessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"nodeName":"node-\#(name.count % 7)"}}"#.utf8)
-}
-
-/// A counter tasks can bump and read.
-final class AsyncCounter: Sendable {
-    private let count = Mutex(0)
-    func increment() { count.withLock { $0 += 1 } }
-    var value: Int { count.withLock { $0 } }
 }
 
 /// A value that concurrent tasks share behind a lock.
