@@ -1,4 +1,5 @@
 import APIServer
+import Controllers
 import Datastore
 import Logging
 import ServiceLifecycle
@@ -60,9 +61,22 @@ public struct Server: Sendable {
         bound.httpsListenPort = port
         try credentials.writeKubeconfig(for: bound)
 
+        let controlPlane = ControlPlane(
+            apiServer: apiServer,
+            options: .init(
+                scheduler: !configuration.disableScheduler,
+                controllers: !configuration.disableControllerManager,
+                controllerOptions: ControllerOptions(
+                    clusterCIDR: configuration.clusterCIDRs.first?.description ?? ServerConfiguration.defaultClusterCIDR.description,
+                    rootCAPEM: pki.serverCAPEM),
+                identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: datastore), .init(service: APIServerService(server: apiServer))],
+                services: [
+                    .init(service: datastore), .init(service: APIServerService(server: apiServer)),
+                    .init(service: ControlPlaneService(controlPlane: controlPlane)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -76,6 +90,18 @@ public struct Server: Sendable {
         )
         await onReady(datastore.store, port)
         try await group.run()
+    }
+}
+
+/// Runs the scheduler and controllers inside the `ServiceGroup`, cancelled on graceful shutdown
+/// (before the API server stops).
+struct ControlPlaneService: Service {
+    let controlPlane: ControlPlane
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await controlPlane.run()
+        }
     }
 }
 
