@@ -17,6 +17,9 @@ public final class ClusterSnapshot {
     public private(set) var nodesWithPreferNoSchedule = 0
     /// How many pods with pod (anti-)affinity terms are on nodes.
     public private(set) var podsWithAffinityCount = 0
+    /// For each controller UID, how many of its (non-terminating) pods each node holds.
+    public private(set) var controllerPods: [String: [ObjectIdentifier: (node: NodeInfo, count: Int)]] = [:]
+    private var topologyCache: [String: TopologyDomains] = [:]
 
     /// Creates an empty snapshot.
     public init() {}
@@ -32,7 +35,9 @@ public final class ClusterSnapshot {
     public var nodes: [NodeInfo] {
         if let cachedNodes { return cachedNodes }
         let list = infos.values.filter { $0.node != nil }.sorted { $0.name < $1.name }
+        for (index, info) in list.enumerated() { info.index = index }
         cachedNodes = list
+        topologyCache.removeAll()
         return list
     }
 
@@ -49,7 +54,11 @@ public final class ClusterSnapshot {
     public func upsertNode(_ node: CoreV1.Node) {
         let name = node.metadata.name ?? ""
         let info = infos[name] ?? NodeInfo(name: name)
-        if info.node == nil { cachedNodes = nil }
+        if info.node == nil {
+            cachedNodes = nil
+        } else if info.labels != (node.metadata.labels ?? [:]) {
+            topologyCache.removeAll()
+        }
         if info.hasPreferNoScheduleTaint && info.node != nil { nodesWithPreferNoSchedule -= 1 }
         info.setNode(node)
         if info.hasPreferNoScheduleTaint { nodesWithPreferNoSchedule += 1 }
@@ -93,6 +102,9 @@ public final class ClusterSnapshot {
         info.addPod(pod)
         podNodes[pod.key] = nodeName
         if pod.hasAffinity { podsWithAffinityCount += 1 }
+        if let uid = pod.controllerUID, !pod.isTerminating {
+            controllerPods[uid, default: [:]][ObjectIdentifier(info), default: (info, 0)].count += 1
+        }
     }
 
     /// Removes a pod by `namespace/name`; returns it when it was on a node.
@@ -101,6 +113,15 @@ public final class ClusterSnapshot {
         guard let nodeName = podNodes.removeValue(forKey: key), let info = infos[nodeName] else { return nil }
         let removed = info.removePod(key: key)
         if let removed, removed.hasAffinity { podsWithAffinityCount -= 1 }
+        if let removed, let uid = removed.controllerUID, !removed.isTerminating, var perNode = controllerPods[uid] {
+            let id = ObjectIdentifier(info)
+            if let entry = perNode[id], entry.count > 1 {
+                perNode[id] = (entry.node, entry.count - 1)
+            } else {
+                perNode[id] = nil
+            }
+            controllerPods[uid] = perNode.isEmpty ? nil : perNode
+        }
         if info.node == nil && info.pods.isEmpty { infos[nodeName] = nil }
         return removed
     }
@@ -120,6 +141,39 @@ public final class ClusterSnapshot {
         if nominated[nodeName]?.isEmpty == true { nominated[nodeName] = nil }
     }
 
+    /// The domains of a topology key over ``nodes``: each node's domain number (by
+    /// ``NodeInfo/index``; -1 without the label) and the domain values. Cached until nodes or
+    /// their labels change.
+    public func domains(for key: String) -> TopologyDomains {
+        let list = nodes
+        if let cached = topologyCache[key] { return cached }
+        var ids: [String: Int32] = [:]
+        var values: [String] = []
+        var domainOf = [Int32](repeating: -1, count: list.count)
+        for (index, node) in list.enumerated() {
+            guard let value = node.labels[key] else { continue }
+            if let id = ids[value] {
+                domainOf[index] = id
+            } else {
+                let id = Int32(values.count)
+                ids[value] = id
+                values.append(value)
+                domainOf[index] = id
+            }
+        }
+        let domains = TopologyDomains(domainOf: domainOf, values: values)
+        topologyCache[key] = domains
+        return domains
+    }
+
     /// The namespace labels lookup used by affinity terms.
     func labelsOfNamespace(_ name: String) -> [String: String]? { namespaceLabels[name] }
+}
+
+/// The domains of one topology key: a domain number per node position and the domain values.
+public struct TopologyDomains: Sendable {
+    /// Domain number of each node in ``ClusterSnapshot/nodes`` order; -1 when the node lacks the key.
+    public var domainOf: [Int32]
+    /// Domain values by number.
+    public var values: [String]
 }

@@ -33,6 +33,8 @@ public final class NodeInfo {
     public private(set) var podsWithRequiredAntiAffinity: [PodInfo] = []
     /// Whether any taint has the `PreferNoSchedule` effect.
     public private(set) var hasPreferNoScheduleTaint = false
+    /// Position in ``ClusterSnapshot/nodes`` (valid while the node list is unchanged).
+    public internal(set) var index: Int = -1
     /// Bumped on every change.
     public private(set) var generation: UInt64 = 0
 

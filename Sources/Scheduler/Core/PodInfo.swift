@@ -11,6 +11,8 @@ public final class PodInfo: Sendable {
     public let namespace: String
     /// The name.
     public let name: String
+    /// `spec.nodeName` (empty when unset).
+    public let nodeName: String
     /// The pod's labels.
     public let labels: [String: String]
     /// The priority (`spec.priority`, or the resolved priority class value, else 0).
@@ -59,6 +61,7 @@ public final class PodInfo: Sendable {
         self.namespace = namespace
         self.name = name
         self.key = namespace + "/" + name
+        self.nodeName = pod.spec?.nodeName ?? ""
         let labels = pod.metadata.labels ?? [:]
         self.labels = labels
         self.priority = priority ?? pod.spec?.priority ?? 0

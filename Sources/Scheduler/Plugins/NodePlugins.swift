@@ -18,7 +18,7 @@ public enum NodePlugins {
 
     /// NodeName: a pod that names a node fits only that node.
     public static func nodeName(_ pod: PodInfo, _ node: NodeInfo) -> FilterFailure? {
-        guard let wanted = pod.pod.spec?.nodeName, !wanted.isEmpty, wanted != node.name else { return nil }
+        guard !pod.nodeName.isEmpty, pod.nodeName != node.name else { return nil }
         return FilterFailure(.unresolvable, plugin: "NodeName", nodeNameReason)
     }
 

@@ -19,6 +19,8 @@ public struct PodTopologySpread: Sendable {
         var counts: [String: Int64] = [:]
         var minimum: Int64 = 0
         var selfMatch: Int64 = 0
+        var domainOf: [Int32] = []
+        var domainCounts: [Int64] = []
     }
 
     var hard: [Prepared] = []
@@ -106,39 +108,57 @@ public struct PodTopologySpread: Sendable {
         guard !constraints.isEmpty else { return }
         soft = constraints.map { Prepared(constraint: $0) }
         for index in soft.indices {
-            let key = soft[index].constraint.topologyKey
-            var domains = Set<String>()
+            let constraint = soft[index].constraint
+            let domains = snapshot.domains(for: constraint.topologyKey)
+            let domainOf = domains.domainOf
+            var counts = [Int64](repeating: 0, count: domains.values.count)
+            var inFeasible = [Bool](repeating: false, count: domains.values.count)
+            var domainCount = 0
             for node in feasible {
-                if let value = node.labels[key] { domains.insert(value) }
+                let id = domainOf[node.index]
+                if id >= 0 && !inFeasible[Int(id)] {
+                    inFeasible[Int(id)] = true
+                    domainCount += 1
+                }
             }
-            softWeights.append(log(Double(domains.count + 2)))
-            if key == "kubernetes.io/hostname" {
-                // Per-node domains: count on the feasible nodes only.
-                for node in feasible where Self.eligible(node, for: pod, soft[index].constraint) {
-                    if let value = node.labels[key] {
-                        soft[index].counts[value, default: 0] += Self.matchingCount(node, soft[index].constraint, namespace: pod.namespace)
+            softWeights.append(log(Double(domainCount + 2)))
+            if domainCount > 0 {
+                if let uid = constraint.ownerUID {
+                    // Only the nodes that hold the controller's pods contribute.
+                    for (_, entry) in snapshot.controllerPods[uid] ?? [:] {
+                        let node = entry.node
+                        guard node.node != nil, node.index >= 0, node.index < domainOf.count else { continue }
+                        let id = Int(domainOf[node.index])
+                        guard id >= 0, inFeasible[id], Self.eligible(node, for: pod, constraint) else { continue }
+                        counts[id] += Int64(entry.count)
+                    }
+                } else {
+                    let candidates = constraint.topologyKey == Self.hostnameKey ? feasible : snapshot.nodes
+                    for node in candidates {
+                        let id = Int(domainOf[node.index])
+                        guard id >= 0, inFeasible[id], Self.eligible(node, for: pod, constraint) else { continue }
+                        counts[id] += Self.matchingCount(node, constraint, namespace: pod.namespace)
                     }
                 }
-            } else if !domains.isEmpty {
-                for node in snapshot.nodes {
-                    guard let value = node.labels[key], domains.contains(value),
-                          Self.eligible(node, for: pod, soft[index].constraint) else { continue }
-                    soft[index].counts[value, default: 0] += Self.matchingCount(node, soft[index].constraint, namespace: pod.namespace)
-                }
             }
+            soft[index].domainOf = domainOf
+            soft[index].domainCounts = counts
         }
     }
+
+    static let hostnameKey = "kubernetes.io/hostname"
 
     /// The raw score of a node (lower is better before normalisation); `nil` when the node lacks
     /// a required topology label and is ignored.
     public func rawScore(_ node: NodeInfo) -> Int64? {
         var score = 0.0
-        for (index, prepared) in soft.enumerated() {
-            guard let value = node.labels[prepared.constraint.topologyKey] else {
+        for index in soft.indices {
+            let id = Int(soft[index].domainOf[node.index])
+            guard id >= 0 else {
                 if softRequireAll { return nil }
                 continue
             }
-            score += Double(prepared.counts[value, default: 0]) * softWeights[index] + Double(prepared.constraint.maxSkew - 1)
+            score += Double(soft[index].domainCounts[id]) * softWeights[index] + Double(soft[index].constraint.maxSkew - 1)
         }
         return Int64(score.rounded())
     }

@@ -21,6 +21,8 @@ public struct SchedulingQueue: Sendable {
         public var firstSeen: Duration
         /// When the last attempt failed.
         public var lastFailure: Duration
+        /// Creation time of the pod, seconds since the epoch.
+        var created: Int64
         /// Sequence number for stable ordering.
         var sequence: UInt64
         /// The cycle in which the pod was popped.
@@ -67,9 +69,7 @@ public struct SchedulingQueue: Sendable {
 
     private static func activeBefore(_ a: Entry, _ b: Entry) -> Bool {
         if a.priority != b.priority { return a.priority > b.priority }
-        let ca = a.pod.metadata.creationTimestamp?.secondsSinceEpoch ?? 0
-        let cb = b.pod.metadata.creationTimestamp?.secondsSinceEpoch ?? 0
-        if ca != cb { return ca < cb }
+        if a.created != b.created { return a.created < b.created }
         return a.sequence < b.sequence
     }
 
@@ -90,7 +90,7 @@ public struct SchedulingQueue: Sendable {
         if queued.insert(key).inserted {
             sequence += 1
             Heap.push(&active, Entry(pod: pod, key: key, priority: priority, attempts: 0, firstSeen: now,
-                                     lastFailure: now, sequence: sequence), by: Self.activeBefore)
+                                     lastFailure: now, created: pod.metadata.creationTimestamp?.secondsSinceEpoch ?? 0, sequence: sequence), by: Self.activeBefore)
             return
         }
         if let index = active.firstIndex(where: { $0.key == key }) {
