@@ -78,7 +78,10 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        .target(name: "Scheduler", dependencies: ["KubeClient"]),
+        .target(
+            name: "Scheduler",
+            dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "Controllers", dependencies: ["KubeClient"]),
         .target(name: "Kubelet", dependencies: ["KubeClient"]),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
@@ -128,6 +131,7 @@ let package = Package(
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "ClusterTesting"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),
