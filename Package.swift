@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "K3sBench",
             dependencies: [
-                "Datastore",
+                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -3,6 +3,8 @@
 //   k3s-bench datastore [--backend sqlite|memory|all] [--quick]
 //   k3s-bench apiserver [--quick]   (needs the release k3s binary built next to it)
 //   k3s-bench apiserver --kubeconfig FILE   (the load figures against any API server)
+//   k3s-bench scheduler [--nodes 5000] [--pods 10000] [--quick]   (in-process cluster)
+//   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--quick]   (in-process cluster with hollow nodes)
 //
 // Progress and diagnostics go to stderr so stdout stays machine-readable.
 import Foundation
@@ -25,6 +27,8 @@ func usage() -> Never {
     FileHandle.standardError.write(Data("""
     usage: k3s-bench datastore [--backend sqlite|memory|all] [--quick]
            k3s-bench apiserver [--kubeconfig FILE] [--quick]
+           k3s-bench scheduler [--nodes N] [--pods N] [--quick]
+           k3s-bench cluster [--nodes N] [--replicas N] [--quick]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -47,6 +51,16 @@ case "datastore":
     }
 case "apiserver":
     try await APIServerBench(kubeconfig: option("--kubeconfig"), quick: arguments.contains("--quick")).run()
+case "scheduler":
+    let quick = arguments.contains("--quick")
+    try await ClusterBench(quick: quick).scheduler(
+        nodes: option("--nodes").flatMap(Int.init) ?? (quick ? 500 : 5000),
+        pods: option("--pods").flatMap(Int.init) ?? (quick ? 1000 : 10_000))
+case "cluster":
+    let quick = arguments.contains("--quick")
+    try await ClusterBench(quick: quick).cluster(
+        nodes: option("--nodes").flatMap(Int.init) ?? (quick ? 100 : 1000),
+        replicas: option("--replicas").flatMap(Int.init) ?? (quick ? 1000 : 10_000))
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

@@ -1,8 +1,13 @@
 import KubeAPI
 
 extension AdmissionChain {
-    /// The strategies of the built-in kinds, with a ``ServiceAllocator`` for Services.
-    public static func builtin(services: ServiceAllocator) -> AdmissionChain {
+    /// The strategies of the built-in kinds, with a ``ServiceAllocator`` for Services and,
+    /// when given a way to read PriorityClasses, pod priority resolution.
+    public static func builtin(
+        services: ServiceAllocator,
+        priorityClass: (@Sendable (String) async throws -> JSONValue?)? = nil,
+        priorityClasses: (@Sendable () async throws -> [JSONValue])? = nil
+    ) -> AdmissionChain {
         let workloads: [(String, String, any ObjectStrategy)] = [
             ("", "pods", PodStrategy()),
             ("", "podtemplates", PodTemplateStrategy()),
@@ -24,7 +29,14 @@ extension AdmissionChain {
         }
         return AdmissionChain(
             strategies: strategies,
-            allocators: [GroupResource(group: "", resource: "services"): services]
+            allocators: {
+                var allocators: [GroupResource: any ObjectAllocator] = [GroupResource(group: "", resource: "services"): services]
+                if let priorityClass, let priorityClasses {
+                    allocators[GroupResource(group: "", resource: "pods")] = PodPriorityAdmission(
+                        priorityClass: priorityClass, priorityClasses: priorityClasses)
+                }
+                return allocators
+            }()
         )
     }
 }

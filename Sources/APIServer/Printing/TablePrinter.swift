@@ -142,6 +142,10 @@ public struct TablePrinter: Sendable {
         case ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles"): return rolePrinter
         case ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterrolebindings"): return roleBindingPrinter
         case ("apiextensions.k8s.io", "customresourcedefinitions"): return defaultPrinter
+        case ("discovery.k8s.io", "endpointslices"): return endpointSlicePrinter
+        case ("coordination.k8s.io", "leases"): return leasePrinter
+        case ("scheduling.k8s.io", "priorityclasses"): return priorityClassPrinter
+        case ("apps", "controllerrevisions"): return controllerRevisionPrinter
         default: return nameAgePrinter
         }
     }

@@ -5,11 +5,8 @@ import Synchronization
 /// authenticators need to check that a service account (or bound pod) still exists.
 final class InProcessLookup: Sendable {
     let handler: Mutex<ResourceHandler?> = Mutex(nil)
-    let registry: ResourceRegistry
 
-    init(registry: ResourceRegistry) {
-        self.registry = registry
-    }
+    init() {}
 
     /// The object at `path`, or `nil` when it does not exist.
     func object(path: String) async throws -> JSONValue? {

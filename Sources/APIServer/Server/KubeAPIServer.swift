@@ -84,9 +84,14 @@ public final class KubeAPIServer: Sendable {
         self.securePort = Mutex(configuration.port)
         let ready = ReadyFlag()
         self.ready = ready
+        let lookup = InProcessLookup()
         let customCatalog = CustomResourceCatalog()
         let hooks = customCatalog.registryHooks(
-            chaining: RegistryHooks(admission: .builtin(services: serviceAllocator)),
+            chaining: RegistryHooks(admission: .builtin(services: serviceAllocator, priorityClass: { name in
+                try await lookup.object(path: "/apis/scheduling.k8s.io/v1/priorityclasses/\(name)")
+            }, priorityClasses: {
+                try await lookup.object(path: "/apis/scheduling.k8s.io/v1/priorityclasses")?["items"]?.arrayValue ?? []
+            })),
             pruneBuiltins: { ready.value.withLock { $0 } })
         let registry = ResourceRegistry(datastore: datastore, hooks: hooks, logger: logger)
         self.registry = registry
@@ -106,7 +111,6 @@ public final class KubeAPIServer: Sendable {
         if let token = configuration.serverToken {
             tokenAuthenticators.append(NodeTokenAuthenticator(token: token))
         }
-        let lookup = InProcessLookup(registry: registry)
         tokenAuthenticators.append(
             ServiceAccountTokenAuthenticator(
                 keys: [configuration.serviceAccountKey.publicKey],

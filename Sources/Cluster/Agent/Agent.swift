@@ -1,0 +1,136 @@
+import KubeClient
+import Kubelet
+import Logging
+import ServiceLifecycle
+
+/// The `k3s agent` process: joins the cluster with the node token and runs the node's kubelet.
+///
+/// With `hollowNodes` > 0 it runs that many hollow kubelets (`<node-name>-<i>`, a fake
+/// runtime, no containers) in this one process, each joined as its own node
+/// (`system:node:<node-name>-<i>`) and sharing one pod watch.
+public struct Agent: Sendable {
+    /// What the agent was told to do.
+    public struct Configuration: Sendable {
+        /// The server URL (`https://10.0.0.1:6443`).
+        public var server: String
+        /// The join token (`K10<ca hash>::server:<secret>`, a bootstrap token, or a bare secret).
+        public var token: String
+        /// This node's name (the prefix of hollow node names).
+        public var nodeName: String
+        /// How many hollow nodes to run; 0 runs the real kubelet.
+        public var hollowNodes: Int
+        /// Capacity and other settings hollow nodes register with.
+        public var nodeTemplate: KubeletConfiguration?
+        /// Where each node's kubeconfig is written (`DATA_DIR/agent/<node>.kubeconfig`); `nil` writes none.
+        public var dataDir: String?
+
+        /// Creates a configuration.
+        public init(
+            server: String, token: String, nodeName: String, hollowNodes: Int = 0, nodeTemplate: KubeletConfiguration? = nil,
+            dataDir: String? = nil
+        ) {
+            self.server = server
+            self.token = token
+            self.nodeName = nodeName
+            self.hollowNodes = hollowNodes
+            self.nodeTemplate = nodeTemplate
+            self.dataDir = dataDir
+        }
+    }
+
+    /// What the agent was told to do.
+    public let configuration: Configuration
+    let logger: Logger
+
+    /// Creates an agent.
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Joins, then runs the nodes until SIGTERM/SIGINT.
+    ///
+    /// - Throws: ``NodeJoinFailure`` when the server refuses the token or its CA does not
+    ///   match the token's hash; ``AgentError`` for settings it cannot run.
+    public func run() async throws {
+        guard configuration.hollowNodes > 0 else {
+            throw AgentError(description: "this build runs hollow nodes only (--hollow-nodes N); the container runtime kubelet is not built yet")
+        }
+        let names = (0..<configuration.hollowNodes).map { "\(configuration.nodeName)-\($0)" }
+        // Join every node (each gets its own certificate), a few at a time.
+        let credentials = try await withThrowingTaskGroup(of: NodeCredentials.self) { group in
+            var result: [NodeCredentials] = []
+            var next = 0
+            func start() {
+                let name = names[next]
+                next += 1
+                group.addTask {
+                    try await NodeJoiner(server: configuration.server, token: configuration.token, nodeName: name, logger: logger).join()
+                }
+            }
+            while next < names.count && next < 16 { start() }
+            while let joined = try await group.next() {
+                result.append(joined)
+                if next < names.count { start() }
+            }
+            return result
+        }
+        if let dataDir = configuration.dataDir {
+            let directory = dataDir.trimmingTrailingSlash() + "/agent"
+            for credential in credentials {
+                try credential.kubeconfig.write(to: "\(directory)/\(credential.nodeName).kubeconfig", mode: 0o600)
+            }
+        }
+        var clients: [String: KubeClient] = [:]
+        var transports: [HTTPSTransport] = []
+        for credential in credentials {
+            let transport = try HTTPSTransport(configuration: try credential.transportConfiguration(), logger: logger)
+            transports.append(transport)
+            clients[credential.nodeName] = KubeClient(transport: transport, userAgent: "k3s-agent/\(credential.nodeName)")
+        }
+        let byName = clients
+        logger.notice("joined", metadata: ["server": "\(configuration.server)", "nodes": "\(names.count)"])
+
+        var template = configuration.nodeTemplate ?? KubeletConfiguration(nodeName: configuration.nodeName)
+        template.nodeName = configuration.nodeName
+        let pool = HollowNodePool(
+            client: byName[names[0]]!,
+            configuration: .init(
+                namePrefix: configuration.nodeName, count: names.count, template: template,
+                podCIDR: { _ in nil }, clientFor: { byName[$0] }),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: HollowNodeService(pool: pool))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        for transport in transports { await transport.shutdown() }
+    }
+}
+
+extension Agent {
+    /// The token in `file` without surrounding white space, or `nil` when it cannot be read.
+    public static func readToken(file: String) -> String? {
+        guard let text = try? FileSystem.readTextFile(file) else { return nil }
+        let trimmed = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }).first.map(String.init)
+        return trimmed?.isEmpty == false ? trimmed : nil
+    }
+}
+
+/// Runs a hollow node pool inside a `ServiceGroup`, cancelled on graceful shutdown.
+struct HollowNodeService: Service {
+    let pool: HollowNodePool
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await pool.run()
+        }
+    }
+}
+
+/// An agent setting that cannot run.
+public struct AgentError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong.
+    public var description: String
+}
