@@ -48,4 +48,31 @@ struct PodPriorityAdmissionTests {
             #expect(pod.spec?.priorityClassName == "everyone")
         }
     }
+
+    @Test func newPodsGetTheServiceAccountTokenVolume() async throws {
+        try await TestAPIServer.with { server in
+            let pods = server.client().resource(CoreV1.Pod.self)
+            var spec = Self.pod("sa").spec!
+            spec.initContainers = [.init(image: "busybox", name: "init")]
+            let pod = try await pods.create(CoreV1.Pod(metadata: .init(name: "sa", namespace: "default"), spec: spec))
+            let volume = try #require(pod.spec?.volumes?.first { $0.name?.hasPrefix("kube-api-access-") == true })
+            #expect(volume.projected?.sources?.count == 3)
+            #expect(volume.projected?.sources?.first?.serviceAccountToken?.expirationSeconds == 3607)
+            for container in (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? []) {
+                let mount = container.volumeMounts?.first { $0.name == volume.name }
+                #expect(mount?.mountPath == "/var/run/secrets/kubernetes.io/serviceaccount")
+                #expect(mount?.readOnly == true)
+            }
+            #expect(pod.spec?.serviceAccountName == "default")
+
+            var optOut = Self.pod("none").spec!
+            optOut.automountServiceAccountToken = false
+            let plain = try await pods.create(CoreV1.Pod(metadata: .init(name: "none", namespace: "default"), spec: optOut))
+            #expect(plain.spec?.volumes == nil)
+
+            // Updates keep the volume (and do not add another one).
+            let relabelled = try await pods.patch("sa", namespace: "default", type: .merge, body: ["metadata": ["labels": ["a": "b"]]])
+            #expect(relabelled.spec?.volumes?.count == 1)
+        }
+    }
 }

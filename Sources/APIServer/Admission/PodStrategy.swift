@@ -4,6 +4,7 @@ import KubeAPI
 /// `activeDeadlineSeconds`, added tolerations and a negative grace period may change.
 struct PodStrategy: ObjectStrategy {
     func applyDefaults(to object: inout JSONValue, old: JSONValue?) {
+        if old == nil { ServiceAccountTokenVolume.inject(into: &object) }
         PodDefaults.applyToPod(&object)
         guard let spec = object["spec"], spec.objectValue != nil else { return }
         let qos = Self.qosClass(spec)
