@@ -55,6 +55,11 @@ public final class Scheduler: Sendable {
         let pods = informers.informer(CoreV1.Pod.self)
         let nodes = informers.informer(CoreV1.Node.self)
         let classes = informers.informer(SchedulingV1.PriorityClass.self)
+        let namespaces = informers.informer(CoreV1.Namespace.self)
+        namespaces.addHandler(InformerHandler(
+            onAdd: { [self] in namespaceChanged($0, deleted: false) },
+            onUpdate: { [self] _, new in namespaceChanged(new, deleted: false) },
+            onDelete: { [self] in namespaceChanged($0, deleted: true) }))
         classes.addHandler(InformerHandler(
             onAdd: { [self] in priorityClassChanged($0, deleted: false) },
             onUpdate: { [self] _, new in priorityClassChanged(new, deleted: false) },
@@ -64,10 +69,11 @@ public final class Scheduler: Sendable {
             onUpdate: { [self] old, new in nodeChanged(old: old, new: new) },
             onDelete: { [self] in nodeDeleted($0) }))
         pods.addHandler(InformerHandler(
-            onAdd: { [self] in podChanged($0) },
-            onUpdate: { [self] _, new in podChanged(new) },
+            onAdd: { [self] in podChanged(old: nil, new: $0) },
+            onUpdate: { [self] old, new in podChanged(old: old, new: new) },
             onDelete: { [self] in podDeleted($0) }))
         await classes.waitForSync()
+        await namespaces.waitForSync()
         await nodes.waitForSync()
         await pods.waitForSync()
         logger.info("scheduler caches synced", metadata: ["scheduler": "\(schedulerName)"])
@@ -128,6 +134,13 @@ public final class Scheduler: Sendable {
         }
     }
 
+    private func namespaceChanged(_ namespace: CoreV1.Namespace, deleted: Bool) {
+        guard let name = namespace.metadata.name else { return }
+        state.withLock { state in
+            state.snapshot.namespaceLabels[name] = deleted ? nil : (namespace.metadata.labels ?? [:])
+        }
+    }
+
     private static func schedulingRelevantChange(_ old: CoreV1.Node, _ new: CoreV1.Node) -> Bool {
         old.metadata.labels != new.metadata.labels || old.spec?.taints != new.spec?.taints
             || old.spec?.unschedulable != new.spec?.unschedulable || old.status?.allocatable != new.status?.allocatable
@@ -147,7 +160,7 @@ public final class Scheduler: Sendable {
         state.withLock { state in state.snapshot.removeNode(named: node.metadata.name ?? "") }
     }
 
-    private func podChanged(_ pod: CoreV1.Pod) {
+    private func podChanged(old: CoreV1.Pod?, new pod: CoreV1.Pod) {
         let key = (pod.metadata.namespace ?? "default") + "/" + (pod.metadata.name ?? "")
         let assigned = !(pod.spec?.nodeName ?? "").isEmpty
         let wakeUp: Bool = state.withLock { state in
@@ -170,7 +183,8 @@ public final class Scheduler: Sendable {
                 return false
             }
             state.snapshot.setNomination(info, nodeName: pod.status?.nominatedNodeName)
-            state.queue.add(pod, priority: info.priority, now: now)
+            let changed = old.map { $0.spec != pod.spec || $0.metadata.labels != pod.metadata.labels } ?? true
+            state.queue.add(pod, priority: info.priority, schedulingChanged: changed, now: now)
             return true
         }
         if wakeUp { wake() }
