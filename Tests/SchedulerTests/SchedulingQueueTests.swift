@@ -80,3 +80,18 @@ import Testing
         #expect(!queue.contains("default/p"))
     }
 }
+
+@Suite struct SchedulingQueueUpdateTests {
+    @Test func statusOnlyUpdatesLeaveParkedPodsParked() {
+        var queue = SchedulingQueue()
+        queue.add(Fixtures.pod("p"), now: .zero)
+        _ = queue.pop(now: .zero)
+        queue.addUnschedulable("default/p", now: .zero)
+        queue.add(Fixtures.pod("p"), schedulingChanged: false, now: .seconds(20))
+        #expect(queue.unschedulableCount == 1)
+        #expect(queue.pop(now: .seconds(20)) == nil)
+        queue.add(Fixtures.pod("p", labels: ["new": "label"]), schedulingChanged: true, now: .seconds(20))
+        #expect(queue.unschedulableCount == 0)
+        #expect(queue.pop(now: .seconds(20))?.pod.metadata.labels == ["new": "label"])
+    }
+}

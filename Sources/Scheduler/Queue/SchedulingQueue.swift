@@ -82,9 +82,10 @@ public struct SchedulingQueue: Sendable {
         entry.lastFailure + backoffDuration(attempts: entry.attempts)
     }
 
-    /// Adds a new pending pod (or updates it where it is queued). An update of an unschedulable
-    /// pod moves it back for a retry. `priority` defaults to `spec.priority`.
-    public mutating func add(_ pod: CoreV1.Pod, priority: Int? = nil, now: Duration) {
+    /// Adds a new pending pod (or updates it where it is queued). An update of a parked
+    /// unschedulable pod moves it back for a retry when `schedulingChanged` (its spec or labels
+    /// changed); a status-only update leaves it parked. `priority` defaults to `spec.priority`.
+    public mutating func add(_ pod: CoreV1.Pod, priority: Int? = nil, schedulingChanged: Bool = true, now: Duration) {
         let key = Self.key(pod)
         let priority = priority ?? pod.spec?.priority ?? 0
         if queued.insert(key).inserted {
@@ -104,10 +105,15 @@ public struct SchedulingQueue: Sendable {
             backoff[index].priority = priority
             return
         }
-        if var entry = unschedulable.removeValue(forKey: key) {
+        if var entry = unschedulable[key] {
             entry.pod = pod
             entry.priority = priority
-            requeue(entry, now: now)
+            if schedulingChanged {
+                unschedulable[key] = nil
+                requeue(entry, now: now)
+            } else {
+                unschedulable[key] = entry
+            }
             return
         }
         if inFlight[key] != nil {
