@@ -72,7 +72,14 @@ let package = Package(
         ),
         .target(
             name: "KubeClient",
-            dependencies: ["KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .target(name: "Scheduler", dependencies: ["KubeClient"]),
         .target(name: "Controllers", dependencies: ["KubeClient"]),

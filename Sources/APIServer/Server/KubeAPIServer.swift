@@ -30,12 +30,15 @@ public final class KubeAPIServer: Sendable {
         public var serviceCIDR: ServiceCIDR
         /// The range NodePort Services get their ports from (`--service-node-port-range`).
         public var serviceNodePortRange: ClosedRange<Int>
+        /// Serves `/cacerts` and `/v1-k3s/node-certificate` for joining nodes when set.
+        public var nodeJoin: NodeJoinConfiguration?
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
-            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767
+            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
+            nodeJoin: NodeJoinConfiguration? = nil
         ) {
             self.host = host
             self.port = port
@@ -45,6 +48,7 @@ public final class KubeAPIServer: Sendable {
             self.serverToken = serverToken
             self.serviceCIDR = serviceCIDR
             self.serviceNodePortRange = serviceNodePortRange
+            self.nodeJoin = nodeJoin
         }
     }
 
@@ -99,6 +103,10 @@ public final class KubeAPIServer: Sendable {
             tokenAuthenticators.append(NodeTokenAuthenticator(token: token))
         }
         let lookup = InProcessLookup(registry: registry)
+        let bootstrapTokens = BootstrapTokenAuthenticator(secret: { name in
+            try await lookup.object(path: "/api/v1/namespaces/\(BootstrapToken.namespace)/secrets/\(name)")
+        })
+        tokenAuthenticators.append(bootstrapTokens)
         tokenAuthenticators.append(
             ServiceAccountTokenAuthenticator(
                 keys: [configuration.serviceAccountKey.publicKey],
@@ -116,10 +124,17 @@ public final class KubeAPIServer: Sendable {
         let tokens = BearerTokenAuthenticator(tokenAuthenticators)
         let authenticator = AuthenticatorChain([X509Authenticator(), tokens])
 
-        // Authorization: system:masters, then RBAC (bootstrap policy until the store's arrives).
+        // Authorization: system:masters, then nodes by their pods, then RBAC (bootstrap policy
+        // until the store's arrives).
         let rbac = RBACAuthorizer(policy: BootstrapPolicy.policy())
         self.rbac = rbac
-        let authorizer = AuthorizerChain([SuperuserAuthorizer(), rbac])
+        let nodes = NodeAuthorizer(
+            pod: { namespace, name in try await lookup.object(path: "/api/v1/namespaces/\(namespace)/pods/\(name)") },
+            podsOnNode: { node in
+                try await lookup.list(path: "/api/v1/pods", query: [(name: "fieldSelector", value: "spec.nodeName=\(node)")])
+            }
+        )
+        let authorizer = AuthorizerChain([SuperuserAuthorizer(), nodes, rbac])
 
         // Reviews and TokenRequest are virtual resources answered by their own handlers.
         let reviews = ReviewHandler(authorizer: authorizer, ruleResolver: authorizer, tokenAuthenticator: tokens)
@@ -164,13 +179,16 @@ public final class KubeAPIServer: Sendable {
                 HandlerRoute(resources),
             ]
         )
-        let chain = ProtobufContentHandler(next: MetricsHandler(
-            metrics: metrics,
-            next: AuthenticationHandler(
-                authenticator: authenticator,
-                next: AuthorizationHandler(authorizer: authorizer, next: router)
-            )
-        ))
+        let authenticated: any APIHandler = AuthenticationHandler(
+            authenticator: authenticator,
+            next: AuthorizationHandler(authorizer: authorizer, next: NodeRestrictionHandler(next: router))
+        )
+        // The join endpoints answer before authentication: /cacerts is public and the
+        // certificate endpoint checks join tokens itself.
+        let joinable: any APIHandler = configuration.nodeJoin.map {
+            NodeJoinHandler(configuration: $0, bootstrapTokens: bootstrapTokens, next: authenticated, logger: logger)
+        } ?? authenticated
+        let chain = ProtobufContentHandler(next: MetricsHandler(metrics: metrics, next: joinable))
         self.handler = chain
         self.transport = try HTTPSServer(
             configuration: .init(host: configuration.host, port: configuration.port, tls: configuration.tls),
@@ -196,6 +214,7 @@ public final class KubeAPIServer: Sendable {
         try await bootstrap()
         try await customResources.loadStored()
         ready.value.withLock { $0 = true }
+        ready.latch.signal()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
             group.addTask { await self.customResources.run() }
@@ -206,6 +225,10 @@ public final class KubeAPIServer: Sendable {
         }
         registry.stop()
     }
+
+    /// Returns once start-up (registry load and bootstrap) has finished and the server
+    /// answers requests, or as soon as the calling task is cancelled.
+    public func waitUntilReady() async { await ready.latch.wait() }
 
     /// Stops serving gracefully.
     public func shutdown() { transport.shutdown() }
@@ -340,4 +363,6 @@ extension APIResponse {
 /// Whether start-up (registry load and bootstrap) has finished, for `/readyz`.
 final class ReadyFlag: Sendable {
     let value = Mutex(false)
+    /// Signalled when `value` becomes true.
+    let latch = AsyncLatch()
 }
