@@ -72,16 +72,10 @@ public struct NodeJoiner: Sendable {
         } catch {
             throw .invalidResponse("the server's CA bundle cannot be used: \(error)")
         }
-        defer { Task { await transport.shutdown() } }
-        let response: KubeResponse
-        do {
-            response = try await transport.send(KubeRequest(
-                method: .post, path: NodeJoinHandler.nodeCertificatePath,
-                headers: [(name: "Content-Type", value: "application/json")],
-                body: request.json.serialized()))
-        } catch {
-            throw .unreachable("\(error)")
-        }
+        let response = try await Self.exchange(transport, KubeRequest(
+            method: .post, path: NodeJoinHandler.nodeCertificatePath,
+            headers: [(name: "Content-Type", value: "application/json")],
+            body: request.json.serialized()))
         guard response.status == 200 else {
             let message = Self.statusMessage(response.body)
             if response.status == 401 { throw .unauthorized(message) }
@@ -103,13 +97,8 @@ public struct NodeJoiner: Sendable {
         } catch {
             throw .unreachable("\(error)")
         }
-        defer { Task { await transport.shutdown() } }
-        let response: KubeResponse
-        do {
-            response = try await transport.send(KubeRequest(method: .get, path: NodeJoinHandler.caCertificatesPath, headers: [(name: "Accept", value: "*/*")]))
-        } catch {
-            throw .unreachable("\(error)")
-        }
+        let response = try await Self.exchange(
+            transport, KubeRequest(method: .get, path: NodeJoinHandler.caCertificatesPath, headers: [(name: "Accept", value: "*/*")]))
         guard response.status == 200 else {
             throw .refused(status: response.status, message: Self.statusMessage(response.body))
         }
@@ -118,6 +107,21 @@ public struct NodeJoiner: Sendable {
             throw .invalidResponse("\(NodeJoinHandler.caCertificatesPath) did not return PEM certificates")
         }
         return text
+    }
+
+    /// Sends one request, then closes the transport's connections.
+    static func exchange(_ transport: HTTPSTransport, _ request: KubeRequest) async throws(NodeJoinFailure) -> KubeResponse {
+        let result: Result<KubeResponse, any Error>
+        do {
+            result = .success(try await transport.send(request))
+        } catch {
+            result = .failure(error)
+        }
+        await transport.shutdown()
+        switch result {
+        case .success(let response): return response
+        case .failure(let error): throw .unreachable("\(error)")
+        }
     }
 
     /// The `message` of a `Status` body, or the body text.
