@@ -10,7 +10,7 @@ struct K3s: AsyncParsableCommand {
         commandName: "k3s",
         abstract: "A lightweight Kubernetes distribution.",
         version: "k3s-swift 0.1.0 (Kubernetes v1.36.2)",
-        subcommands: [ServerCommand.self, AgentCommand.self, DatastoreCommand.self]
+        subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self]
     )
 }
 

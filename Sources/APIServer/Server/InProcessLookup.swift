@@ -21,6 +21,17 @@ final class InProcessLookup: Sendable {
         }
     }
 
+    /// The items of the list at `path` with `query` (a field or label selector, ...).
+    func list(path: String, query: [(name: String, value: String)]) async throws -> [JSONValue] {
+        guard let handler = handler.withLock({ $0 }) else { return [] }
+        let response = await handler.handle(APIRequest(method: .get, path: path, query: query))
+        guard case .bytes(let bytes) = response.body else { return [] }
+        guard response.status.code == 200 else {
+            throw StatusError(code: response.status.code, reason: .internalError, message: String(decoding: bytes, as: UTF8.self))
+        }
+        return try JSONValue(parsing: bytes)["items"]?.arrayValue ?? []
+    }
+
     /// The `metadata.uid` of the object at `path`.
     func uid(path: String) async throws -> String? {
         try await object(path: path)?[path: "metadata", "uid"]?.stringValue

@@ -31,12 +31,15 @@ public final class KubeAPIServer: Sendable {
         public var serviceCIDR: ServiceCIDR
         /// The range NodePort Services get their ports from (`--service-node-port-range`).
         public var serviceNodePortRange: ClosedRange<Int>
+        /// Serves `/cacerts` and `/v1-k3s/node-certificate` for joining nodes when set.
+        public var nodeJoin: NodeJoinConfiguration?
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
-            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767
+            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
+            nodeJoin: NodeJoinConfiguration? = nil
         ) {
             self.host = host
             self.port = port
@@ -46,6 +49,7 @@ public final class KubeAPIServer: Sendable {
             self.serverToken = serverToken
             self.serviceCIDR = serviceCIDR
             self.serviceNodePortRange = serviceNodePortRange
+            self.nodeJoin = nodeJoin
         }
     }
 
@@ -111,6 +115,14 @@ public final class KubeAPIServer: Sendable {
         if let token = configuration.serverToken {
             tokenAuthenticators.append(NodeTokenAuthenticator(token: token))
         }
+<<<<<<< HEAD
+=======
+        let lookup = InProcessLookup(registry: registry)
+        let bootstrapTokens = BootstrapTokenAuthenticator(secret: { name in
+            try await lookup.object(path: "/api/v1/namespaces/\(BootstrapToken.namespace)/secrets/\(name)")
+        })
+        tokenAuthenticators.append(bootstrapTokens)
+>>>>>>> wt-join
         tokenAuthenticators.append(
             ServiceAccountTokenAuthenticator(
                 keys: [configuration.serviceAccountKey.publicKey],
@@ -128,10 +140,17 @@ public final class KubeAPIServer: Sendable {
         let tokens = BearerTokenAuthenticator(tokenAuthenticators)
         let authenticator = AuthenticatorChain([X509Authenticator(), tokens])
 
-        // Authorization: system:masters, then RBAC (bootstrap policy until the store's arrives).
+        // Authorization: system:masters, then nodes by their pods, then RBAC (bootstrap policy
+        // until the store's arrives).
         let rbac = RBACAuthorizer(policy: BootstrapPolicy.policy())
         self.rbac = rbac
-        let authorizer = AuthorizerChain([SuperuserAuthorizer(), rbac])
+        let nodes = NodeAuthorizer(
+            pod: { namespace, name in try await lookup.object(path: "/api/v1/namespaces/\(namespace)/pods/\(name)") },
+            podsOnNode: { node in
+                try await lookup.list(path: "/api/v1/pods", query: [(name: "fieldSelector", value: "spec.nodeName=\(node)")])
+            }
+        )
+        let authorizer = AuthorizerChain([SuperuserAuthorizer(), nodes, rbac])
 
         // Reviews and TokenRequest are virtual resources answered by their own handlers.
         let reviews = ReviewHandler(authorizer: authorizer, ruleResolver: authorizer, tokenAuthenticator: tokens)
@@ -176,12 +195,15 @@ public final class KubeAPIServer: Sendable {
                 HandlerRoute(resources),
             ]
         )
-        let authorized = AuthorizationHandler(authorizer: authorizer, next: router)
+        let authorized = AuthorizationHandler(authorizer: authorizer, next: NodeRestrictionHandler(next: router))
         self.authorizedHandler = authorized
-        let chain = ProtobufContentHandler(next: MetricsHandler(
-            metrics: metrics,
-            next: AuthenticationHandler(authenticator: authenticator, next: authorized)
-        ))
+        let authenticated: any APIHandler = AuthenticationHandler(authenticator: authenticator, next: authorized)
+        // The join endpoints answer before authentication: /cacerts is public and the
+        // certificate endpoint checks join tokens itself.
+        let joinable: any APIHandler = configuration.nodeJoin.map {
+            NodeJoinHandler(configuration: $0, bootstrapTokens: bootstrapTokens, next: authenticated, logger: logger)
+        } ?? authenticated
+        let chain = ProtobufContentHandler(next: MetricsHandler(metrics: metrics, next: joinable))
         self.handler = chain
         self.transport = try configuration.tls.map { tls in
             try HTTPSServer(

@@ -51,7 +51,9 @@ public struct Server: Sendable {
                 tokenAuthFile: tokenAuthFile,
                 serverToken: credentials.nodeToken.description,
                 serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
-                serviceNodePortRange: configuration.serviceNodePortRange
+                serviceNodePortRange: configuration.serviceNodePortRange,
+                nodeJoin: NodeJoinConfiguration(
+                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki)
             ),
             datastore: datastore.store,
             logger: logger

@@ -1,0 +1,40 @@
+import KubeClient
+
+/// What a node holds after joining: where the API server is, the CA to trust, and its own
+/// client certificate (`system:node:<name>` in `system:nodes`) with the private key.
+public struct NodeCredentials: Sendable, Hashable {
+    /// The API server URL.
+    public var server: String
+    /// The node's name.
+    public var nodeName: String
+    /// The server CA bundle (PEM).
+    public var caBundlePEM: String
+    /// The node's client certificate (PEM).
+    public var certificatePEM: String
+    /// The node's private key (PEM, PKCS#8).
+    public var privateKeyPEM: String
+
+    /// Creates credentials.
+    public init(server: String, nodeName: String, caBundlePEM: String, certificatePEM: String, privateKeyPEM: String) {
+        self.server = server
+        self.nodeName = nodeName
+        self.caBundlePEM = caBundlePEM
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+
+    /// The HTTPS transport configuration these credentials describe.
+    ///
+    /// - Throws: ``HTTPSTransportError/invalidServerURL(_:)``.
+    public func transportConfiguration() throws(HTTPSTransportError) -> HTTPSTransport.Configuration {
+        HTTPSTransport.Configuration(
+            endpoint: try ServerEndpoint(url: server),
+            trust: .certificateAuthorities(caBundlePEM),
+            clientCertificate: ClientCertificateCredentials(certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM))
+    }
+
+    /// A kubeconfig for the node (what the kubelet reads).
+    public var kubeconfig: Kubeconfig {
+        Kubeconfig(server: server, certificateAuthorityPEM: caBundlePEM, clientCertificatePEM: certificatePEM, clientKeyPEM: privateKeyPEM)
+    }
+}

@@ -1,0 +1,132 @@
+import APIServer
+import Crypto
+import KubeAPI
+import KubeClient
+import Logging
+
+/// Joins a node to a cluster the K3s way and returns its credentials.
+///
+/// 1. Reads the token (``JoinToken``).
+/// 2. Fetches `/cacerts` without checking the server's certificate, and compares the SHA-256
+///    of what it got with the token's CA hash; a mismatch stops the join
+///    (``NodeJoinFailure/caHashMismatch(expected:actual:)``). A token without a hash trusts
+///    this CA on first use (logged as a warning).
+/// 3. Creates an ECDSA P-256 key and asks `POST /v1-k3s/node-certificate`, now trusting only
+///    that CA and presenting the token, for a client certificate for `system:node:<name>`.
+public struct NodeJoiner: Sendable {
+    /// The API server URL (`https://10.0.0.1:6443`).
+    public var server: String
+    /// The join token.
+    public var token: String
+    /// The name the node registers under.
+    public var nodeName: String
+    /// Retries of the HTTPS requests (a server that is still starting answers 503).
+    public var retry: RetryPolicy
+    let logger: Logger
+
+    /// Creates a joiner.
+    public init(server: String, token: String, nodeName: String, retry: RetryPolicy = RetryPolicy(), logger: Logger) {
+        self.server = server
+        self.token = token
+        self.nodeName = nodeName
+        self.retry = retry
+        self.logger = logger
+    }
+
+    /// Runs the join.
+    ///
+    /// - Throws: ``NodeJoinFailure``.
+    public func join() async throws(NodeJoinFailure) -> NodeCredentials {
+        let token: JoinToken
+        do {
+            token = try JoinToken(parsing: self.token)
+        } catch {
+            throw .invalidToken(error.description)
+        }
+        let endpoint: ServerEndpoint
+        do {
+            endpoint = try ServerEndpoint(url: server)
+        } catch {
+            throw .unreachable(error.description)
+        }
+
+        // 1. The CA, before trusting anything.
+        let caBundle = try await fetchCA(endpoint)
+        let actual = NodeToken.hash(caBundle)
+        if let expected = token.caHash {
+            guard expected == actual else { throw .caHashMismatch(expected: expected, actual: actual) }
+        } else {
+            logger.warning(
+                "the join token carries no CA hash: trusting the server's CA on first use",
+                metadata: ["server": "\(endpoint)", "ca-sha256": "\(actual)"])
+        }
+
+        // 2. The node certificate, trusting only that CA.
+        let key = P256.Signing.PrivateKey()
+        let request = NodeCertificateRequest(nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n")
+        let transport: HTTPSTransport
+        do {
+            transport = try HTTPSTransport(
+                configuration: .init(endpoint: endpoint, trust: .certificateAuthorities(caBundle), bearerToken: token.text, retry: retry),
+                logger: logger)
+        } catch {
+            throw .invalidResponse("the server's CA bundle cannot be used: \(error)")
+        }
+        let response = try await Self.exchange(transport, KubeRequest(
+            method: .post, path: NodeJoinHandler.nodeCertificatePath,
+            headers: [(name: "Content-Type", value: "application/json")],
+            body: request.json.serialized()))
+        guard response.status == 200 else {
+            let message = Self.statusMessage(response.body)
+            if response.status == 401 { throw .unauthorized(message) }
+            throw .refused(status: response.status, message: message)
+        }
+        guard let json = try? JSONValue(parsing: response.body), let answer = NodeCertificateResponse(json: json) else {
+            throw .invalidResponse("the node certificate answer is not the expected JSON")
+        }
+        logger.info("joined the cluster", metadata: ["server": "\(endpoint)", "node": "\(nodeName)"])
+        return NodeCredentials(
+            server: server, nodeName: nodeName, caBundlePEM: answer.serverCAPEM,
+            certificatePEM: answer.certificatePEM, privateKeyPEM: key.pemRepresentation + "\n")
+    }
+
+    func fetchCA(_ endpoint: ServerEndpoint) async throws(NodeJoinFailure) -> String {
+        let transport: HTTPSTransport
+        do {
+            transport = try HTTPSTransport(configuration: .init(endpoint: endpoint, trust: .insecureSkipVerify, retry: retry), logger: logger)
+        } catch {
+            throw .unreachable("\(error)")
+        }
+        let response = try await Self.exchange(
+            transport, KubeRequest(method: .get, path: NodeJoinHandler.caCertificatesPath, headers: [(name: "Accept", value: "*/*")]))
+        guard response.status == 200 else {
+            throw .refused(status: response.status, message: Self.statusMessage(response.body))
+        }
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard text.contains("-----BEGIN CERTIFICATE-----") else {
+            throw .invalidResponse("\(NodeJoinHandler.caCertificatesPath) did not return PEM certificates")
+        }
+        return text
+    }
+
+    /// Sends one request, then closes the transport's connections.
+    static func exchange(_ transport: HTTPSTransport, _ request: KubeRequest) async throws(NodeJoinFailure) -> KubeResponse {
+        let result: Result<KubeResponse, any Error>
+        do {
+            result = .success(try await transport.send(request))
+        } catch {
+            result = .failure(error)
+        }
+        await transport.shutdown()
+        switch result {
+        case .success(let response): return response
+        case .failure(let error): throw .unreachable("\(error)")
+        }
+    }
+
+    /// The `message` of a `Status` body, or the body text.
+    static func statusMessage(_ body: [UInt8]) -> String {
+        if let json = try? JSONValue(parsing: body), let message = json["message"]?.stringValue { return message }
+        return String(decoding: body.prefix(512), as: UTF8.self)
+    }
+}

@@ -1,0 +1,91 @@
+import Crypto
+import HTTPTypes
+import KubeAPI
+import Logging
+import Testing
+@testable import APIServer
+
+@Suite struct NodeJoinHandlerTests {
+    struct FakeSigner: NodeCertificateSigner {
+        func signNodeCertificate(nodeName: String, publicKeyPEM: String) throws -> String {
+            guard publicKeyPEM.hasPrefix("-----BEGIN PUBLIC KEY-----") else { throw NodeJoinError.invalidPublicKey("not PEM") }
+            return "CERT for system:node:\(nodeName)"
+        }
+    }
+
+    static let caPEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    static let caHash = SHA256.hash(data: Array(caPEM.utf8)).map { String(format2: $0) }.joined()
+    static let serverToken = "K10\(caHash)::server:s3cret"
+
+    static func handler() -> NodeJoinHandler {
+        NodeJoinHandler(
+            configuration: NodeJoinConfiguration(caBundlePEM: caPEM, serverToken: serverToken, signer: FakeSigner()),
+            bootstrapTokens: BootstrapTokenTests.authenticator([BootstrapTokenTests.secret()]),
+            next: AuthEchoHandler(), logger: Logger(label: "test"))
+    }
+
+    static func certificateRequest(token: String?, body: String = #"{"nodeName":"n1","publicKeyPEM":"-----BEGIN PUBLIC KEY-----\nX\n-----END PUBLIC KEY-----\n"}"#) -> APIRequest {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return APIRequest(method: .post, path: "/v1-k3s/node-certificate", headers: headers, body: Array(body.utf8))
+    }
+
+    @Test func caCertificatesArePublicAndVerbatim() async {
+        let response = await Self.handler().handle(APIRequest(method: .get, path: "/cacerts"))
+        #expect(response.status.code == 200)
+        #expect(response.authBodyText == Self.caPEM)
+    }
+
+    @Test func otherPathsPassThrough() async {
+        let response = await Self.handler().handle(APIRequest(method: .get, path: "/api"))
+        #expect(response.authBodyText == "-")
+    }
+
+    @Test(arguments: [serverToken, "s3cret", "K10\(caHash)::abcdef.0123456789abcdef", "abcdef.0123456789abcdef"])
+    func goodTokensGetACertificate(_ token: String) async throws {
+        let response = await Self.handler().handle(Self.certificateRequest(token: token))
+        #expect(response.status.code == 200)
+        let answer = try #require(response.authBodyJSON.flatMap(NodeCertificateResponse.init(json:)))
+        #expect(answer.certificatePEM == "CERT for system:node:n1")
+        #expect(answer.serverCAPEM == Self.caPEM)
+    }
+
+    @Test(arguments: [
+        (String?.none, "a join token is required (Authorization: Bearer <token>)"),
+        ("wrong", "invalid join token: it is neither the server token nor a valid bootstrap token"),
+        ("K10\(String(repeating: "0", count: 64))::server:s3cret", "the join token's CA hash does not match this server's CA certificate"),
+        ("abcdef.ffffffffffffffff", "invalid join token: bootstrap token abcdef has a different secret"),
+    ])
+    func badTokensAre401WithAClearMessage(_ token: String?, _ message: String) async {
+        let response = await Self.handler().handle(Self.certificateRequest(token: token))
+        #expect(response.status.code == 401)
+        #expect(response.authBodyJSON?["reason"]?.stringValue == "Unauthorized")
+        #expect(response.authBodyJSON?["message"]?.stringValue == message)
+    }
+
+    @Test func basicAuthCarriesTheTokenAsPassword() async {
+        var request = Self.certificateRequest(token: nil)
+        request.headers[.authorization] = "Basic " + Base64.encode(Array("node:s3cret".utf8))
+        #expect(await Self.handler().handle(request).status.code == 200)
+    }
+
+    @Test(arguments: [
+        (#"{"nodeName":"N1!","publicKeyPEM":"-----BEGIN PUBLIC KEY-----"}"#, #"invalid node name "N1!": it must be a lower-case DNS subdomain"#),
+        (#"{"nodeName":"n1"}"#, "the body must be a JSON object with string fields nodeName and publicKeyPEM"),
+        ("not json", "the body must be a JSON object with string fields nodeName and publicKeyPEM"),
+        (#"{"nodeName":"n1","publicKeyPEM":"garbage"}"#, "invalid public key: not PEM"),
+    ])
+    func badBodiesAre400(_ body: String, _ message: String) async {
+        let response = await Self.handler().handle(Self.certificateRequest(token: "s3cret", body: body))
+        #expect(response.status.code == 400)
+        #expect(response.authBodyJSON?["message"]?.stringValue == message)
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    init(format2 byte: UInt8) {
+        let hex = String(byte, radix: 16)
+        self = byte < 16 ? "0" + hex : hex
+    }
+}
