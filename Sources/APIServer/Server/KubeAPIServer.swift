@@ -115,14 +115,10 @@ public final class KubeAPIServer: Sendable {
         if let token = configuration.serverToken {
             tokenAuthenticators.append(NodeTokenAuthenticator(token: token))
         }
-<<<<<<< HEAD
-=======
-        let lookup = InProcessLookup(registry: registry)
         let bootstrapTokens = BootstrapTokenAuthenticator(secret: { name in
             try await lookup.object(path: "/api/v1/namespaces/\(BootstrapToken.namespace)/secrets/\(name)")
         })
         tokenAuthenticators.append(bootstrapTokens)
->>>>>>> wt-join
         tokenAuthenticators.append(
             ServiceAccountTokenAuthenticator(
                 keys: [configuration.serviceAccountKey.publicKey],
