@@ -76,7 +76,10 @@ let package = Package(
         ),
         .target(name: "Scheduler", dependencies: ["KubeClient"]),
         .target(name: "Controllers", dependencies: ["KubeClient"]),
-        .target(name: "Kubelet", dependencies: ["KubeClient"]),
+        .target(
+            name: "Kubelet",
+            dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
         .target(
             name: "Cluster",
@@ -119,6 +122,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIServer", "Datastore", "KubeClient", "KubeAPI"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),
