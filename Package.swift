@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "Datastore",
+                "KubeAPI", "Datastore", "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -72,7 +72,11 @@ let package = Package(
         ),
         .target(
             name: "KubeClient",
-            dependencies: ["KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .target(name: "Scheduler", dependencies: ["KubeClient"]),
         .target(name: "Controllers", dependencies: ["KubeClient"]),
@@ -104,7 +108,11 @@ let package = Package(
         ),
         .target(
             name: "ClusterTesting",
-            dependencies: ["Datastore", "KubeAPI"]
+            dependencies: [
+                "Datastore", "KubeAPI", "APIServer", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "K3sBench",
@@ -122,7 +130,11 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "KubeletTests", dependencies: ["Kubelet", "APIServer", "Datastore", "KubeClient", "KubeAPI"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
+        .testTarget(
+            name: "KubeletTests",
+            dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),

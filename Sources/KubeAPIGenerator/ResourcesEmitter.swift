@@ -96,6 +96,24 @@ struct ResourcesEmitter {
         return out
     }
 
+    /// The KubeClient's table: group/version/kind → plural resource name and scope, for every
+    /// top-level resource (the typed client builds paths from it).
+    func clientSource() -> String {
+        var out = "import KubeAPI\n\n"
+        out += "extension ResourceScope {\n"
+        out += "    /// Plural resource name and scope of every kind a Kubernetes 1.36 API server serves by default.\n"
+        out += "    static let builtin: [GroupVersionKind: ResourceScope] = [\n"
+        var seen = Set<String>()
+        for r in resources where !r.kind.isEmpty {
+            let key = "\(r.group)/\(r.version)/\(r.kind)"
+            guard seen.insert(key).inserted else { continue }
+            out += "        GroupVersionKind(group: \(q(r.group)), version: \(q(r.version)), kind: \(q(r.kind))): "
+            out += "ResourceScope(resource: \(q(r.name)), namespaced: \(r.namespaced)),\n"
+        }
+        out += "    ]\n}\n"
+        return out
+    }
+
     private func q(_ s: String) -> String { "\"\(s)\"" }
     private func list(_ items: [String]) -> String {
         items.isEmpty ? "[String]()" : "[" + items.map(q).joined(separator: ", ") + "]"

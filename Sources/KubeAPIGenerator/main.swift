@@ -18,6 +18,10 @@
 //
 //     swift run kubeapi-gen resources ../shared/reference/discovery Sources/APIServer/Generated/BuiltinResources.swift
 //
+// The same documents give the KubeClient's kind → resource table:
+//
+//     swift run kubeapi-gen client-resources ../shared/reference/discovery Sources/KubeClient/Generated/BuiltinResourceScopes.swift
+//
 // A third mode writes the APIServer's description-free OpenAPI schema table:
 //
 //     swift run kubeapi-gen openapi ../shared/reference/openapi-v3 Sources/APIServer/Generated/OpenAPISchemas.swift
@@ -58,6 +62,21 @@ func run() throws {
         let discoveryHeader = header.replacingOccurrences(of: "OpenAPI v3 documents", with: "discovery documents")
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data((discoveryHeader + "\n" + emitter.source()).utf8).write(to: output)
+        print("kubeapi-gen: \(emitter.resources.count) resources in \(output.path)")
+        return
+    }
+    if args.first == "client-resources" {
+        // kubeapi-gen client-resources <discovery directory> <output file>
+        guard args.count == 3 else {
+            throw GeneratorError(description: "usage: kubeapi-gen client-resources <discovery directory> <output file>")
+        }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let input = URL(fileURLWithPath: args[args.startIndex + 1], relativeTo: cwd).standardizedFileURL
+        let output = URL(fileURLWithPath: args[args.startIndex + 2], relativeTo: cwd).standardizedFileURL
+        let emitter = try ResourcesEmitter(directory: input)
+        let discoveryHeader = header.replacingOccurrences(of: "OpenAPI v3 documents", with: "discovery documents")
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data((discoveryHeader + "\n" + emitter.clientSource()).utf8).write(to: output)
         print("kubeapi-gen: \(emitter.resources.count) resources in \(output.path)")
         return
     }

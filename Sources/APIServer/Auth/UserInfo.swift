@@ -20,4 +20,22 @@ public struct UserInfo: Sendable, Hashable, Codable {
 
     /// The identity of requests without credentials, when anonymous access is allowed.
     public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
+
+    /// The identity of a service account, as its token would authenticate it.
+    public static func serviceAccount(namespace: String, name: String) -> UserInfo {
+        UserInfo(
+            name: "system:serviceaccount:\(namespace):\(name)",
+            groups: ["system:serviceaccounts", "system:serviceaccounts:\(namespace)", "system:authenticated"])
+    }
+
+    /// The identity of a node's kubelet (what its client certificate carries).
+    public static func node(_ name: String) -> UserInfo {
+        UserInfo(name: "system:node:\(name)", groups: ["system:nodes", "system:authenticated"])
+    }
+
+    /// The scheduler's identity.
+    public static let scheduler = UserInfo(name: "system:kube-scheduler", groups: ["system:authenticated"])
+
+    /// A cluster administrator (`system:masters`).
+    public static let admin = UserInfo(name: "system:admin", groups: ["system:masters", "system:authenticated"])
 }

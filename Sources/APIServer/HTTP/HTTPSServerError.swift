@@ -13,6 +13,8 @@ public enum HTTPSServerError: Error, Sendable, Hashable, CustomStringConvertible
     case alreadyStarted
     /// The server was shut down before it could bind.
     case shutDown
+    /// The server was configured without TLS credentials, so it has no listener.
+    case notConfigured
 
     /// A readable explanation.
     public var description: String {
@@ -23,6 +25,7 @@ public enum HTTPSServerError: Error, Sendable, Hashable, CustomStringConvertible
         case .invalidTLSConfiguration(let detail): "invalid TLS configuration: \(detail)"
         case .alreadyStarted: "the HTTPS server is already running or has stopped"
         case .shutDown: "the HTTPS server was shut down"
+        case .notConfigured: "the API server has no TLS credentials, so it serves in-process clients only"
         }
     }
 }

@@ -18,8 +18,9 @@ public final class KubeAPIServer: Sendable {
         public var host: String
         /// The port; 0 picks a free one (read it from ``bind()``).
         public var port: Int
-        /// Serving certificate chain, key, and the CA that client certificates must chain to.
-        public var tls: TLSCredentials
+        /// Serving certificate chain, key, and the CA that client certificates must chain to;
+        /// `nil` for a server that only answers in-process clients (no listener).
+        public var tls: TLSCredentials?
         /// Signs and verifies service-account tokens.
         public var serviceAccountKey: ServiceAccountSigningKey
         /// The contents of `--token-auth-file`, if given.
@@ -33,7 +34,7 @@ public final class KubeAPIServer: Sendable {
 
         /// Creates a configuration.
         public init(
-            host: String, port: Int, tls: TLSCredentials, serviceAccountKey: ServiceAccountSigningKey,
+            host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
             serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767
         ) {
@@ -57,7 +58,14 @@ public final class KubeAPIServer: Sendable {
     public let resources: ResourceHandler
     /// The full handler chain, as the transport calls it.
     public let handler: any APIHandler
-    let transport: HTTPSServer
+    /// The chain after authentication (authorization, routing, admission, storage): where
+    /// in-process clients enter with an identity already established.
+    public let authorizedHandler: any APIHandler
+    let transport: HTTPSServer?
+    /// Ends ``run()`` of a server without a listener.
+    let stopped = AsyncLatch()
+    /// Opens once ``run()`` has loaded the registry and bootstrapped (what `/readyz` reports).
+    let readyLatch = AsyncLatch()
     let rbac: RBACAuthorizer
     /// Serves CustomResourceDefinitions' resources.
     public let customResources: CustomResourceController
@@ -164,25 +172,27 @@ public final class KubeAPIServer: Sendable {
                 HandlerRoute(resources),
             ]
         )
+        let authorized = AuthorizationHandler(authorizer: authorizer, next: router)
+        self.authorizedHandler = authorized
         let chain = ProtobufContentHandler(next: MetricsHandler(
             metrics: metrics,
-            next: AuthenticationHandler(
-                authenticator: authenticator,
-                next: AuthorizationHandler(authorizer: authorizer, next: router)
-            )
+            next: AuthenticationHandler(authenticator: authenticator, next: authorized)
         ))
         self.handler = chain
-        self.transport = try HTTPSServer(
-            configuration: .init(host: configuration.host, port: configuration.port, tls: configuration.tls),
-            handler: chain,
-            logger: logger
-        )
+        self.transport = try configuration.tls.map { tls in
+            try HTTPSServer(
+                configuration: .init(host: configuration.host, port: configuration.port, tls: tls),
+                handler: chain,
+                logger: logger
+            )
+        }
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
     }
 
     /// Binds the listening socket; returns the port (useful with port 0).
     @discardableResult
     public func bind() async throws -> Int {
+        guard let transport else { throw HTTPSServerError.notConfigured }
         let port = try await transport.bind()
         securePort.withLock { $0 = port }
         return port
@@ -196,10 +206,17 @@ public final class KubeAPIServer: Sendable {
         try await bootstrap()
         try await customResources.loadStored()
         ready.value.withLock { $0 = true }
+        readyLatch.signal()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
             group.addTask { await self.customResources.run() }
-            group.addTask { try await self.transport.run() }
+            group.addTask {
+                if let transport = self.transport {
+                    try await transport.run()
+                } else {
+                    await self.stopped.wait()
+                }
+            }
             // When the transport returns (shutdown), stop following RBAC.
             try await group.next()
             group.cancelAll()
@@ -207,8 +224,23 @@ public final class KubeAPIServer: Sendable {
         registry.stop()
     }
 
+    /// Returns once ``run()`` has loaded stored objects and created the defaults (or at once
+    /// when the calling task is cancelled).
+    public func waitUntilReady() async {
+        await readyLatch.wait()
+    }
+
+    /// A transport into this server that runs requests as `user` (same authorization and
+    /// admission as a remote client, no sockets).
+    public func transport(as user: UserInfo) -> InProcessTransport {
+        InProcessTransport(handler: authorizedHandler, user: user)
+    }
+
     /// Stops serving gracefully.
-    public func shutdown() { transport.shutdown() }
+    public func shutdown() {
+        transport?.shutdown()
+        stopped.signal()
+    }
 
     /// Creates the default namespaces and the bootstrap RBAC objects that do not exist yet.
     func bootstrap() async throws {

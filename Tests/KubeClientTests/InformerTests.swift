@@ -1,0 +1,104 @@
+import ClusterTesting
+import KubeAPI
+import KubeClient
+import Synchronization
+import Testing
+
+/// Collects informer callbacks and lets a test await a condition on them.
+final class EventLog: Sendable {
+    let entries = Mutex<[String]>([])
+    let changed = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+
+    func append(_ entry: String) {
+        entries.withLock { $0.append(entry) }
+        changed.continuation.yield()
+    }
+
+    /// Waits until `condition` holds for the log (fails after `seconds`).
+    func wait(seconds: Int = 20, until condition: @escaping @Sendable ([String]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if condition(self.entries.withLock { $0 }) { return }
+                for await _ in self.changed.stream {
+                    if condition(self.entries.withLock { $0 }) { return }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                throw KubeClientError("timed out; log: \(self.entries.withLock { $0 })")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+@Suite("Informers")
+struct InformerTests {
+    @Test func listsThenWatchesAndIndexes() async throws {
+        try await TestAPIServer.with { server in
+            let client = server.client()
+            let maps = client.resource(CoreV1.ConfigMap.self)
+            _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(labels: ["app": "a"], name: "before", namespace: "default")))
+            let factory = InformerFactory(client: client)
+            let informer = factory.informer(CoreV1.ConfigMap.self)
+            informer.addIndex("app") { [$0.metadata.labels?["app"] ?? ""] }
+            let log = EventLog()
+            informer.addHandler(InformerHandler(
+                onAdd: { log.append("add \($0.metadata.name!)") },
+                onUpdate: { _, new in log.append("update \(new.metadata.name!)") },
+                onDelete: { log.append("delete \($0.metadata.name!)") }))
+            let run = Task { await factory.run() }
+            defer { run.cancel() }
+            await factory.waitForSync()
+            #expect(informer.hasSynced())
+            #expect(log.entries.withLock { $0 }.contains("add before"))
+
+            _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(labels: ["app": "b"], name: "after", namespace: "default")))
+            _ = try await maps.patch("after", namespace: "default", type: .merge, body: ["data": ["k": "v"]])
+            try await maps.delete("before", namespace: "default")
+            try await log.wait { $0.contains("delete before") && $0.contains("update after") }
+            #expect(log.entries.withLock { $0 }.filter { $0.hasSuffix("after") } == ["add after", "update after"])
+
+            #expect(informer.lister.get("after", namespace: "default")?.data == ["k": "v"])
+            #expect(informer.lister.get("before", namespace: "default") == nil)
+            #expect(informer.lister.byIndex("app", "b").map(\.metadata.name) == ["after"])
+            #expect(informer.lister.list(namespace: "default", selector: try LabelSelector(parsing: "app=b")).count == 1)
+            #expect(informer.lister.list(namespace: "kube-system", selector: try LabelSelector(parsing: "app=b")).isEmpty)
+
+            // A late handler is told about the cache.
+            let late = EventLog()
+            informer.addHandler(.any { late.append($0.metadata.name!) })
+            #expect(late.entries.withLock { $0 }.contains("after"))
+        }
+    }
+
+    @Test func factorySharesOneInformerPerKind() async throws {
+        try await TestAPIServer.with { server in
+            let factory = InformerFactory(client: server.client())
+            #expect(factory.informer(CoreV1.Pod.self) === factory.informer(CoreV1.Pod.self))
+            #expect(factory.informer(CoreV1.Pod.self) !== factory.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=n1"))
+        }
+    }
+
+    @Test func fieldSelectedInformerSeesOnlyItsObjects() async throws {
+        try await TestAPIServer.with { server in
+            let client = server.client()
+            let factory = InformerFactory(client: client)
+            let informer = factory.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=n1")
+            let run = Task { await factory.run() }
+            defer { run.cancel() }
+            await factory.waitForSync()
+            let log = EventLog()
+            informer.addHandler(.any { log.append($0.metadata.name!) })
+            for (name, node) in [("p1", "n1"), ("p2", "n2")] {
+                _ = try await client.resource(CoreV1.Pod.self).create(CoreV1.Pod(
+                    metadata: .init(name: name, namespace: "default"),
+                    spec: .init(containers: [.init(image: "nginx", name: "c")], nodeName: node)))
+            }
+            try await log.wait { $0.contains("p1") }
+            #expect(informer.lister.list().map(\.metadata.name) == ["p1"])
+        }
+    }
+}

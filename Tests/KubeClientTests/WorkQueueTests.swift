@@ -1,0 +1,97 @@
+import KubeClient
+import Testing
+
+@Suite("WorkQueue")
+struct WorkQueueTests {
+    @Test func deduplicatesWaitingKeys() async {
+        let queue = WorkQueue<String>(name: "t")
+        queue.add("a")
+        queue.add("b")
+        queue.add("a")
+        #expect(queue.count == 2)
+        #expect(await queue.next() == "a")
+        #expect(await queue.next() == "b")
+    }
+
+    @Test func aKeyAddedWhileProcessingComesBackAfterDone() async {
+        let queue = WorkQueue<String>(name: "t")
+        queue.add("a")
+        let key = await queue.next()
+        queue.add("a")
+        #expect(queue.count == 0, "never handed to two workers at once")
+        queue.done(key!)
+        #expect(queue.count == 1)
+        #expect(await queue.next() == "a")
+    }
+
+    @Test func shutdownReleasesWaiters() async {
+        let queue = WorkQueue<Int>(name: "t")
+        async let waiting = queue.next()
+        queue.shutdown()
+        #expect(await waiting == nil)
+        queue.add(1)
+        #expect(await queue.next() == nil)
+    }
+
+    @Test func waitingWorkerGetsANewKey() async {
+        let queue = WorkQueue<Int>(name: "t")
+        async let waiting = queue.next()
+        queue.add(7)
+        #expect(await waiting == 7)
+    }
+
+    @Test func cancelledWaiterReturnsNil() async {
+        let queue = WorkQueue<Int>(name: "t")
+        let task = Task { await queue.next() }
+        task.cancel()
+        #expect(await task.value == nil)
+    }
+
+    @Test func failuresBackOffExponentiallyUntilForgotten() async {
+        let delays = DelayRecorder()
+        let queue = WorkQueue<String>(name: "t", sleep: { await delays.record($0) })
+        for _ in 0..<4 { queue.addRateLimited("k") }
+        #expect(queue.failures("k") == 4)
+        queue.forget("k")
+        #expect(queue.failures("k") == 0)
+        let limiter = RateLimiter.default
+        #expect(limiter.backoff(failures: 0) == .milliseconds(5))
+        #expect(limiter.backoff(failures: 3) == .milliseconds(40))
+        #expect(limiter.backoff(failures: 60) == .seconds(1000))
+        // Delayed adds arrive once their sleep returns.
+        #expect(await queue.next() == "k")
+        #expect(await delays.count() >= 1)
+    }
+
+    @Test func overallBucketLimitsBursts() {
+        let limiter = RateLimiter(baseDelay: .zero, ratePerSecond: 10, burst: 2)
+        #expect(limiter.burst == 2)
+        let queue = WorkQueue<Int>(name: "t", rateLimiter: limiter, sleep: { _ in })
+        for key in 0..<5 { queue.addRateLimited(key) }
+        #expect(queue.failures(4) == 1)
+    }
+
+    @Test func runRetriesFailedKeys() async {
+        let queue = WorkQueue<String>(name: "t", rateLimiter: .init(baseDelay: .zero), sleep: { _ in })
+        let attempts = DelayRecorder()
+        queue.add("x")
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await queue.run(workers: 2) { key in
+                    let n = await attempts.increment()
+                    if n < 3 { throw KubeClientError("fail \(n)") }
+                    queue.shutdown()
+                }
+            }
+        }
+        #expect(await attempts.count() == 3)
+    }
+}
+
+actor DelayRecorder {
+    var delays: [Duration] = []
+    var n = 0
+    func record(_ delay: Duration) { delays.append(delay) }
+    func increment() -> Int { n += 1; return n }
+    func count() -> Int { max(delays.count, n) }
+}
