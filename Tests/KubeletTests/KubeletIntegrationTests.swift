@@ -2,20 +2,31 @@ import ClusterTesting
 import KubeAPI
 import KubeClient
 import Logging
+import Synchronization
 import Testing
 @testable import Kubelet
 
-/// Runs `body` until it returns, failing after `timeout` (a deadline, not a wait).
+/// Runs `body` until it returns, failing after `timeout` (a deadline, not a wait). A body that
+/// ignores cancellation is left behind rather than awaited, so a stuck watch cannot hang a test.
 func within<T: Sendable>(_ what: String, timeout: Duration = .seconds(30), _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
+    let once = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    var tasks: [Task<Void, Never>] = []
+    defer { for task in tasks { task.cancel() } }
+    return try await withCheckedThrowingContinuation { continuation in
+        once.withLock { $0 = continuation }
+        let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+            once.withLock { pending in
+                pending?.resume(with: result)
+                pending = nil
+            }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TestFailure("timed out waiting for \(what)") }
-        return value
+        tasks.append(Task {
+            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+        })
+        tasks.append(Task {
+            try? await Task.sleep(for: timeout)
+            finish(.failure(TestFailure("timed out waiting for \(what)")))
+        })
     }
 }
 
@@ -123,6 +134,8 @@ struct KubeletIntegrationTests {
             try await eventually("registration") { kubelet.isRegistered }
             let leases = client.resource(CoordinationV1.Lease.self)
             let first = try await leases.get("node-a", namespace: "kube-node-lease")
+            // The lease loop and the node status loop sleep on the clock once running.
+            try await eventually("the heartbeat loops") { clock.sleeperCount >= 2 }
             clock.advance(by: .seconds(10))
             let renewed = try await awaitObject(leases, "node-a", namespace: "kube-node-lease", "the lease renewal") { lease in
                 lease.metadata.resourceVersion != first.metadata.resourceVersion
@@ -141,8 +154,9 @@ struct KubeletIntegrationTests {
             var options = ListOptions()
             options.fieldSelector = "metadata.name=web"
             options.resourceVersion = created.metadata.resourceVersion
+            let watchOptions = options
             let running = try await within("the first status write") {
-                for try await event in try await pods.watch(namespace: "default", options: options) where event.type == .modified {
+                for try await event in try await pods.watch(namespace: "default", options: watchOptions) where event.type == .modified {
                     return event.object
                 }
                 throw TestFailure("the watch ended")
