@@ -266,6 +266,67 @@ struct KubeletIntegrationTests {
         }
     }
 
+    @Test func nodeStatusIsReportedAgainAfterFiveMinutes() async throws {
+        try await withKubelet { client, clock, kubelet in
+            try await eventually("registration") { kubelet.isRegistered }
+            let nodes = client.resource(CoreV1.Node.self)
+            let first = try await nodes.get("node-a")
+            let heartbeat = try #require(first.status?.conditions?.first { $0.type == "Ready" }?.lastHeartbeatTime)
+            try await eventually("the heartbeat loops") { clock.sleeperCount >= 2 }
+            // Every 10 s check finds nothing changed; the report is due after 5 minutes.
+            for _ in 0..<30 {
+                clock.advance(by: .seconds(10))
+                await Task.yield()
+            }
+            let reported = try await awaitObject(nodes, "node-a", "the periodic node status report") { node in
+                (node.status?.conditions?.first { $0.type == "Ready" }?.lastHeartbeatTime ?? heartbeat) > heartbeat
+            }
+            let ready = try #require(reported.status?.conditions?.first { $0.type == "Ready" })
+            #expect(ready.lastTransitionTime == first.status?.conditions?.first { $0.type == "Ready" }?.lastTransitionTime)
+            #expect(reported.status?.conditions?.count == 4)
+        }
+    }
+
+    @Test func initContainersRunBeforeTheMainContainer() async throws {
+        try await withKubelet { client, clock, _ in
+            let pods = client.resource(CoreV1.Pod.self)
+            var pod = pod("staged")
+            pod.spec?.initContainers = [CoreV1.Container(image: "busybox", name: "setup")]
+            _ = try await pods.create(pod, namespace: "default")
+            let initializing = try await awaitObject(pods, "staged", namespace: "default", "the init container to run") {
+                $0.status?.initContainerStatuses?.first?.state?.running != nil
+            }
+            #expect(phase(initializing) == "Pending")
+            #expect(initializing.status?.containerStatuses?.first?.state?.waiting?.reason == "PodInitializing")
+            clock.advance(by: .seconds(1))
+            let running = try await awaitObject(pods, "staged", namespace: "default", "staged to run") { phase($0) == "Running" }
+            #expect(running.status?.initContainerStatuses?.first?.state?.terminated?.reason == "Completed")
+            #expect(running.status?.conditions?.first { $0.type == "Initialized" }?.status == "True")
+        }
+    }
+
+    @Test func aKubeletAdoptsAnExistingNode() async throws {
+        let server = try await TestAPIServer.start()
+        let client = server.client()
+        let nodes = client.resource(CoreV1.Node.self)
+        _ = try await nodes.create(CoreV1.Node(metadata: MetaV1.ObjectMeta(labels: ["team": "blue"], name: "node-a")))
+        let kubelet = Kubelet(
+            client: client, configuration: KubeletConfiguration(nodeName: "node-a", podCIDR: "10.42.1.0/24"),
+            runtime: FakeRuntimeClient(), logger: logger)
+        do {
+            try await kubelet.register()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        let node = try await nodes.get("node-a")
+        await server.stop()
+        #expect(node.metadata.labels?["team"] == "blue")
+        #expect(node.metadata.labels?["kubernetes.io/hostname"] == "node-a")
+        #expect(node.spec?.podCIDR == "10.42.1.0/24")
+        #expect(node.status?.conditions?.first { $0.type == "Ready" }?.status == "True")
+    }
+
     @Test func aThousandHollowNodesRegisterQuickly() async throws {
         let server = try await TestAPIServer.start()
         let client = server.client()
