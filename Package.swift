@@ -88,7 +88,10 @@ let package = Package(
             dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "Controllers", dependencies: ["KubeClient"]),
-        .target(name: "Kubelet", dependencies: ["KubeClient"]),
+        .target(
+            name: "Kubelet",
+            dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
         .target(
             name: "Cluster",
@@ -137,6 +140,10 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "ClusterTesting"]),
+        .testTarget(
+            name: "KubeletTests",
+            dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),

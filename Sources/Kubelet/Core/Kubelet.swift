@@ -1,0 +1,200 @@
+import KubeAPI
+import KubeClient
+import Logging
+import Synchronization
+
+/// A kubelet: registers its Node, keeps its lease and status fresh, and runs the pods bound to it
+/// on a `RuntimeClient` (the fake one for hollow nodes), reporting their status through
+/// `pods/status` and completing graceful deletion. See `Docs/Kubelet.md` for the guarantees.
+public final class Kubelet: Sendable {
+    /// The kubelet's settings.
+    public let configuration: KubeletConfiguration
+    let client: KubeClient
+    let runtime: any RuntimeClient
+    let clock: KubeletClock
+    let logger: Logger
+    let queue: PodWorkQueue
+    let state = Mutex(State())
+
+    /// What the kubelet knows about one pod bound to it.
+    struct PodEntry {
+        var pod: CoreV1.Pod
+        /// The pod has disappeared from the API; only cleanup remains.
+        var gone = false
+        var sandboxID: String?
+        var problems: [String: ContainerProblem] = [:]
+        var pullFailures: [String: Int] = [:]
+        /// Termination finished and the delete request was sent.
+        var deleteRequested = false
+        /// The terminal phase once decided; it never changes afterwards.
+        var terminalPhase: String?
+        /// The status last written, so that a server-side normalization cannot cause a write loop.
+        var lastWritten: CoreV1.PodStatus?
+    }
+
+    struct State {
+        var pods: [String: PodEntry] = [:]
+        var node: CoreV1.Node?
+        var podCIDR: String?
+        var runtimeVersion = CRI.Version(runtimeName: "containerd", runtimeVersion: "")
+        var reportedConditions: [CoreV1.NodeCondition]?
+        var lastReport: Duration = .zero
+        var lease: CoordinationV1.Lease?
+        var registered = false
+    }
+
+    /// Creates a kubelet; nothing happens until `run()`.
+    public init(
+        client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient,
+        clock: KubeletClock = .continuous, logger: Logger
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.runtime = runtime
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "node"] = "\(configuration.nodeName)"
+        self.logger = logger
+        self.queue = PodWorkQueue(clock: clock)
+    }
+
+    /// The node's name.
+    public var nodeName: String { configuration.nodeName }
+
+    /// Whether registration has completed (the Node and its Lease exist).
+    public var isRegistered: Bool { state.withLock { $0.registered } }
+
+    /// Registers the node, then watches the pods bound to it and its own Node object and runs
+    /// them until the task is cancelled. Registration is retried until it succeeds.
+    public func run() async throws {
+        try await registerUntilDone()
+        let pods = ListWatcher(
+            resource: client.resource(CoreV1.Pod.self), labelSelector: nil,
+            fieldSelector: "spec.nodeName=\(nodeName)", clock: clock, logger: logger)
+        let nodes = ListWatcher(
+            resource: client.resource(CoreV1.Node.self), labelSelector: nil,
+            fieldSelector: "metadata.name=\(nodeName)", clock: clock, logger: logger)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await pods.run { change in
+                    switch change {
+                    case .replace(let list): self.replacePods(list)
+                    case .upsert(let pod): self.upsertPod(pod)
+                    case .delete(let pod): self.deletePod(pod)
+                    }
+                }
+            }
+            group.addTask {
+                await nodes.run { change in
+                    switch change {
+                    case .replace(let list): if let node = list.first { await self.nodeChanged(node) }
+                    case .upsert(let node): await self.nodeChanged(node)
+                    case .delete: break
+                    }
+                }
+            }
+            group.addTask { await self.runCore() }
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Runs heartbeats, runtime events and pod workers until cancelled; pods and node changes
+    /// arrive through `replacePods`/`upsertPod`/`deletePod`/`nodeChanged`.
+    func runCore() async {
+        let events = runtime.containerEvents()
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.runLease() }
+                group.addTask { await self.runNodeStatus() }
+                group.addTask {
+                    for await event in events where event.type == .stopped {
+                        self.queue.add(event.pod.uid)
+                    }
+                }
+                group.addTask {
+                    await withDiscardingTaskGroup { workers in
+                        while let uid = await self.queue.next() {
+                            workers.addTask {
+                                await self.syncPod(uid)
+                                self.queue.done(uid)
+                            }
+                        }
+                    }
+                }
+            }
+        } onCancel: {
+            self.queue.shutdown()
+        }
+    }
+
+    // MARK: Input
+
+    /// Replaces the known pods with a full list (after a list or re-list).
+    func replacePods(_ pods: [CoreV1.Pod]) {
+        let mine = pods.filter { $0.spec?.nodeName == nodeName }
+        let present = Set(mine.compactMap(\.metadata.uid))
+        let vanished = state.withLock { state -> [String] in
+            state.pods.filter { !present.contains($0.key) && !$0.value.gone }.map(\.key)
+        }
+        for pod in mine { upsertPod(pod) }
+        state.withLock { state in
+            for uid in vanished { state.pods[uid]?.gone = true }
+        }
+        for uid in vanished { queue.add(uid) }
+    }
+
+    /// Records a new or changed pod and schedules a sync.
+    func upsertPod(_ pod: CoreV1.Pod) {
+        guard pod.spec?.nodeName == nodeName, let uid = pod.metadata.uid else { return }
+        let changed = state.withLock { state -> Bool in
+            if var entry = state.pods[uid] {
+                if entry.pod == pod { return false }
+                if let old = entry.pod.metadata.resourceVersion.flatMap(Int.init),
+                    let new = pod.metadata.resourceVersion.flatMap(Int.init), new < old {
+                    return false
+                }
+                entry.pod = pod
+                state.pods[uid] = entry
+            } else {
+                state.pods[uid] = PodEntry(pod: pod)
+            }
+            return true
+        }
+        if changed { queue.add(uid) }
+    }
+
+    /// Records that a pod left the API and schedules its cleanup.
+    func deletePod(_ pod: CoreV1.Pod) {
+        guard let uid = pod.metadata.uid else { return }
+        let known = state.withLock { state -> Bool in
+            guard state.pods[uid] != nil else { return false }
+            state.pods[uid]?.gone = true
+            return true
+        }
+        if known { queue.add(uid) }
+    }
+
+    /// Takes note of the node's current object: a new pod CIDR reaches the runtime and pods that
+    /// waited for it are synced.
+    func nodeChanged(_ node: CoreV1.Node) async {
+        guard node.metadata.name == nodeName else { return }
+        let cidr = node.spec?.podCIDRs?.joined(separator: ",") ?? node.spec?.podCIDR
+        let newCIDR = state.withLock { state -> String? in
+            state.node = node
+            guard let cidr, !cidr.isEmpty, cidr != state.podCIDR else { return nil }
+            state.podCIDR = cidr
+            return cidr
+        }
+        guard let newCIDR else { return }
+        do {
+            try await runtime.updateRuntimeConfig(CRI.RuntimeConfig(podCIDR: newCIDR))
+            logger.info("pod CIDR set", metadata: ["podCIDR": "\(newCIDR)"])
+        } catch {
+            logger.error("runtime rejected the pod CIDR", metadata: ["podCIDR": "\(newCIDR)", "error": "\(error)"])
+            return
+        }
+        await reportNodeStatus(force: false)
+        let waiting = state.withLock { state in state.pods.filter { $0.value.sandboxID == nil }.map(\.key) }
+        for uid in waiting { queue.add(uid) }
+    }
+}

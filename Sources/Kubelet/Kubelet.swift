@@ -1,2 +1,0 @@
-/// The kubelet: node registration, pod workers, the runtime seam. Filled by later issues.
-public enum KubeletModule {}

@@ -1,0 +1,85 @@
+/// The kubelet's seam to a container runtime, shaped like the CRI `RuntimeService` and
+/// `ImageService`. `CRIRuntimeClient` speaks to containerd; `FakeRuntimeClient` runs hollow
+/// containers in memory.
+///
+/// Every method may throw `RuntimeError`; the codes each one uses are listed with it. Stop and
+/// remove operations are idempotent, as in CRI: stopping a stopped object or removing a missing
+/// one succeeds.
+public protocol RuntimeClient: Sendable {
+    /// The runtime's name and version.
+    func version() async throws -> CRI.Version
+
+    /// The runtime's health: `RuntimeReady` and `NetworkReady` conditions. `NetworkReady` is false
+    /// until a pod CIDR has been pushed with `updateRuntimeConfig` (for runtimes that allocate pod
+    /// IPs from it).
+    func status() async throws -> CRI.RuntimeStatus
+
+    /// Pushes node-level settings (the pod CIDR). Throws `.invalidArgument` for a malformed CIDR.
+    func updateRuntimeConfig(_ config: CRI.RuntimeConfig) async throws
+
+    /// Creates and starts a pod sandbox and sets up its network (allocating a pod IP unless the pod
+    /// uses the host network). Returns the sandbox ID.
+    /// Throws `.invalidArgument` for an empty pod name or UID, `.failedPrecondition` when the
+    /// network is not ready (no pod CIDR), `.unavailable` when no pod IP is left.
+    func runPodSandbox(_ config: CRI.PodSandboxConfig) async throws -> String
+
+    /// Stops a sandbox: kills its running containers (no grace) and releases its network (the pod
+    /// IP returns to the pool). Idempotent; throws `.notFound` only for an unknown ID.
+    func stopPodSandbox(_ id: String) async throws
+
+    /// Removes a sandbox and all its containers, stopping them first if needed. Removing an unknown
+    /// sandbox succeeds.
+    func removePodSandbox(_ id: String) async throws
+
+    /// The status of one sandbox. Throws `.notFound`.
+    func podSandboxStatus(_ id: String) async throws -> CRI.PodSandboxStatus
+
+    /// The sandboxes that match `filter`, oldest first.
+    func listPodSandbox(_ filter: CRI.PodSandboxFilter) async throws -> [CRI.PodSandbox]
+
+    /// Creates a container in a ready sandbox; it does not run until `startContainer`. Returns the
+    /// container ID. Throws `.notFound` for an unknown sandbox, `.failedPrecondition` when the
+    /// sandbox is not ready or the image is not present, `.invalidArgument` for an empty name.
+    func createContainer(inSandbox sandboxID: String, config: CRI.ContainerConfig, sandboxConfig: CRI.PodSandboxConfig) async throws -> String
+
+    /// Starts a created container. Throws `.notFound`, or `.failedPrecondition` when it is not in
+    /// the created state.
+    func startContainer(_ id: String) async throws
+
+    /// Stops a running container: asks it to stop, and kills it when it has not exited after
+    /// `timeout`. Returns once it has exited. Stopping an exited or created container succeeds.
+    /// Throws `.notFound` for an unknown ID.
+    func stopContainer(_ id: String, timeout: Duration) async throws
+
+    /// Removes a container, killing it first if it runs. Removing an unknown container succeeds.
+    func removeContainer(_ id: String) async throws
+
+    /// The status of one container. Throws `.notFound`.
+    func containerStatus(_ id: String) async throws -> CRI.ContainerStatus
+
+    /// The containers that match `filter`, oldest first.
+    func listContainers(_ filter: CRI.ContainerFilter) async throws -> [CRI.Container]
+
+    /// Pulls an image and returns its reference (`docker.io/library/nginx@sha256:...`).
+    /// Throws `.invalidArgument` for an empty or malformed reference, `.notFound` when the registry
+    /// does not have it.
+    func pullImage(_ image: CRI.ImageSpec) async throws -> String
+
+    /// The image if present on the node, `nil` when absent.
+    func imageStatus(_ image: CRI.ImageSpec) async throws -> CRI.Image?
+
+    /// Every image present on the node.
+    func listImages() async throws -> [CRI.Image]
+
+    /// A stream of container lifecycle events from now on. Each call returns a new subscription;
+    /// the stream finishes when the runtime shuts down or the consumer stops iterating.
+    func containerEvents() -> AsyncStream<CRI.ContainerEvent>
+}
+
+extension RuntimeClient {
+    /// Every sandbox.
+    public func listPodSandbox() async throws -> [CRI.PodSandbox] { try await listPodSandbox(CRI.PodSandboxFilter()) }
+
+    /// Every container.
+    public func listContainers() async throws -> [CRI.Container] { try await listContainers(CRI.ContainerFilter()) }
+}
