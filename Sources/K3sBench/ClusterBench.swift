@@ -45,7 +45,7 @@ struct ClusterBench {
         progress("scheduling")
         let schedulerClient = cluster.client(as: .scheduler)
         let informers = InformerFactory(client: schedulerClient)
-        let scheduler = Scheduler.Scheduler(client: schedulerClient, informers: informers, logger: TestCluster.quietLogger)
+        let scheduler = Scheduler(client: schedulerClient, informers: informers, logger: TestCluster.quietLogger)
         let start = ContinuousClock.now
         let task = Task {
             await withDiscardingTaskGroup { group in

@@ -65,7 +65,7 @@ public struct ControlPlane: Sendable {
         let client = KubeClient(transport: apiServer.transport(as: .scheduler), userAgent: "kube-scheduler")
         await leading("kube-scheduler", client: client) {
             let informers = InformerFactory(client: client, logger: logger)
-            let scheduler = Scheduler.Scheduler(client: client, informers: informers, logger: logger)
+            let scheduler = Scheduler(client: client, informers: informers, logger: logger)
             await withDiscardingTaskGroup { group in
                 group.addTask { await informers.run() }
                 group.addTask {

@@ -23,13 +23,18 @@ public final class HollowNodePool: Sendable {
         public var runtime: FakeRuntimeClient.Configuration
         /// How many registrations run at once.
         public var registrationConcurrency: Int
+        /// The client each node writes its own Node, Lease and pod statuses with (each joined
+        /// node has its own identity); `nil` or a `nil` answer uses the pool's shared client.
+        public var clientFor: (@Sendable (String) -> KubeClient?)?
 
         /// Creates pool settings.
         public init(
             namePrefix: String = "hollow", count: Int, template: KubeletConfiguration? = nil,
             podCIDR: (@Sendable (Int) -> String?)? = nil, nodeIP: (@Sendable (Int) -> String)? = nil,
-            runtime: FakeRuntimeClient.Configuration = FakeRuntimeClient.Configuration(), registrationConcurrency: Int = 64
+            runtime: FakeRuntimeClient.Configuration = FakeRuntimeClient.Configuration(), registrationConcurrency: Int = 64,
+            clientFor: (@Sendable (String) -> KubeClient?)? = nil
         ) {
+            self.clientFor = clientFor
             self.namePrefix = namePrefix
             self.count = count
             self.template = template ?? KubeletConfiguration(nodeName: namePrefix)
@@ -70,7 +75,8 @@ public final class HollowNodePool: Sendable {
             node.podCIDR = configuration.podCIDR(index)
             node.labels[Self.poolLabel] = configuration.namePrefix
             let runtime = FakeRuntimeClient(configuration: configuration.runtime, clock: clock)
-            kubelets.append(Kubelet(client: client, configuration: node, runtime: runtime, clock: clock, logger: logger))
+            let nodeClient = configuration.clientFor?(node.nodeName) ?? client
+            kubelets.append(Kubelet(client: nodeClient, configuration: node, runtime: runtime, clock: clock, logger: logger))
         }
         self.kubelets = kubelets
         self.byName = Dictionary(uniqueKeysWithValues: kubelets.map { ($0.nodeName, $0) })
