@@ -73,12 +73,12 @@ struct ClusterBench {
         let deployments = cluster.client.resource(AppsV1.Deployment.self)
         let began = ContinuousClock.now
         _ = try await deployments.create(Self.deployment(replicas: replicas), namespace: "default")
-        var last = 0
+        let last = Mutex(0)
         try await cluster.waitUntil(timeout: .seconds(600), "\(replicas) available replicas") {
             let status = try await deployments.get("bench", namespace: "default").status
             let available = status?.availableReplicas ?? 0
-            if available / 1000 != last / 1000 { progress("  \(available) available") }
-            last = available
+            let previous = last.withLock { value in defer { value = available }; return value }
+            if available / 1000 != previous / 1000 { progress("  \(available) available") }
             return available >= replicas
         }
         let running = (ContinuousClock.now - began).seconds

@@ -226,7 +226,7 @@ struct ClusterKubectlTests {
             "--kubeconfig", agent.kubeconfig(node: 0), "label", "node", "hollow-1", "stolen=yes",
         ])
         #expect(other.status != 0)
-        #expect(other.stderr.contains("Forbidden") || other.stderr.contains("forbidden"), other.stderr)
+        #expect(other.stderr.contains("Forbidden") || other.stderr.contains("forbidden"), "\(other.stderr)")
     }
 
     @Test func stoppedAgentsNodesGoNotReadyAndTheirPodsAreEvicted() async throws {

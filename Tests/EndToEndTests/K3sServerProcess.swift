@@ -96,6 +96,7 @@ final class K3sServerProcess: @unchecked Sendable {
     }
 
     /// Runs kubectl and fails the test unless it exits 0; returns its standard output.
+    @discardableResult
     func kubectlOK(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         let result = try await kubectl(arguments, stdin: stdin)
         #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
