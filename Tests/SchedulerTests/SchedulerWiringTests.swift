@@ -124,7 +124,10 @@ struct SchedulerWiringTests {
             let victimGone = try await eventually("victim deletion") { () -> Bool? in
                 do {
                     let low = try await pods.get("low", namespace: "default")
-                    return low.metadata.deletionTimestamp != nil ? true : nil
+                    guard low.metadata.deletionTimestamp != nil else { return nil }
+                    let condition = low.status?.conditions?.first { $0.type == "DisruptionTarget" }
+                    #expect(condition?.reason == "PreemptionByScheduler")
+                    return true
                 } catch let error as StatusError where error.code == 404 {
                     return true
                 }

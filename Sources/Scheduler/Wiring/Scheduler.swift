@@ -294,6 +294,13 @@ public final class Scheduler: Sendable {
         for victim in victims {
             let victimName = victim.metadata.name ?? ""
             let victimNamespace = victim.metadata.namespace ?? "default"
+            let disruption: JSONValue = ["status": ["conditions": [[
+                "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
+                "message": .string("\(schedulerName): preempting to accommodate a higher priority pod"),
+                "lastTransitionTime": .string(Time.now().description),
+            ]]]]
+            _ = try? await client.resource(CoreV1.Pod.self).patch(victimName, namespace: victimNamespace, type: .strategicMerge,
+                                                                   body: disruption, subresource: "status")
             recorder.record(victim, type: .normal, reason: "Preempted",
                             message: "Preempted by pod \(pod.metadata.uid ?? namespace + "/" + name) on node \(nominate)")
             do {
