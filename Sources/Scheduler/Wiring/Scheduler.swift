@@ -180,6 +180,7 @@ public final class Scheduler: Sendable {
             guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.metadata.deletionTimestamp == nil,
                   pod.status?.phase != "Succeeded", pod.status?.phase != "Failed" else {
                 state.queue.remove(key)
+                state.snapshot.removeNomination(key: key)
                 return false
             }
             state.snapshot.setNomination(info, nodeName: pod.status?.nominatedNodeName)
