@@ -208,7 +208,7 @@ public final class Scheduler: Sendable {
     /// What the loop does with one popped pod, outside the lock.
     enum Action: Sendable {
         case bind(CoreV1.Pod, node: String)
-        case failed(CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod])
+        case failed(CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod], denominate: [CoreV1.Pod])
     }
 
     /// Pops a pod and runs the scheduling cycle for it under the lock; assumes it on success.
@@ -225,11 +225,17 @@ public final class Scheduler: Sendable {
                 var message = error.message
                 var nominate: String?
                 var victims: [CoreV1.Pod] = []
+                var denominate: [CoreV1.Pod] = []
                 if case .unschedulable(var fit) = error {
                     switch Preemption.preempt(info, fitError: fit, snapshot: state.snapshot, algorithm: state.algorithm) {
                     case .preempt(let candidate):
                         nominate = candidate.nodeName
                         victims = candidate.victims.map(\.pod)
+                        // Lower-priority pods waiting for the same node lose their claim on it.
+                        for waiting in state.snapshot.nominated[candidate.nodeName] ?? [] where waiting.priority < info.priority {
+                            denominate.append(waiting.pod)
+                            state.snapshot.removeNomination(key: waiting.key)
+                        }
                         state.snapshot.setNomination(info, nodeName: candidate.nodeName)
                     case .failed(let reason):
                         fit.preemptionMessage = reason
@@ -237,7 +243,7 @@ public final class Scheduler: Sendable {
                     message = fit.message
                 }
                 state.queue.addUnschedulable(entry.key, now: current)
-                return .failed(entry.pod, message: message, nominate: nominate, victims: victims)
+                return .failed(entry.pod, message: message, nominate: nominate, victims: victims, denominate: denominate)
             }
         }
     }
@@ -246,8 +252,13 @@ public final class Scheduler: Sendable {
         switch action {
         case .bind(let pod, let node):
             await bind(pod, to: node, recorder: recorder)
-        case .failed(let pod, let message, let nominate, let victims):
+        case .failed(let pod, let message, let nominate, let victims, let denominate):
             await recordFailure(pod, message: message, nominate: nominate, victims: victims, recorder: recorder)
+            for waiting in denominate {
+                _ = try? await client.resource(CoreV1.Pod.self).patch(
+                    waiting.metadata.name ?? "", namespace: waiting.metadata.namespace ?? "default", type: .merge,
+                    body: ["status": ["nominatedNodeName": nil]], subresource: "status")
+            }
         }
     }
 
