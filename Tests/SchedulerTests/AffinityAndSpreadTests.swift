@@ -110,3 +110,73 @@ import Testing
         #expect(result.nodeName == "b")
     }
 }
+
+@Suite struct SpreadPolicyTests {
+    static let nodes = [
+        Fixtures.node("a1", labels: ["zone": "a", "disk": "ssd"]), Fixtures.node("b1", labels: ["zone": "b", "disk": "ssd"]),
+        Fixtures.node("c1", labels: ["zone": "c", "disk": "hdd"]),
+    ]
+
+    func fits(_ pod: CoreV1.Pod, pods: [CoreV1.Pod]) -> Set<String> {
+        let snapshot = ClusterSnapshot(nodes: Self.nodes, pods: pods)
+        let algorithm = SchedulingAlgorithm()
+        let state = algorithm.prepare(PodInfo(pod), in: snapshot)
+        return Set(snapshot.nodes.filter { algorithm.filter(state, $0, in: snapshot) == nil }.map(\.name))
+    }
+
+    func constraint(minDomains: Int? = nil, affinityPolicy: String? = nil, matchLabelKeys: [String]? = nil) -> [CoreV1.TopologySpreadConstraint] {
+        [CoreV1.TopologySpreadConstraint(labelSelector: Fixtures.selector(["app": "web"]), matchLabelKeys: matchLabelKeys, maxSkew: 1,
+                                         minDomains: minDomains, nodeAffinityPolicy: affinityPolicy, topologyKey: "zone",
+                                         whenUnsatisfiable: "DoNotSchedule")]
+    }
+
+    @Test func nodeAffinityPolicyDecidesWhichDomainsCount() {
+        let existing = [Fixtures.pod("w0", nodeName: "a1", labels: ["app": "web"]), Fixtures.pod("w1", nodeName: "b1", labels: ["app": "web"])]
+        // Honor (default): only the ssd zones a and b count; both hold one pod, so either fits.
+        let honoring = Fixtures.pod("w2", labels: ["app": "web"], nodeSelector: ["disk": "ssd"], spread: constraint())
+        #expect(fits(honoring, pods: existing) == ["a1", "b1"])
+        // Ignore: the empty zone c counts too and sets the minimum to 0, so neither ssd zone fits.
+        let ignoring = Fixtures.pod("w2", labels: ["app": "web"], nodeSelector: ["disk": "ssd"], spread: constraint(affinityPolicy: "Ignore"))
+        #expect(fits(ignoring, pods: existing).isEmpty)
+    }
+
+    @Test func minDomainsTreatsMissingDomainsAsEmpty() {
+        let existing = [Fixtures.pod("w0", nodeName: "a1", labels: ["app": "web"]), Fixtures.pod("w1", nodeName: "b1", labels: ["app": "web"]),
+                        Fixtures.pod("w2", nodeName: "c1", labels: ["app": "web"])]
+        #expect(fits(Fixtures.pod("w3", labels: ["app": "web"], spread: constraint()), pods: existing) == ["a1", "b1", "c1"])
+        #expect(fits(Fixtures.pod("w3", labels: ["app": "web"], spread: constraint(minDomains: 4)), pods: existing).isEmpty)
+    }
+
+    @Test func matchLabelKeysNarrowTheCount() {
+        let existing = [Fixtures.pod("old", nodeName: "a1", labels: ["app": "web", "rev": "1"])]
+        let pod = Fixtures.pod("new", labels: ["app": "web", "rev": "2"], spread: constraint(matchLabelKeys: ["rev"]))
+        #expect(fits(pod, pods: existing) == ["a1", "b1", "c1"])
+        let plain = Fixtures.pod("new", labels: ["app": "web", "rev": "2"], spread: constraint())
+        #expect(fits(plain, pods: existing) == ["b1", "c1"])
+    }
+
+    @Test func invalidSpreadSelectorIsATypedError() {
+        let bad = [CoreV1.TopologySpreadConstraint(labelSelector: MetaV1.LabelSelector(matchExpressions: [
+            MetaV1.LabelSelectorRequirement(key: "app", operator: "Near", values: ["x"]),
+        ]), maxSkew: 1, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule")]
+        let snapshot = ClusterSnapshot(nodes: Self.nodes)
+        #expect(throws: SchedulingError.self) {
+            try SchedulingAlgorithm().schedule(PodInfo(Fixtures.pod("p", spread: bad)), in: snapshot)
+        }
+        #expect(PodInfo(Fixtures.pod("p", spread: bad)).invalidReason?.hasPrefix("invalid topology spread constraint") == true)
+    }
+
+    @Test func preferredAntiAffinityPushesAway() throws {
+        let anti = CoreV1.Affinity(podAntiAffinity: CoreV1.PodAntiAffinity(preferredDuringSchedulingIgnoredDuringExecution: [
+            CoreV1.WeightedPodAffinityTerm(podAffinityTerm: CoreV1.PodAffinityTerm(labelSelector: Fixtures.selector(["app": "db"]), topologyKey: "zone"), weight: 100),
+        ]))
+        let snapshot = ClusterSnapshot(nodes: Array(Self.nodes.prefix(2)), pods: [
+            Fixtures.pod("db", cpu: "10m", nodeName: "b1", labels: ["app": "db"]),
+            // Resources alone would favour b1.
+            Fixtures.pod("hog", cpu: "1", nodeName: "a1"),
+        ])
+        for seed in 0..<5 as Range<UInt64> {
+            #expect(try SchedulingAlgorithm(seed: seed).schedule(PodInfo(Fixtures.pod("p", affinity: anti)), in: snapshot).nodeName == "a1")
+        }
+    }
+}

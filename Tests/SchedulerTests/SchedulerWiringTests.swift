@@ -5,10 +5,10 @@ import Logging
 import Testing
 @testable import Scheduler
 
-@Suite("Scheduler wiring", .timeLimit(.minutes(2)))
+@Suite("Scheduler wiring", .serialized, .timeLimit(.minutes(3)))
 struct SchedulerWiringTests {
     /// Polls `probe` until it returns a value or the deadline passes.
-    func eventually<T: Sendable>(seconds: Int = 20, _ what: String, _ probe: @Sendable () async throws -> T?) async throws -> T {
+    func eventually<T: Sendable>(seconds: Int = 60, _ what: String, _ probe: @Sendable () async throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if let value = try await probe() { return value }
@@ -20,8 +20,10 @@ struct SchedulerWiringTests {
     func createNode(_ client: KubeClient, _ name: String, cpu: String) async throws {
         let nodes = client.resource(CoreV1.Node.self)
         var node = try await nodes.create(Fixtures.node(name, cpu: cpu))
-        node.status = Fixtures.node(name, cpu: cpu).status
-        _ = try await nodes.updateStatus(node)
+        if node.status?.allocatable == nil {
+            node.status = Fixtures.node(name, cpu: cpu).status
+            _ = try await nodes.updateStatus(node)
+        }
     }
 
     func withScheduler(_ body: @Sendable (KubeClient) async throws -> Void) async throws {
@@ -122,12 +124,46 @@ struct SchedulerWiringTests {
             let victimGone = try await eventually("victim deletion") { () -> Bool? in
                 do {
                     let low = try await pods.get("low", namespace: "default")
-                    return low.metadata.deletionTimestamp != nil ? true : nil
+                    guard low.metadata.deletionTimestamp != nil else { return nil }
+                    let condition = low.status?.conditions?.first { $0.type == "DisruptionTarget" }
+                    #expect(condition?.reason == "PreemptionByScheduler")
+                    return true
                 } catch let error as StatusError where error.code == 404 {
                     return true
                 }
             }
             #expect(victimGone)
+        }
+    }
+}
+
+extension SchedulerWiringTests {
+    @Test func bindsManyPodsWithinNodeCapacity() async throws {
+        try await withScheduler { client in
+            for i in 0..<4 {
+                let nodes = client.resource(CoreV1.Node.self)
+                var node = try await nodes.create(Fixtures.node("node-\(i)", pods: "30"))
+                if node.status?.allocatable == nil {
+                    node.status = Fixtures.node("node-\(i)", pods: "30").status
+                    _ = try await nodes.updateStatus(node)
+                }
+            }
+            let pods = client.resource(CoreV1.Pod.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<100 {
+                    group.addTask { _ = try await pods.create(Fixtures.pod("p-\(i)", cpu: "10m"), namespace: "default") }
+                }
+                try await group.waitForAll()
+            }
+            let placed = try await eventually("all bound") { () -> [String]? in
+                let items = try await pods.list(namespace: "default").items
+                let nodes = items.compactMap(\.spec?.nodeName)
+                return nodes.count == 100 ? nodes : nil
+            }
+            var perNode: [String: Int] = [:]
+            for node in placed { perNode[node, default: 0] += 1 }
+            #expect(perNode.count == 4)
+            #expect(perNode.values.allSatisfy { $0 <= 30 })
         }
     }
 }

@@ -45,6 +45,7 @@ public struct SchedulingQueue: Sendable {
     /// Incremented by every pop.
     public private(set) var schedulingCycle: UInt64 = 0
     private var moveRequestCycle: UInt64 = 0
+    private var nextTimeoutScan: Duration = .zero
 
     /// Creates an empty queue (backoff 1s doubling to 10s, unschedulable pods retried after 5 minutes).
     public init(initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(10),
@@ -164,6 +165,9 @@ public struct SchedulingQueue: Sendable {
             let entry = Heap.pop(&backoff, by: before)!
             Heap.push(&active, entry, by: Self.activeBefore)
         }
+        // Parked pods are scanned for the timeout at most once a second.
+        guard !unschedulable.isEmpty, now >= nextTimeoutScan else { return }
+        nextTimeoutScan = now + .seconds(1)
         let expired = unschedulable.values.filter { now - $0.lastFailure >= unschedulableTimeout }
         for entry in expired {
             unschedulable[entry.key] = nil

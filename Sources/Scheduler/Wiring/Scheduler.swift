@@ -180,6 +180,7 @@ public final class Scheduler: Sendable {
             guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.metadata.deletionTimestamp == nil,
                   pod.status?.phase != "Succeeded", pod.status?.phase != "Failed" else {
                 state.queue.remove(key)
+                state.snapshot.removeNomination(key: key)
                 return false
             }
             state.snapshot.setNomination(info, nodeName: pod.status?.nominatedNodeName)
@@ -207,7 +208,7 @@ public final class Scheduler: Sendable {
     /// What the loop does with one popped pod, outside the lock.
     enum Action: Sendable {
         case bind(CoreV1.Pod, node: String)
-        case failed(CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod])
+        case failed(CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod], denominate: [CoreV1.Pod])
     }
 
     /// Pops a pod and runs the scheduling cycle for it under the lock; assumes it on success.
@@ -224,11 +225,17 @@ public final class Scheduler: Sendable {
                 var message = error.message
                 var nominate: String?
                 var victims: [CoreV1.Pod] = []
+                var denominate: [CoreV1.Pod] = []
                 if case .unschedulable(var fit) = error {
                     switch Preemption.preempt(info, fitError: fit, snapshot: state.snapshot, algorithm: state.algorithm) {
                     case .preempt(let candidate):
                         nominate = candidate.nodeName
                         victims = candidate.victims.map(\.pod)
+                        // Lower-priority pods waiting for the same node lose their claim on it.
+                        for waiting in state.snapshot.nominated[candidate.nodeName] ?? [] where waiting.priority < info.priority {
+                            denominate.append(waiting.pod)
+                            state.snapshot.removeNomination(key: waiting.key)
+                        }
                         state.snapshot.setNomination(info, nodeName: candidate.nodeName)
                     case .failed(let reason):
                         fit.preemptionMessage = reason
@@ -236,7 +243,7 @@ public final class Scheduler: Sendable {
                     message = fit.message
                 }
                 state.queue.addUnschedulable(entry.key, now: current)
-                return .failed(entry.pod, message: message, nominate: nominate, victims: victims)
+                return .failed(entry.pod, message: message, nominate: nominate, victims: victims, denominate: denominate)
             }
         }
     }
@@ -245,8 +252,13 @@ public final class Scheduler: Sendable {
         switch action {
         case .bind(let pod, let node):
             await bind(pod, to: node, recorder: recorder)
-        case .failed(let pod, let message, let nominate, let victims):
+        case .failed(let pod, let message, let nominate, let victims, let denominate):
             await recordFailure(pod, message: message, nominate: nominate, victims: victims, recorder: recorder)
+            for waiting in denominate {
+                _ = try? await client.resource(CoreV1.Pod.self).patch(
+                    waiting.metadata.name ?? "", namespace: waiting.metadata.namespace ?? "default", type: .merge,
+                    body: ["status": ["nominatedNodeName": nil]], subresource: "status")
+            }
         }
     }
 
@@ -294,6 +306,13 @@ public final class Scheduler: Sendable {
         for victim in victims {
             let victimName = victim.metadata.name ?? ""
             let victimNamespace = victim.metadata.namespace ?? "default"
+            let disruption: JSONValue = ["status": ["conditions": [[
+                "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
+                "message": .string("\(schedulerName): preempting to accommodate a higher priority pod"),
+                "lastTransitionTime": .string(Time.now().description),
+            ]]]]
+            _ = try? await client.resource(CoreV1.Pod.self).patch(victimName, namespace: victimNamespace, type: .strategicMerge,
+                                                                   body: disruption, subresource: "status")
             recorder.record(victim, type: .normal, reason: "Preempted",
                             message: "Preempted by pod \(pod.metadata.uid ?? namespace + "/" + name) on node \(nominate)")
             do {
