@@ -91,6 +91,26 @@ final class JoinTestServer {
         // Another node's Node cannot be created either.
         #expect(try await node.send(KubeRequest(method: .post, path: "/api/v1/nodes", headers: Self.json, body: Self.node("n3"))).status == 403)
 
+        // The typed client over the node's HTTPS transport: list, watch (its own streaming
+        // connection), and the same refusal as a StatusError.
+        let client = KubeClient(transport: node)
+        let nodes = client.resource(CoreV1.Node.self)
+        let listed = try await nodes.list()
+        #expect(listed.items.map(\.metadata.name) == ["n1", "n2"])
+        let events = try await nodes.watch(options: .init(resourceVersion: listed.resourceVersion))
+        _ = try await KubeClient(transport: admin).resource(CoreV1.Node.self).create(CoreV1.Node(metadata: .init(name: "n4")))
+        var seen: [String] = []
+        for try await event in events {
+            seen.append("\(event.type.rawValue) \(event.object.metadata.name ?? "")")
+            break
+        }
+        #expect(seen == ["ADDED n4"])
+        await #expect {
+            _ = try await nodes.patch("n2", type: .merge, body: ["metadata": ["labels": ["x": "y"]]])
+        } throws: { error in
+            (error as? StatusError)?.code == 403
+        }
+
         await node.shutdown()
         await admin.shutdown()
         try await cluster.stop()
