@@ -91,6 +91,22 @@ final class JoinTestServer {
         // Another node's Node cannot be created either.
         #expect(try await node.send(KubeRequest(method: .post, path: "/api/v1/nodes", headers: Self.json, body: Self.node("n3"))).status == 403)
 
+        // Secrets: only those a pod bound to the node refers to.
+        for name in ["db-pass", "unrelated"] {
+            let secret: JSONValue = ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": .string(name)], "stringData": ["p": "x"]]
+            #expect(try await admin.send(KubeRequest(method: .post, path: "/api/v1/namespaces/default/secrets", headers: Self.json, body: secret.serialized())).status == 201)
+        }
+        let pod: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web"],
+            "spec": ["nodeName": "n1", "containers": [[
+                "name": "c", "image": "nginx",
+                "env": [["name": "P", "valueFrom": ["secretKeyRef": ["name": "db-pass", "key": "p"]]]],
+            ]]],
+        ]
+        #expect(try await admin.send(KubeRequest(method: .post, path: "/api/v1/namespaces/default/pods", headers: Self.json, body: pod.serialized())).status == 201)
+        #expect(try await node.send(KubeRequest(method: .get, path: "/api/v1/namespaces/default/secrets/db-pass")).status == 200)
+        #expect(try await node.send(KubeRequest(method: .get, path: "/api/v1/namespaces/default/secrets/unrelated")).status == 403)
+
         // The typed client over the node's HTTPS transport: list, watch (its own streaming
         // connection), and the same refusal as a StatusError.
         let client = KubeClient(transport: node)
