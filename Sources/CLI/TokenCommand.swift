@@ -28,7 +28,7 @@ struct TokenCommand: AsyncParsableCommand {
             do {
                 return try BootstrapTokenManager(kubeconfig: path)
             } catch {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
         }
     }
@@ -77,7 +77,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 print(BootstrapTokenManager.table(try await connection.manager().list()), terminator: "")
-            } catch let error as ValidationError {
+            } catch let error as CommandFailure {
                 throw error
             } catch {
                 throw CommandFailure("cannot list tokens: \(error)")
@@ -98,11 +98,10 @@ struct TokenCommand: AsyncParsableCommand {
             let manager = try connection.manager()
             for token in tokens {
                 do {
-                    try await manager.delete(token)
+                    print("bootstrap token \(try await manager.delete(token)) deleted")
                 } catch {
-                    throw CommandFailure("cannot delete \(token.split(separator: ".").first ?? ""): \(error)")
+                    throw CommandFailure("\(error)")
                 }
-                print("bootstrap token \(token.split(separator: ".").first.map(String.init) ?? token) deleted")
             }
         }
     }

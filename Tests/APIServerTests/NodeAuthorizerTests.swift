@@ -64,6 +64,7 @@ import Testing
         Case(verb: "patch", resource: "nodes", subresource: "status", name: "n1", expected: .allow),
         Case(verb: "patch", resource: "nodes", name: "n2", expected: .deny),
         Case(verb: "update", resource: "nodes", subresource: "status", name: "n2", expected: .deny),
+        Case(verb: "get", resource: "nodes", subresource: "status", name: "n2", expected: .allow),
         Case(verb: "delete", resource: "nodes", name: "n2", expected: .deny),
         // Leases.
         Case(verb: "get", group: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name: "n1", expected: .allow),

@@ -91,6 +91,42 @@ final class JoinTestServer {
         // Another node's Node cannot be created either.
         #expect(try await node.send(KubeRequest(method: .post, path: "/api/v1/nodes", headers: Self.json, body: Self.node("n3"))).status == 403)
 
+        // Secrets: only those a pod bound to the node refers to.
+        for name in ["db-pass", "unrelated"] {
+            let secret: JSONValue = ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": .string(name)], "stringData": ["p": "x"]]
+            #expect(try await admin.send(KubeRequest(method: .post, path: "/api/v1/namespaces/default/secrets", headers: Self.json, body: secret.serialized())).status == 201)
+        }
+        let pod: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web"],
+            "spec": ["nodeName": "n1", "containers": [[
+                "name": "c", "image": "nginx",
+                "env": [["name": "P", "valueFrom": ["secretKeyRef": ["name": "db-pass", "key": "p"]]]],
+            ]]],
+        ]
+        #expect(try await admin.send(KubeRequest(method: .post, path: "/api/v1/namespaces/default/pods", headers: Self.json, body: pod.serialized())).status == 201)
+        #expect(try await node.send(KubeRequest(method: .get, path: "/api/v1/namespaces/default/secrets/db-pass")).status == 200)
+        #expect(try await node.send(KubeRequest(method: .get, path: "/api/v1/namespaces/default/secrets/unrelated")).status == 403)
+
+        // The typed client over the node's HTTPS transport: list, watch (its own streaming
+        // connection), and the same refusal as a StatusError.
+        let client = KubeClient(transport: node)
+        let nodes = client.resource(CoreV1.Node.self)
+        let listed = try await nodes.list()
+        #expect(listed.items.map(\.metadata.name) == ["n1", "n2"])
+        let events = try await nodes.watch(options: .init(resourceVersion: listed.resourceVersion))
+        _ = try await KubeClient(transport: admin).resource(CoreV1.Node.self).create(CoreV1.Node(metadata: .init(name: "n4")))
+        var seen: [String] = []
+        for try await event in events {
+            seen.append("\(event.type.rawValue) \(event.object.metadata.name ?? "")")
+            break
+        }
+        #expect(seen == ["ADDED n4"])
+        await #expect {
+            _ = try await nodes.patch("n2", type: .merge, body: ["metadata": ["labels": ["x": "y"]]])
+        } throws: { error in
+            (error as? StatusError)?.code == 403
+        }
+
         await node.shutdown()
         await admin.shutdown()
         try await cluster.stop()

@@ -75,12 +75,12 @@ public struct NodeAuthorizer: Authorizer {
     func decideNode(_ node: String, _ request: RequestInfo) -> AuthorizationDecision {
         let own = request.name == node
         switch (request.subresource, request.verb) {
-        case ("", "get"), ("", "list"), ("", "watch"):
+        case ("", "get"), ("", "list"), ("", "watch"), ("status", "get"):
             return .allow(reason: "node may read nodes")
         case ("", "create"):
             // The name is in the body: NodeRestrictionHandler checks it after authorization.
             return .allow(reason: "node may register itself")
-        case ("", "update"), ("", "patch"), ("status", "update"), ("status", "patch"), ("status", "get"):
+        case ("", "update"), ("", "patch"), ("status", "update"), ("status", "patch"):
             return own
                 ? .allow(reason: "node may modify its own Node")
                 : .deny(reason: "node \"\(node)\" is not allowed to modify node \"\(request.name)\"")

@@ -73,20 +73,22 @@ public struct BootstrapTokenManager: Sendable {
         return items.compactMap(BootstrapTokenInfo.init(secret:)).sorted { $0.token.id < $1.token.id }
     }
 
-    /// Deletes a token given by id, `<id>.<secret>` or `K10<hash>::<id>.<secret>`.
+    /// Deletes a token given by id, `<id>.<secret>` or `K10<hash>::<id>.<secret>`; returns its id.
     ///
     /// - Throws: ``Failure`` (unknown token, malformed argument, server errors).
-    public func delete(_ argument: String) async throws {
+    @discardableResult
+    public func delete(_ argument: String) async throws -> String {
         var text = argument
         if text.hasPrefix("K10"), let separator = text.firstRange(of: "::") { text = String(text[separator.upperBound...]) }
         let id = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
         guard BootstrapToken.isValidID(id) else {
-            throw Failure(description: "\"\(argument)\" is neither a token id (6 characters of [a-z0-9]) nor a token")
+            throw Failure(description: "the argument is neither a token id (6 characters of [a-z0-9]) nor a token")
         }
         let response = try await transport.send(KubeRequest(
             method: .delete, path: "/api/v1/namespaces/\(BootstrapToken.namespace)/secrets/\(BootstrapToken.secretNamePrefix)\(id)"))
         if response.status == 404 { throw Failure(description: "bootstrap token \(id) not found") }
         guard response.status == 200 || response.status == 202 else { throw Self.failure(response) }
+        return id
     }
 
     /// The table `k3s token list` prints.

@@ -17,6 +17,10 @@ actor ConnectionPool {
         self.maxIdle = maxIdle
     }
 
+    deinit {
+        for connection in idle { connection.close() }
+    }
+
     /// An idle connection (`reused` true) or a new one.
     func acquire() async throws -> (connection: HTTPConnection, reused: Bool) {
         while let connection = idle.popLast() {

@@ -156,6 +156,9 @@ public final class HTTPSTransport: Sendable {
                 let response = try await acquired.connection.execute(head: head, body: body)
                 var collected: [UInt8] = []
                 for try await chunk in response.body { collected += chunk }
+                // A cancelled iteration ends early: the body is incomplete (and the connection
+                // already closed).
+                try Task.checkCancellation()
                 await pool.release(acquired.connection)
                 let status = Int(response.head.status.code)
                 let headers = response.head.headers.map { (name: $0.name, value: $0.value) }

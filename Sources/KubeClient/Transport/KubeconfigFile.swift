@@ -143,6 +143,13 @@ public struct KubeconfigFile: Sendable, Hashable {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             return String(decoding: data, as: UTF8.self)
+        } catch let error as CocoaError {
+            let reason = switch error.code {
+            case .fileReadNoSuchFile: "no such file"
+            case .fileReadNoPermission: "permission denied"
+            default: "\(error.code)"
+            }
+            throw .invalidKubeconfig("cannot read \(what) \(path): \(reason)")
         } catch {
             throw .invalidKubeconfig("cannot read \(what) \(path): \(error)")
         }
