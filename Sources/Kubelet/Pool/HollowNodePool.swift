@@ -82,28 +82,32 @@ public final class HollowNodePool: Sendable {
     /// Registers every node (Node and Lease), `registrationConcurrency` at a time.
     /// - Throws: the first registration error.
     public func registerAll() async throws {
+        try await registerAll(retrying: false)
+    }
+
+    private func registerAll(retrying: Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             let width = configuration.registrationConcurrency
             while next < kubelets.count && next < width {
                 let kubelet = kubelets[next]
-                group.addTask { try await kubelet.register() }
+                group.addTask { try await (retrying ? kubelet.registerUntilDone() : kubelet.register()) }
                 next += 1
             }
             while try await group.next() != nil {
                 if next < kubelets.count {
                     let kubelet = kubelets[next]
-                    group.addTask { try await kubelet.register() }
+                    group.addTask { try await (retrying ? kubelet.registerUntilDone() : kubelet.register()) }
                     next += 1
                 }
             }
         }
     }
 
-    /// Registers every node, then runs them all with one shared pod watch and one shared node
-    /// watch until the task is cancelled.
+    /// Registers every node (retrying failures, like a kubelet does), then runs them all with one
+    /// shared pod watch and one shared node watch until the task is cancelled.
     public func run() async throws {
-        try await registerAll()
+        try await registerAll(retrying: true)
         let pods = ListWatcher(
             resource: client.resource(CoreV1.Pod.self), labelSelector: nil, fieldSelector: "spec.nodeName!=",
             clock: clock, logger: logger)
