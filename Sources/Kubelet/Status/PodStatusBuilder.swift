@@ -82,7 +82,7 @@ public struct PodStatusBuilder: Sendable {
         }
 
         // Conditions.
-        let sandboxUp = runtime.sandboxReady && (hostNetwork || runtime.sandbox?.ip != nil)
+        let sandboxUp = runtime.sandboxReady
         let unready = regular.filter { $0.ready != true }.map { $0.name ?? "" }
         let uninitialized = zip(initContainers, initStatuses).filter { container, entry in
             container.restartPolicy == "Always" ? entry.started != true : entry.state?.terminated?.exitCode != 0
