@@ -12,7 +12,8 @@ public final class HollowNodePool: Sendable {
         public var namePrefix: String
         /// How many nodes.
         public var count: Int
-        /// Settings every node starts from (`nodeName`, `nodeIP` and `podCIDR` are set per node).
+        /// Settings every node starts from (`nodeName`, `nodeIP` and `podCIDR` are set per node,
+        /// and `heartbeatJitter` is on).
         public var template: KubeletConfiguration
         /// The pod CIDR each node registers with, by index; `nil` leaves it to the node IPAM
         /// controller. The default gives node `i` the /24 `10.(42 + i / 256).(i % 256).0/24`.
@@ -69,6 +70,7 @@ public final class HollowNodePool: Sendable {
             node.nodeIP = configuration.nodeIP(index)
             node.podCIDR = configuration.podCIDR(index)
             node.labels[Self.poolLabel] = configuration.namePrefix
+            node.heartbeatJitter = true
             let runtime = FakeRuntimeClient(configuration: configuration.runtime, clock: clock)
             kubelets.append(Kubelet(client: client, configuration: node, runtime: runtime, clock: clock, logger: logger))
         }
