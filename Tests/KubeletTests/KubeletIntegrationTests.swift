@@ -77,13 +77,14 @@ struct KubeletIntegrationTests {
 
     /// A started server, a hollow kubelet on a manual clock, and a cleanup.
     func withKubelet(
-        podCIDR: String? = "10.42.5.0/24", _ body: (KubeClient, ManualClock, Kubelet) async throws -> Void
+        podCIDR: String? = "10.42.5.0/24", runtime runtimeConfiguration: FakeRuntimeClient.Configuration = .init(),
+        _ body: (KubeClient, ManualClock, Kubelet) async throws -> Void
     ) async throws {
         let server = try await TestAPIServer.start()
         let client = server.client()
         let manual = ManualClock()
         let clock = KubeletClock(manual)
-        let runtime = FakeRuntimeClient(clock: clock)
+        let runtime = FakeRuntimeClient(configuration: runtimeConfiguration, clock: clock)
         let kubelet = Kubelet(
             client: client, configuration: KubeletConfiguration(nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: podCIDR),
             runtime: runtime, clock: clock, logger: logger)
@@ -325,6 +326,29 @@ struct KubeletIntegrationTests {
         #expect(node.metadata.labels?["kubernetes.io/hostname"] == "node-a")
         #expect(node.spec?.podCIDR == "10.42.1.0/24")
         #expect(node.status?.conditions?.first { $0.type == "Ready" }?.status == "True")
+    }
+
+    @Test func badAnnotationsAndMissingImagesShowAsWaitingReasons() async throws {
+        try await withKubelet(runtime: .init(missingImages: ["docker.io/library/missing:1.0"])) { client, clock, _ in
+            let pods = client.resource(CoreV1.Pod.self)
+            _ = try await pods.create(pod("typo", annotations: [HollowBehavior.runAnnotation: "main=soon"]), namespace: "default")
+            var missing = pod("nothere")
+            missing.spec?.containers?[0].image = "missing:1.0"
+            _ = try await pods.create(missing, namespace: "default")
+            let typo = try await awaitObject(pods, "typo", namespace: "default", "the create error") {
+                $0.status?.containerStatuses?.first?.state?.waiting?.reason == "CreateContainerError"
+            }
+            #expect(phase(typo) == "Pending")
+            let message = typo.status?.containerStatuses?.first?.state?.waiting?.message ?? ""
+            #expect(message.contains("hollow.k3s.io/run"), "\(message)")
+            _ = try await awaitObject(pods, "nothere", namespace: "default", "the pull error") {
+                $0.status?.containerStatuses?.first?.state?.waiting?.reason == "ErrImagePull"
+            }
+            clock.advance(by: .seconds(10))
+            _ = try await awaitObject(pods, "nothere", namespace: "default", "the pull back-off") {
+                $0.status?.containerStatuses?.first?.state?.waiting?.reason == "ImagePullBackOff"
+            }
+        }
     }
 
     @Test func aThousandHollowNodesRegisterQuickly() async throws {

@@ -62,7 +62,7 @@ struct PodStatusBuilderTests {
         #expect(condition(status, "Initialized")?.message == "containers with incomplete status: [setup]")
     }
 
-    @Test(arguments: [(0, "Succeeded", "Completed", "PodCompleted"), (1, "Failed", "Error", "PodFailed")])
+    @Test(arguments: [(0, "Succeeded", "Completed", "PodCompleted"), (1, "Failed", "Error", "ContainersNotReady")])
     func aFinishedNeverPodIsTerminal(exitCode: Int, phase: String, reason: String, readyReason: String) throws {
         let pod = makePod(restartPolicy: "Never")
         let status = status(pod, PodRuntimeView(sandbox: readySandbox(), containers: [

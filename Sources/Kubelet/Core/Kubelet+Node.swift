@@ -45,13 +45,15 @@ extension Kubelet {
         if configuration.podCIDR == nil, let cidr, !cidr.isEmpty {
             try await runtime.updateRuntimeConfig(CRI.RuntimeConfig(podCIDR: cidr))
         }
+        // With jitter, pretend the last report was a random part of the interval ago.
+        let reportOffset = configuration.heartbeatJitter ? configuration.nodeStatusReportInterval * Double.random(in: 0..<1) : .zero
         let elapsed = clock.elapsed
         state.withLock { state in
             state.node = node
             state.podCIDR = cidr
             state.runtimeVersion = version
             state.reportedConditions = node.status?.conditions
-            state.lastReport = elapsed
+            state.lastReport = elapsed - reportOffset
         }
         try await renewLease()
         state.withLock { $0.registered = true }
@@ -121,7 +123,8 @@ extension Kubelet {
 
     /// Renews the lease every `leaseRenewInterval` until cancelled.
     func runLease() async {
-        var next = clock.elapsed + configuration.leaseRenewInterval
+        let interval = configuration.leaseRenewInterval
+        var next = clock.elapsed + interval + (configuration.heartbeatJitter ? interval * Double.random(in: 0..<1) : .zero)
         while !Task.isCancelled {
             do {
                 try await clock.sleep(until: next)

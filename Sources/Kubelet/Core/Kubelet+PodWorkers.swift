@@ -11,7 +11,8 @@ extension Kubelet {
             return
         }
         if entry.pod.metadata.deletionTimestamp != nil {
-            await terminate(uid, entry)
+            // Once the delete went out only the watch's deletion event is left to wait for.
+            if !entry.deleteRequested { await terminate(uid, entry) }
             return
         }
         do {

@@ -58,6 +58,13 @@ public final class Kubelet: Sendable {
         self.queue = PodWorkQueue(clock: clock)
     }
 
+    /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
+    public convenience init<C: Clock>(
+        client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient, clock: C, logger: Logger
+    ) where C.Duration == Duration {
+        self.init(client: client, configuration: configuration, runtime: runtime, clock: KubeletClock(clock), logger: logger)
+    }
+
     /// The node's name.
     public var nodeName: String { configuration.nodeName }
 

@@ -40,6 +40,10 @@ public struct KubeletConfiguration: Sendable {
     public var nodeStatusUpdateInterval: Duration
     /// How often node status is reported even when nothing changed (upstream: 5 min).
     public var nodeStatusReportInterval: Duration
+    /// When true, the first lease renewal and the first periodic node status report come at a
+    /// random point of their interval, so that many nodes started together (a hollow pool) spread
+    /// their heartbeats instead of sending them in bursts.
+    public var heartbeatJitter: Bool
     /// Crash-loop back-off between container restarts.
     public var restartBackoff: RestartBackoff
     /// Back-off between failed image pulls (`ImagePullBackOff`).
@@ -57,7 +61,7 @@ public struct KubeletConfiguration: Sendable {
         allocatable: [String: Quantity]? = nil, labels: [String: String] = [:], taints: [CoreV1.Taint] = [],
         podCIDR: String? = nil, waitForPodCIDR: Bool = true, kubeletPort: Int = 10250, leaseDurationSeconds: Int = 40,
         leaseRenewInterval: Duration = .seconds(10), nodeStatusUpdateInterval: Duration = .seconds(10),
-        nodeStatusReportInterval: Duration = .seconds(300), restartBackoff: RestartBackoff = RestartBackoff(),
+        nodeStatusReportInterval: Duration = .seconds(300), heartbeatJitter: Bool = false, restartBackoff: RestartBackoff = RestartBackoff(),
         imagePullBackoff: RestartBackoff = RestartBackoff()
     ) {
         self.nodeName = nodeName
@@ -78,6 +82,7 @@ public struct KubeletConfiguration: Sendable {
         self.leaseRenewInterval = leaseRenewInterval
         self.nodeStatusUpdateInterval = nodeStatusUpdateInterval
         self.nodeStatusReportInterval = nodeStatusReportInterval
+        self.heartbeatJitter = heartbeatJitter
         self.restartBackoff = restartBackoff
         self.imagePullBackoff = imagePullBackoff
     }

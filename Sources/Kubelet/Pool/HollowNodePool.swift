@@ -12,7 +12,8 @@ public final class HollowNodePool: Sendable {
         public var namePrefix: String
         /// How many nodes.
         public var count: Int
-        /// Settings every node starts from (`nodeName`, `nodeIP` and `podCIDR` are set per node).
+        /// Settings every node starts from (`nodeName`, `nodeIP` and `podCIDR` are set per node,
+        /// and `heartbeatJitter` is on).
         public var template: KubeletConfiguration
         /// The pod CIDR each node registers with, by index; `nil` leaves it to the node IPAM
         /// controller. The default gives node `i` the /24 `10.(42 + i / 256).(i % 256).0/24`.
@@ -74,6 +75,7 @@ public final class HollowNodePool: Sendable {
             node.nodeIP = configuration.nodeIP(index)
             node.podCIDR = configuration.podCIDR(index)
             node.labels[Self.poolLabel] = configuration.namePrefix
+            node.heartbeatJitter = true
             let runtime = FakeRuntimeClient(configuration: configuration.runtime, clock: clock)
             let nodeClient = configuration.clientFor?(node.nodeName) ?? client
             kubelets.append(Kubelet(client: nodeClient, configuration: node, runtime: runtime, clock: clock, logger: logger))
@@ -88,28 +90,32 @@ public final class HollowNodePool: Sendable {
     /// Registers every node (Node and Lease), `registrationConcurrency` at a time.
     /// - Throws: the first registration error.
     public func registerAll() async throws {
+        try await registerAll(retrying: false)
+    }
+
+    private func registerAll(retrying: Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             let width = configuration.registrationConcurrency
             while next < kubelets.count && next < width {
                 let kubelet = kubelets[next]
-                group.addTask { try await kubelet.register() }
+                group.addTask { try await (retrying ? kubelet.registerUntilDone() : kubelet.register()) }
                 next += 1
             }
             while try await group.next() != nil {
                 if next < kubelets.count {
                     let kubelet = kubelets[next]
-                    group.addTask { try await kubelet.register() }
+                    group.addTask { try await (retrying ? kubelet.registerUntilDone() : kubelet.register()) }
                     next += 1
                 }
             }
         }
     }
 
-    /// Registers every node, then runs them all with one shared pod watch and one shared node
-    /// watch until the task is cancelled.
+    /// Registers every node (retrying failures, like a kubelet does), then runs them all with one
+    /// shared pod watch and one shared node watch until the task is cancelled.
     public func run() async throws {
-        try await registerAll()
+        try await registerAll(retrying: true)
         let pods = ListWatcher(
             resource: client.resource(CoreV1.Pod.self), labelSelector: nil, fieldSelector: "spec.nodeName!=",
             clock: clock, logger: logger)

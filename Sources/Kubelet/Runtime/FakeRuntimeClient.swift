@@ -88,10 +88,12 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     // MARK: Runtime
 
+    /// `containerd` and the configured version.
     public func version() async throws -> CRI.Version {
         CRI.Version(runtimeName: configuration.runtimeName, runtimeVersion: configuration.runtimeVersion)
     }
 
+    /// `RuntimeReady` always; `NetworkReady` once a pod CIDR has been pushed.
     public func status() async throws -> CRI.RuntimeStatus {
         let hasCIDR = state.withLock { $0.pool != nil }
         return CRI.RuntimeStatus(conditions: [
@@ -102,6 +104,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         ])
     }
 
+    /// Sets the pod CIDR; addresses of live sandboxes inside the new range stay taken.
     public func updateRuntimeConfig(_ config: CRI.RuntimeConfig) async throws {
         let pool = try PodIPPool(cidr: config.podCIDR)
         state.withLock { state in
@@ -117,6 +120,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     // MARK: Sandboxes
 
+    /// Creates a ready sandbox, with the lowest free pod IP unless it uses the host network.
     public func runPodSandbox(_ config: CRI.PodSandboxConfig) async throws -> String {
         guard !config.metadata.name.isEmpty, !config.metadata.uid.isEmpty else {
             throw RuntimeError(.invalidArgument, "sandbox metadata needs a pod name and UID")
@@ -138,6 +142,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Kills the sandbox's running containers (exit code 137) and returns its IP to the pool.
     public func stopPodSandbox(_ id: String) async throws {
         let now = clock.wallNanoseconds
         try state.withLock { state throws(RuntimeError) in
@@ -153,6 +158,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Removes the sandbox and its containers; unknown IDs are ignored.
     public func removePodSandbox(_ id: String) async throws {
         let now = clock.wallNanoseconds
         state.withLock { state in
@@ -167,6 +173,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// The sandbox's state and IP.
     public func podSandboxStatus(_ id: String) async throws -> CRI.PodSandboxStatus {
         try state.withLock { state throws(RuntimeError) -> CRI.PodSandboxStatus in
             guard let record = state.sandboxes[id] else { throw RuntimeError(.notFound, "pod sandbox \(id) not found") }
@@ -174,6 +181,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Sandboxes matching the filter, oldest first.
     public func listPodSandbox(_ filter: CRI.PodSandboxFilter) async throws -> [CRI.PodSandbox] {
         state.withLock { state in
             state.sandboxOrder.compactMap { id -> CRI.PodSandbox? in
@@ -188,6 +196,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     // MARK: Containers
 
+    /// Creates a container whose behaviour comes from the sandbox's hollow annotations.
     public func createContainer(inSandbox sandboxID: String, config: CRI.ContainerConfig, sandboxConfig: CRI.PodSandboxConfig) async throws -> String {
         guard !config.metadata.name.isEmpty else { throw RuntimeError(.invalidArgument, "container metadata needs a name") }
         let behavior = try HollowBehavior(annotations: sandboxConfig.annotations)
@@ -215,6 +224,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Starts the container and, for a finite run, arms its exit timer on the clock.
     public func startContainer(_ id: String) async throws {
         let started = clock.elapsed
         let now = clock.wallNanoseconds(at: started)
@@ -240,6 +250,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Waits the container's stop delay (at most `timeout`) on the clock, then marks it exited.
     public func stopContainer(_ id: String, timeout: Duration) async throws {
         let delay = try state.withLock { state throws(RuntimeError) -> Duration? in
             guard let record = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
@@ -257,6 +268,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Removes the container, killing it if it runs; unknown IDs are ignored.
     public func removeContainer(_ id: String) async throws {
         let now = clock.wallNanoseconds
         state.withLock { state in
@@ -266,6 +278,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// The container's state, times and exit code.
     public func containerStatus(_ id: String) async throws -> CRI.ContainerStatus {
         try state.withLock { state throws(RuntimeError) -> CRI.ContainerStatus in
             guard let record = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
@@ -273,6 +286,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// Containers matching the filter, oldest first.
     public func listContainers(_ filter: CRI.ContainerFilter) async throws -> [CRI.Container] {
         state.withLock { state in
             state.containerOrder.compactMap { id -> CRI.Container? in
@@ -299,6 +313,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     // MARK: Images
 
+    /// Adds the image with a stable fake digest, unless it is listed as missing.
     public func pullImage(_ image: CRI.ImageSpec) async throws -> String {
         let reference = try ImageReference(image.image)
         guard !configuration.missingImages.contains(reference.normalized) else {
@@ -316,17 +331,20 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
+    /// The image if it was pulled.
     public func imageStatus(_ image: CRI.ImageSpec) async throws -> CRI.Image? {
         let reference = try ImageReference(image.image)
         return state.withLock { $0.images[reference.normalized] }
     }
 
+    /// Every pulled image, sorted by reference.
     public func listImages() async throws -> [CRI.Image] {
         state.withLock { state in state.images.keys.sorted().compactMap { state.images[$0] } }
     }
 
     // MARK: Events
 
+    /// A new subscription to container events.
     public func containerEvents() -> AsyncStream<CRI.ContainerEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: CRI.ContainerEvent.self, bufferingPolicy: .unbounded)
         let key = state.withLock { state in

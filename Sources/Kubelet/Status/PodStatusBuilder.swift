@@ -82,7 +82,7 @@ public struct PodStatusBuilder: Sendable {
         }
 
         // Conditions.
-        let sandboxUp = runtime.sandboxReady && (hostNetwork || runtime.sandbox?.ip != nil)
+        let sandboxUp = runtime.sandboxReady
         let unready = regular.filter { $0.ready != true }.map { $0.name ?? "" }
         let uninitialized = zip(initContainers, initStatuses).filter { container, entry in
             container.restartPolicy == "Always" ? entry.started != true : entry.state?.terminated?.exitCode != 0
@@ -98,20 +98,21 @@ public struct PodStatusBuilder: Sendable {
         let gates = (spec.readinessGates ?? []).compactMap(\.conditionType)
         let failingGates = gates.filter { gate in old.conditions?.first(where: { $0.type == gate })?.status != "True" }
         let containersReady = unready.isEmpty && !terminal
-        let containersReason = status.phase == "Succeeded" ? "PodCompleted" : (status.phase == "Failed" ? "PodFailed" : "ContainersNotReady")
-        let unreadyMessage = "containers with unready status: [\(unready.joined(separator: " "))]"
+        let completed = status.phase == "Succeeded"
+        let containersReason = completed ? "PodCompleted" : "ContainersNotReady"
+        let unreadyMessage: String? = completed ? nil : "containers with unready status: [\(unready.joined(separator: " "))]"
         if containersReady && failingGates.isEmpty {
             owned.append(condition("Ready", true, old: old, now: now))
         } else if containersReady {
             owned.append(condition("Ready", false, reason: "ReadinessGatesNotReady",
                                    message: "corresponding condition of pod readiness gate \"\(failingGates[0])\" does not exist.", old: old, now: now))
         } else {
-            owned.append(condition("Ready", false, reason: containersReason, message: terminal ? nil : unreadyMessage, old: old, now: now))
+            owned.append(condition("Ready", false, reason: containersReason, message: unreadyMessage, old: old, now: now))
         }
         if containersReady {
             owned.append(condition("ContainersReady", true, old: old, now: now))
         } else {
-            owned.append(condition("ContainersReady", false, reason: containersReason, message: terminal ? nil : unreadyMessage, old: old, now: now))
+            owned.append(condition("ContainersReady", false, reason: containersReason, message: unreadyMessage, old: old, now: now))
         }
         if let scheduled = old.conditions?.first(where: { $0.type == "PodScheduled" }) {
             owned.append(scheduled)
