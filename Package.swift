@@ -144,6 +144,7 @@ let package = Package(
             name: "KubeletTests",
             dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl; depends on no library.
         .testTarget(name: "EndToEndTests"),
