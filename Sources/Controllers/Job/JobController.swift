@@ -88,8 +88,15 @@ public struct JobController: Controller {
         recorder: EventRecorder, queue: WorkQueue<String>
     ) async throws {
         let (namespace, jobName) = splitObjectKey(key)
-        guard let job = jobs.get(jobName, namespace: namespace), let uid = job.metadata.uid else {
+        guard let job = jobs.get(jobName, namespace: namespace), let uid = job.metadata.uid,
+              job.metadata.deletionTimestamp == nil else {
+            // The job is gone or going: its pods must not keep the tracking finalizer.
             state.pending.withLock { $0[key] = nil }
+            let orphans = pods.list(namespace: namespace).filter {
+                ControllerPodFacts.controllerName($0.metadata, kind: "Job") == jobName
+                    && ($0.metadata.finalizers ?? []).contains(JobSync.trackingFinalizer)
+            }
+            try await release(orphans, namespace: namespace, client: client.resource(CoreV1.Pod.self))
             return
         }
         if job.spec?.managedBy.map({ $0 != "kubernetes.io/job-controller" }) ?? false { return }
@@ -111,15 +118,7 @@ public struct JobController: Controller {
             current.status = recorded
             current = try await jobs.updateStatus(current)
         }
-        for podName in sync.finalizersToRemove {
-            guard let pod = owned.first(where: { $0.metadata.name == podName }) else { continue }
-            let remaining = (pod.metadata.finalizers ?? []).filter { $0 != JobSync.trackingFinalizer }
-            do {
-                _ = try await podClient.patch(
-                    podName, namespace: namespace, type: .merge,
-                    body: ["metadata": ["finalizers": .array(remaining.map { .string($0) })]])
-            } catch let error as StatusError where error.code == 404 {}
-        }
+        try await release(owned.filter { sync.finalizersToRemove.contains($0.metadata.name ?? "") }, namespace: namespace, client: podClient)
         if (sync.status.failed ?? 0) > (job.status?.failed ?? 0) {
             state.lastFailure.withLock { $0[uid] = now }
         }
@@ -174,6 +173,18 @@ public struct JobController: Controller {
         }
         if let createError { throw createError }
         if let delay = sync.requeueAfter { queue.addAfter(key, delay) }
+    }
+
+    /// Removes the tracking finalizer from `pods`.
+    func release(_ pods: [CoreV1.Pod], namespace: String?, client: ResourceClient<CoreV1.Pod>) async throws {
+        for pod in pods {
+            let remaining = (pod.metadata.finalizers ?? []).filter { $0 != JobSync.trackingFinalizer }
+            do {
+                _ = try await client.patch(
+                    pod.metadata.name ?? "", namespace: namespace, type: .merge,
+                    body: ["metadata": ["finalizers": .array(remaining.map { .string($0) })]])
+            } catch let error as StatusError where error.code == 404 {}
+        }
     }
 
     /// The latest failure time among failed pods (container finish time, else the pod's latest

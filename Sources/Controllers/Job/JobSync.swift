@@ -61,19 +61,33 @@ public struct JobSync: Sendable {
         var finalizers: [String] = []
 
         // 1. Account finished pods.
+        let finishedJob = Self.condition(job, "Complete") != nil || Self.condition(job, "Failed") != nil
+        let ending = finishedJob || Self.condition(job, "SuccessCriteriaMet") != nil || Self.condition(job, "FailureTarget") != nil
+        // Without a pod failure policy a deleted pod counts as failed at once (it may never
+        // reach the Failed phase); with one, only its final phase counts.
+        let waitForFailedPhase = spec.podFailurePolicy != nil || spec.podReplacementPolicy == "Failed"
         for pod in pods {
             let uid = pod.metadata.uid ?? ""
             let tracked = pod.metadata.finalizers?.contains(Self.trackingFinalizer) ?? false
-            let phase = pod.status?.phase
-            let finishedFailed = phase == "Failed" || (phase != "Succeeded" && ControllerPodFacts.isTerminating(pod))
-            let finished = phase == "Succeeded" || finishedFailed
-            guard finished, tracked else { continue }
+            var phase = pod.status?.phase
+            let terminating = ControllerPodFacts.isTerminating(pod)
+            guard tracked, phase == "Succeeded" || phase == "Failed" || terminating else { continue }
             if uncountedSucceeded.contains(uid) || uncountedFailed.contains(uid) {
                 finalizers.append(pod.metadata.name ?? "")
                 continue
             }
-            // A terminating pod that still runs is counted once it stops (or is gone).
-            if phase != "Succeeded" && phase != "Failed" { continue }
+            if phase != "Succeeded" && phase != "Failed" {
+                // A pod being deleted that has not finished.
+                if ending {
+                    finalizers.append(pod.metadata.name ?? "")
+                    continue
+                }
+                if waitForFailedPhase { continue }
+                phase = "Failed"
+            } else if finishedJob {
+                finalizers.append(pod.metadata.name ?? "")
+                continue
+            }
             if phase == "Succeeded" {
                 if indexed, let index = Self.index(of: pod) {
                     if let completions, index < completions { completed.insert(index) }
