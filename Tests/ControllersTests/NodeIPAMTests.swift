@@ -1,0 +1,74 @@
+import ClusterTesting
+import Controllers
+import KubeAPI
+import KubeClient
+import Testing
+
+@Suite("CIDR allocator")
+struct CIDRAllocatorTests {
+    @Test func allocatesInOrderAndNeverTwice() throws {
+        var allocator = try CIDRAllocator(clusterCIDR: "10.42.0.0/16", nodeMaskSize: 24)
+        #expect(allocator.capacity == 256)
+        #expect(try allocator.allocate() == "10.42.0.0/24")
+        try allocator.occupy("10.42.1.0/24")
+        #expect(try allocator.allocate() == "10.42.2.0/24")
+        try allocator.release("10.42.0.0/24")
+        #expect(!allocator.isAllocated("10.42.0.0/24"))
+        #expect(allocator.isAllocated("10.42.1.0/24"))
+        #expect(try allocator.occupy("10.42.1.0/24") == false)
+    }
+
+    @Test func exhaustionIsAnError() throws {
+        var allocator = try CIDRAllocator(clusterCIDR: "10.42.0.0/23", nodeMaskSize: 24)
+        let first = try allocator.allocate()
+        let second = try allocator.allocate()
+        #expect(Set([first, second]) == ["10.42.0.0/24", "10.42.1.0/24"])
+        #expect(throws: CIDRAllocatorError.exhausted("10.42.0.0/23")) { try allocator.allocate() }
+        try allocator.release(second)
+        #expect(try allocator.allocate() == second)
+    }
+
+    @Test(arguments: ["10.42.0.0", "10.42.0/16", "300.1.1.1/16", "10.42.0.0/33", "a.b.c.d/8", ""])
+    func malformedClusterCIDRs(_ text: String) {
+        #expect(throws: CIDRAllocatorError.invalidCIDR(text)) { try CIDRAllocator(clusterCIDR: text, nodeMaskSize: 24) }
+    }
+
+    @Test func badMaskAndForeignRanges() throws {
+        #expect(throws: CIDRAllocatorError.invalidMaskSize(cluster: 16, node: 8)) { try CIDRAllocator(clusterCIDR: "10.42.0.0/16", nodeMaskSize: 8) }
+        var allocator = try CIDRAllocator(clusterCIDR: "10.42.0.0/16", nodeMaskSize: 24)
+        #expect(throws: CIDRAllocatorError.outOfRange("10.43.0.0/24")) { try allocator.occupy("10.43.0.0/24") }
+        #expect(throws: CIDRAllocatorError.outOfRange("10.42.0.0/25")) { try allocator.occupy("10.42.0.0/25") }
+        #expect(throws: CIDRAllocatorError.outOfRange("10.42.0.7/24")) { try allocator.occupy("10.42.0.7/24") }
+    }
+}
+
+@Suite("Node IPAM against an API server", .timeLimit(.minutes(2)))
+struct NodeIPAMIntegrationTests {
+    static func node(_ name: String, cidr: String? = nil) -> CoreV1.Node {
+        CoreV1.Node(metadata: .init(name: name), spec: CoreV1.NodeSpec(podCIDR: cidr, podCIDRs: cidr.map { [$0] }))
+    }
+
+    @Test func assignsFreeRangesAndReusesReleasedOnes() async throws {
+        try await withControllers(options: ControllerOptions(clusterCIDR: "10.42.0.0/23", nodeCIDRMaskSize: 24), { context in
+            [NodeIPAMController(context: context)]
+        }) { server, client in
+            let nodes = client.resource(CoreV1.Node.self)
+            // A range a node already has is never handed out again.
+            _ = try await nodes.create(Self.node("existing", cidr: "10.42.0.0/24"))
+            _ = try await nodes.create(Self.node("n1"))
+            try await eventually("n1 gets the other range") { try await nodes.get("n1").spec?.podCIDRs == ["10.42.1.0/24"] }
+            #expect(try await nodes.get("n1").spec?.podCIDR == "10.42.1.0/24")
+
+            _ = try await nodes.create(Self.node("n2"))
+            try await eventually("exhaustion reported") {
+                let events = try await client.resource(CoreV1.Event.self).list(namespace: "default")
+                return events.items.contains { $0.reason == "CIDRNotAvailable" && $0.involvedObject.name == "n2" }
+            }
+            #expect(try await nodes.get("n2").spec?.podCIDR == nil)
+
+            try await nodes.delete("existing")
+            try await eventually("n2 gets the released range") { try await nodes.get("n2").spec?.podCIDR == "10.42.0.0/24" }
+            _ = server
+        }
+    }
+}
