@@ -62,7 +62,7 @@ struct NodeIPAMIntegrationTests {
             _ = try await nodes.create(Self.node("n2"))
             try await eventually("exhaustion reported") {
                 let events = try await client.resource(CoreV1.Event.self).list(namespace: "default")
-                return events.items.contains { $0.reason == "CIDRNotAvailable" && $0.involvedObject.name == "n2" }
+                return events.items.contains { $0.reason == "CIDRNotAvailable" && $0.involvedObject?.name == "n2" }
             }
             #expect(try await nodes.get("n2").spec?.podCIDR == nil)
 

@@ -69,7 +69,7 @@ struct TaintEvictionTests {
           CoreV1.Toleration(operator: "Exists", tolerationSeconds: 60)], 30.0),
         ([CoreV1.Toleration(operator: "Exists")], nil),
         ([CoreV1.Toleration(effect: "NoSchedule", key: "node.kubernetes.io/unreachable", operator: "Exists")], 100.0),
-        ([CoreV1.Toleration(key: "node.kubernetes.io/unreachable", operator: "Equal", value: "x", tolerationSeconds: 5)], 100.0),
+        ([CoreV1.Toleration(key: "node.kubernetes.io/unreachable", operator: "Equal", tolerationSeconds: 5, value: "x")], 100.0),
     ])
     func evictionTime(tolerations: [CoreV1.Toleration], secondsAfterTaint: Double?) {
         // 100 seconds after the taint means "now" (not tolerated at all).

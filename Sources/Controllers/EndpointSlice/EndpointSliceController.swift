@@ -93,17 +93,20 @@ public final class EndpointSliceController: Controller {
         func content(_ slice: DiscoveryV1.EndpointSlice) -> EndpointSliceComputation.SliceContent {
             EndpointSliceComputation.SliceContent(ports: slice.ports ?? [], endpoints: slice.endpoints ?? [])
         }
-        var unmatchedExisting = existing.filter { slice in slice.metadata.labels == labels && slice.addressType == "IPv4" }
+        // Slices already holding a wanted content (with the right labels) stay as they are.
+        var matched: Set<String> = []
         var unmatchedDesired: [EndpointSliceComputation.SliceContent] = []
         for want in desired {
-            if let index = unmatchedExisting.firstIndex(where: { content($0) == want }) {
-                unmatchedExisting.remove(at: index)
+            if let slice = existing.first(where: { slice in
+                !matched.contains(slice.metadata.name ?? "") && slice.metadata.labels == labels
+                    && slice.addressType == "IPv4" && content(slice) == want
+            }) {
+                matched.insert(slice.metadata.name ?? "")
             } else {
                 unmatchedDesired.append(want)
             }
         }
-        let kept = Set(existing.compactMap(\.metadata.name)).subtracting(unmatchedExisting.compactMap(\.metadata.name))
-        var reusable = existing.filter { !kept.contains($0.metadata.name ?? "") }
+        var reusable = existing.filter { !matched.contains($0.metadata.name ?? "") }
         var created: Set<String> = []
         for want in unmatchedDesired {
             if !reusable.isEmpty {

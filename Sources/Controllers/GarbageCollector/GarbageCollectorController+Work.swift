@@ -32,6 +32,13 @@ extension GarbageCollectorController {
     /// owners, or (for an owner deleted in the foreground) waits for its blocking dependents.
     func attemptToDelete(_ uid: String) async throws {
         guard let node = graph.withLock({ $0.objects[uid] }) else { return }
+        // Fast path: every owner is observed and none waits for its dependents.
+        let settled = graph.withLock { graph in
+            !node.beingDeleted && node.owners.allSatisfy { owner in
+                graph.objects[owner.uid ?? ""].map { !$0.deletingDependents } ?? false
+            }
+        }
+        if settled { return }
         guard let object = try await live(apiVersion: node.apiVersion, kind: node.kind, namespace: node.namespace, name: node.name, uid: uid) else {
             return
         }

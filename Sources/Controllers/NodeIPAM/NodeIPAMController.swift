@@ -58,6 +58,10 @@ public final class NodeIPAMController: Controller {
                     if let pending = state.assigned.removeValue(forKey: name) { cidrs.insert(pending) }
                     for cidr in cidrs { try? state.allocator.release(cidr) }
                 }
+                // A freed range may unblock nodes waiting for one.
+                for waiting in nodes.lister.list() where waiting.spec?.podCIDR == nil && (waiting.spec?.podCIDRs ?? []).isEmpty {
+                    self.queue.add(waiting.metadata.name ?? "")
+                }
             }))
         await nodes.waitForSync()
         self.state.withLock { state in

@@ -85,7 +85,7 @@ public final class NodeLifecycleController: Controller {
     func check(_ node: CoreV1.Node, name: String, lease: CoordinationV1.Lease?, pods: [CoreV1.Pod], now: Date) async throws {
         // The last sign of life: a new lease renewal or a new Ready heartbeat, timed by our clock.
         let ready = node.status?.conditions?.first { $0.type == "Ready" }
-        let signature = "\(lease?.spec?.renewTime?.description ?? "")|\(ready?.lastHeartbeatTime?.description ?? "")|\(ready?.status ?? "")"
+        let signature = "\(lease?.spec?.renewTime?.description ?? "")|\(ready?.lastHeartbeatTime?.description ?? "")"
         let lastHeard = heard.withLock { heard -> Date in
             if let previous = heard[name], previous.signature == signature { return previous.at }
             heard[name] = Heard(signature: signature, at: now)
