@@ -39,9 +39,11 @@ func withControllers<T: Sendable>(
 ) async throws -> T {
     try await TestAPIServer.with { server in
         let factory = InformerFactory(client: server.client(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let now: @Sendable () -> Date
+        if let clock { now = { clock.now() } } else { now = { Date() } }
         let context = ControllerContext(
             informers: factory, clientFor: { server.client(as: .serviceAccount(namespace: "kube-system", name: $0)) },
-            options: options, now: clock.map { clock in { clock.now() } } ?? { Date() },
+            options: options, now: now,
             logger: Logger(label: "controllers", factory: { _ in SwiftLogNoOpLogHandler() }))
         let manager = ControllerManager(context: context, controllers: make(context))
         let task = Task { await manager.run() }
@@ -68,15 +70,6 @@ func isGone<Object: KubernetesObject>(_ client: ResourceClient<Object>, _ name: 
     } catch {
         return false
     }
-}
-
-func testPod(_ name: String, namespace: String = "default", labels: [String: String] = [:], node: String? = nil,
-             ports: [CoreV1.ContainerPort] = [], tolerations: [CoreV1.Toleration]? = nil) -> CoreV1.Pod {
-    CoreV1.Pod(
-        metadata: MetaV1.ObjectMeta(labels: labels, name: name, namespace: namespace),
-        spec: CoreV1.PodSpec(
-            containers: [CoreV1.Container(image: "nginx", name: "main", ports: ports.isEmpty ? nil : ports)],
-            nodeName: node, tolerations: tolerations))
 }
 
 /// Marks a pod running with `ip`, ready or not, through `pods/status`.

@@ -1,5 +1,6 @@
 import ClusterTesting
 import Controllers
+import Foundation
 import KubeAPI
 import KubeClient
 import Testing
