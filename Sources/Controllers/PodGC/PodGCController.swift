@@ -1,0 +1,80 @@
+import KubeAPI
+import KubeClient
+import Logging
+
+/// The pod garbage collector (`pod-garbage-collector`): periodically force-deletes
+/// (grace 0) pods bound to nodes that no longer exist (checked with a live read of the node)
+/// and terminating pods that were never scheduled, and deletes the oldest finished pods
+/// beyond the terminated-pod threshold.
+public final class PodGCController: Controller {
+    /// `pod-garbage-collector`.
+    public let name = "pod-garbage-collector"
+    let context: ControllerContext
+    let client: KubeClient
+    let period: Duration
+    let terminatedThreshold: Int
+    let logger: Logger
+
+    /// Creates the collector, running every 20 seconds with upstream's threshold.
+    public convenience init(context: ControllerContext) {
+        self.init(context: context, period: .seconds(20), terminatedThreshold: PodGCDecision.defaultTerminatedThreshold)
+    }
+
+    /// Creates the collector with its own period and threshold (`0` disables terminated-pod collection).
+    public init(context: ControllerContext, period: Duration, terminatedThreshold: Int) {
+        self.context = context
+        self.client = context.client(for: "pod-garbage-collector")
+        self.period = period
+        self.terminatedThreshold = terminatedThreshold
+        var logger = context.logger
+        logger[metadataKey: "controller"] = "pod-garbage-collector"
+        self.logger = logger
+    }
+
+    /// Collects until cancelled.
+    public func run() async throws {
+        let pods = context.informers.informer(CoreV1.Pod.self)
+        let nodes = context.informers.informer(CoreV1.Node.self)
+        await context.informers.waitForSync()
+        while !Task.isCancelled {
+            await collect(pods: pods.lister.list(), nodes: nodes.lister)
+            try? await Task.sleep(for: period)
+        }
+    }
+
+    func collect(pods: [CoreV1.Pod], nodes: Lister<CoreV1.Node>) async {
+        let api = client.resource(CoreV1.Pod.self)
+        for pod in PodGCDecision.terminatedToDelete(pods, threshold: terminatedThreshold) {
+            await delete(pod, api: api, force: false)
+        }
+        // A node missing from the cache is confirmed gone with a live read before its pods go.
+        var confirmedGone: [String: Bool] = [:]
+        for pod in pods {
+            guard let node = pod.spec?.nodeName, !node.isEmpty, nodes.get(node) == nil, confirmedGone[node] == nil else { continue }
+            do {
+                _ = try await client.resource(CoreV1.Node.self).get(node)
+                confirmedGone[node] = false
+            } catch let error as StatusError where error.code == 404 {
+                confirmedGone[node] = true
+            } catch {
+                confirmedGone[node] = false
+            }
+        }
+        for pod in PodGCDecision.orphaned(pods, nodeExists: { confirmedGone[$0] != true }) {
+            logger.info("deleting pod of a deleted node", metadata: ["pod": "\(objectKey(pod.metadata))", "node": "\(pod.spec?.nodeName ?? "")"])
+            await delete(pod, api: api, force: true)
+        }
+        for pod in PodGCDecision.unscheduledTerminating(pods) {
+            await delete(pod, api: api, force: true)
+        }
+    }
+
+    func delete(_ pod: CoreV1.Pod, api: ResourceClient<CoreV1.Pod>, force: Bool) async {
+        guard let name = pod.metadata.name, let namespace = pod.metadata.namespace else { return }
+        do {
+            try await api.delete(name, namespace: namespace, options: DeleteOptions(gracePeriodSeconds: force ? 0 : nil, preconditionUID: pod.metadata.uid))
+        } catch {
+            logger.debug("pod not deleted", metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
+        }
+    }
+}
