@@ -38,25 +38,6 @@ func withAppsControllers(
     }
 }
 
-struct AppsTimeout: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Polls `condition` until it holds or `seconds` pass (then fails with `what`).
-func eventually(_ what: String, seconds: Double = 20, _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    var last: (any Error)?
-    while ContinuousClock.now < deadline {
-        do {
-            if try await condition() { return }
-        } catch {
-            last = error
-        }
-        try await Task.sleep(for: .milliseconds(40))
-    }
-    throw AppsTimeout(description: "timed out waiting for \(what)\(last.map { " (last error: \($0))" } ?? "")")
-}
-
 /// Marks every active pod matching `selector` Running and Ready (what a kubelet would do).
 @discardableResult
 func markPodsReady(_ client: KubeClient, namespace: String = "default", selector: String? = nil) async throws -> Int {
