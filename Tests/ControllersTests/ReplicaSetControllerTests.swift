@@ -51,7 +51,8 @@ struct ReplicaSetControllerTests {
             _ = try await pods.patch(survivor.metadata.name ?? "", namespace: "default", type: .merge, body: ["metadata": ["labels": ["app": "other"]]])
             try await eventually("released and replaced") {
                 let released = try await pods.get(survivor.metadata.name ?? "", namespace: "default")
-                return WorkloadPods.controllerRef(released.metadata) == nil && (try await activePods(client, "app=web").count) == 1
+                let count = try await activePods(client, "app=web").count
+                return WorkloadPods.controllerRef(released.metadata) == nil && count == 1
             }
 
             try await eventually("events") {
