@@ -202,24 +202,29 @@ struct DaemonPlacementTests {
         CoreV1.Node(metadata: MetaV1.ObjectMeta(labels: labels, name: name), spec: CoreV1.NodeSpec(taints: taints))
     }
 
+    static func flags(_ template: CoreV1.PodTemplateSpec, _ node: CoreV1.Node) -> [Bool] {
+        let result = DaemonPlacement.evaluate(template, node: node)
+        return [result.shouldRun, result.shouldContinue]
+    }
+
     @Test func taintsSelectorsAndAffinity() {
         var template = appsTemplate(["app": "agent"])
-        #expect(DaemonPlacement.evaluate(template, node: Self.node("plain")) == (true, true))
+        #expect(Self.flags(template, Self.node("plain")) == [true, true])
         // Daemon tolerations cover cordoned and not-ready nodes.
         let cordoned = Self.node("c", taints: [CoreV1.Taint(effect: "NoSchedule", key: "node.kubernetes.io/unschedulable")])
-        #expect(DaemonPlacement.evaluate(template, node: cordoned) == (true, true))
+        #expect(Self.flags(template, cordoned) == [true, true])
         let notReady = Self.node("nr", taints: [CoreV1.Taint(effect: "NoExecute", key: "node.kubernetes.io/not-ready")])
-        #expect(DaemonPlacement.evaluate(template, node: notReady) == (true, true))
+        #expect(Self.flags(template, notReady) == [true, true])
         // A foreign NoSchedule taint stops new pods but keeps running ones; NoExecute evicts.
         let dedicated = Self.node("d", taints: [CoreV1.Taint(effect: "NoSchedule", key: "dedicated", value: "db")])
-        #expect(DaemonPlacement.evaluate(template, node: dedicated) == (false, true))
+        #expect(Self.flags(template, dedicated) == [false, true])
         let evicting = Self.node("e", taints: [CoreV1.Taint(effect: "NoExecute", key: "dedicated", value: "db")])
-        #expect(DaemonPlacement.evaluate(template, node: evicting) == (false, false))
+        #expect(Self.flags(template, evicting) == [false, false])
         template.spec?.tolerations = [CoreV1.Toleration(key: "dedicated", operator: "Equal", value: "db")]
-        #expect(DaemonPlacement.evaluate(template, node: evicting) == (true, true))
+        #expect(Self.flags(template, evicting) == [true, true])
         // Node selector and required node affinity.
         template.spec?.nodeSelector = ["disk": "ssd"]
-        #expect(DaemonPlacement.evaluate(template, node: Self.node("hdd")) == (false, false))
+        #expect(Self.flags(template, Self.node("hdd")) == [false, false])
         #expect(DaemonPlacement.evaluate(template, node: Self.node("ssd", labels: ["disk": "ssd"])).shouldRun)
         template.spec?.affinity = CoreV1.Affinity(nodeAffinity: CoreV1.NodeAffinity(requiredDuringSchedulingIgnoredDuringExecution: CoreV1.NodeSelector(nodeSelectorTerms: [
             CoreV1.NodeSelectorTerm(matchExpressions: [CoreV1.NodeSelectorRequirement(key: "zone", operator: "In", values: ["a"])]),

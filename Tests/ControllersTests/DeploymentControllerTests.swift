@@ -108,9 +108,8 @@ struct DeploymentControllerTests {
             _ = try await deployments.patch("web", namespace: "default", type: .merge, body: ["spec": ["paused": false]])
             try await eventually("resumed rollout") {
                 let d = try await deployments.get("web", namespace: "default")
-                let owned = try await Self.ownedSets(client, created)
-                return Self.rolledOut(d) && d.metadata.annotations?["deployment.kubernetes.io/revision"] == "4"
-                    && owned.count == 3
+                let count = try await Self.ownedSets(client, created).count
+                return Self.rolledOut(d) && d.metadata.annotations?["deployment.kubernetes.io/revision"] == "4" && count == 3
             }
         }
     }

@@ -51,8 +51,8 @@ struct ReplicaSetControllerTests {
             _ = try await pods.patch(survivor.metadata.name ?? "", namespace: "default", type: .merge, body: ["metadata": ["labels": ["app": "other"]]])
             try await eventually("released and replaced") {
                 let released = try await pods.get(survivor.metadata.name ?? "", namespace: "default")
-                let active = try await activePods(client, "app=web")
-                return WorkloadPods.controllerRef(released.metadata) == nil && active.count == 1
+                let count = try await activePods(client, "app=web").count
+                return WorkloadPods.controllerRef(released.metadata) == nil && count == 1
             }
 
             try await eventually("events") {
@@ -82,6 +82,30 @@ struct ReplicaSetControllerTests {
                 let pods = try await activePods(client, "app=legacy")
                 return pods.count == 2 && !pods.contains { $0.metadata.uid == victim.metadata.uid }
             }
+        }
+    }
+
+    @Test func terminatingPodsAreReplacedAtOnce() async throws {
+        try await withAppsControllers({ [ReplicaSetController(context: $0)] }) { _, client in
+            let sets = client.resource(AppsV1.ReplicaSet.self)
+            let pods = client.resource(CoreV1.Pod.self)
+            _ = try await sets.create(Self.replicaSet("term", replicas: 2, labels: ["app": "term"]))
+            try await eventually("2 pods") { try await activePods(client, "app=term").count == 2 }
+            // A bound pod is deleted gracefully: it stays, terminating, until its kubelet confirms.
+            let victim = try #require(try await activePods(client, "app=term").first)
+            _ = try await pods.create(
+                subresource: "binding", of: victim.metadata.name ?? "", namespace: "default",
+                body: CoreV1.Binding(metadata: MetaV1.ObjectMeta(name: victim.metadata.name), target: CoreV1.ObjectReference(kind: "Node", name: "n1")),
+                as: MetaV1.Status.self)
+            try await pods.delete(victim.metadata.name ?? "", namespace: "default")
+            let terminating = try await pods.get(victim.metadata.name ?? "", namespace: "default")
+            #expect(terminating.metadata.deletionTimestamp != nil)
+            // The controller counts it as gone and creates a replacement meanwhile.
+            try await eventually("replacement while terminating") {
+                let all = try await pods.list(namespace: "default", options: ListOptions(labelSelector: "app=term")).items
+                return all.count == 3 && all.filter { $0.metadata.deletionTimestamp == nil }.count == 2
+            }
+            try await eventually("status counts active pods") { try await sets.get("term", namespace: "default").status?.replicas == 2 }
         }
     }
 
