@@ -53,6 +53,31 @@ public enum PodTemplateHash {
             template.metadata = meta == MetaV1.ObjectMeta() ? nil : meta
             return template
         }
-        return stripped(a) == stripped(b)
+        guard let left = stripped(a), let right = stripped(b) else { return stripped(a) == stripped(b) }
+        if left == right { return true }
+        // Compare like Go's semantic equality of typed structs: an absent member equals its zero
+        // value (`false`, `0`, `""`, empty), so a template that went through another client's
+        // defaulting (stdin: false, hostPID: false, ...) still matches.
+        guard let l = try? JSONValue(encoding: left), let r = try? JSONValue(encoding: right) else { return false }
+        return withoutZeroValues(l) == withoutZeroValues(r)
+    }
+
+    static func withoutZeroValues(_ value: JSONValue) -> JSONValue? {
+        switch value {
+        case .null: return nil
+        case .bool(let b): return b ? value : nil
+        case .int(let i): return i == 0 ? nil : value
+        case .double(let d): return d == 0 ? nil : value
+        case .string(let s): return s.isEmpty ? nil : value
+        case .array(let items):
+            let kept = items.map { withoutZeroValues($0) ?? .null }
+            return kept.isEmpty ? nil : .array(kept)
+        case .object(let members):
+            var kept = members
+            for (key, member) in members {
+                if let reduced = withoutZeroValues(member) { kept[key] = reduced } else { kept.removeValue(forKey: key) }
+            }
+            return kept.isEmpty ? nil : .object(kept)
+        }
     }
 }

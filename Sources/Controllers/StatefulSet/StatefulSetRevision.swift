@@ -22,9 +22,23 @@ public enum StatefulSetRevision {
                 hash = hash &* 16_777_619
             }
         }
-        feed(data.serialized(escapingHTML: false))
+        // Hash a canonical form: members sorted by name at every level (dictionaries such as
+        // labels have no stable order of their own).
+        feed(canonical(data).serialized(escapingHTML: false))
         if collisionCount > 0 { feed(String(collisionCount).utf8) }
         return String(String(hash).utf8.map { alphabet[Int($0) % alphabet.count] })
+    }
+
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let items): return .array(items.map(canonical))
+        case .object(let members):
+            var sorted = members
+            sorted.sort { $0.key < $1.key }
+            for (key, member) in sorted { sorted[key] = canonical(member) }
+            return .object(sorted)
+        default: return value
+        }
     }
 
     /// The template recorded in a revision.

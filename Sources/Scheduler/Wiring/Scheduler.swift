@@ -26,8 +26,6 @@ public final class Scheduler: Sendable {
         var queue = SchedulingQueue()
         let snapshot = ClusterSnapshot()
         let algorithm: SchedulingAlgorithm
-        var priorityClasses: [String: Int] = [:]
-        var globalDefaultClasses: Set<String> = []
     }
 
     /// Creates a scheduler. Informers come from the shared factory; whoever owns the factory runs
@@ -54,16 +52,11 @@ public final class Scheduler: Sendable {
         let recorder = EventRecorder(client: client, component: schedulerName, logger: logger)
         let pods = informers.informer(CoreV1.Pod.self)
         let nodes = informers.informer(CoreV1.Node.self)
-        let classes = informers.informer(SchedulingV1.PriorityClass.self)
         let namespaces = informers.informer(CoreV1.Namespace.self)
         namespaces.addHandler(InformerHandler(
             onAdd: { [self] in namespaceChanged($0, deleted: false) },
             onUpdate: { [self] _, new in namespaceChanged(new, deleted: false) },
             onDelete: { [self] in namespaceChanged($0, deleted: true) }))
-        classes.addHandler(InformerHandler(
-            onAdd: { [self] in priorityClassChanged($0, deleted: false) },
-            onUpdate: { [self] _, new in priorityClassChanged(new, deleted: false) },
-            onDelete: { [self] in priorityClassChanged($0, deleted: true) }))
         nodes.addHandler(InformerHandler(
             onAdd: { [self] in nodeChanged(old: nil, new: $0) },
             onUpdate: { [self] old, new in nodeChanged(old: old, new: new) },
@@ -72,7 +65,6 @@ public final class Scheduler: Sendable {
             onAdd: { [self] in podChanged(old: nil, new: $0) },
             onUpdate: { [self] old, new in podChanged(old: old, new: new) },
             onDelete: { [self] in podDeleted($0) }))
-        await classes.waitForSync()
         await namespaces.waitForSync()
         await nodes.waitForSync()
         await pods.waitForSync()
@@ -114,24 +106,11 @@ public final class Scheduler: Sendable {
     // MARK: - Informer events
 
     private func priority(of pod: CoreV1.Pod, _ state: borrowing State) -> Int {
-        // A known class wins: admission fills `spec.priority` from it upstream, so the two agree
-        // there, and an admission that only defaults `priority` to 0 is corrected.
-        if let name = pod.spec?.priorityClassName, !name.isEmpty, let value = state.priorityClasses[name] { return value }
+        // Admission resolves `priorityClassName` into `spec.priority` (as upstream's Priority
+        // admission does), so the scheduler reads the number; like upstream's scheduler it does
+        // not watch PriorityClasses (its RBAC role cannot).
         if let priority = pod.spec?.priority { return priority }
-        if let name = state.globalDefaultClasses.min(), let value = state.priorityClasses[name] { return value }
         return 0
-    }
-
-    private func priorityClassChanged(_ priorityClass: SchedulingV1.PriorityClass, deleted: Bool) {
-        guard let name = priorityClass.metadata.name else { return }
-        state.withLock { state in
-            state.priorityClasses[name] = deleted ? nil : (priorityClass.value ?? 0)
-            if deleted || priorityClass.globalDefault != true {
-                state.globalDefaultClasses.remove(name)
-            } else {
-                state.globalDefaultClasses.insert(name)
-            }
-        }
     }
 
     private func namespaceChanged(_ namespace: CoreV1.Namespace, deleted: Bool) {
