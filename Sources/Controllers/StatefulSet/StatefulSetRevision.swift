@@ -1,4 +1,5 @@
 import KubeAPI
+import OrderedCollections
 
 /// ControllerRevision naming and content for stateful sets: a revision records the pod
 /// template as `{"spec":{"template":...}}` and is named `<set>-<hash>`, the hash being FNV-1a
@@ -22,9 +23,24 @@ public enum StatefulSetRevision {
                 hash = hash &* 16_777_619
             }
         }
-        feed(data.serialized(escapingHTML: false))
+        feed(canonical(data).serialized(escapingHTML: false))
         if collisionCount > 0 { feed(String(collisionCount).utf8) }
         return String(String(hash).utf8.map { alphabet[Int($0) % alphabet.count] })
+    }
+
+    /// `value` with every object's members sorted by key, so equal content hashes equally
+    /// whatever order a dictionary was encoded in.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            var sorted = OrderedDictionary<String, JSONValue>()
+            for key in members.keys.sorted() { sorted[key] = canonical(members[key]!) }
+            return .object(sorted)
+        case .array(let items):
+            return .array(items.map(canonical))
+        default:
+            return value
+        }
     }
 
     /// The template recorded in a revision.
