@@ -85,6 +85,12 @@ import Testing
             clock.advance(seconds: 61)
             let forbidFirst = try await BatchHarness.eventually("forbid job") { try await Self.ownedJobs(client, "forbid").first }
             let replaceFirst = try await BatchHarness.eventually("replace job") { try await Self.ownedJobs(client, "replace").first }
+            // The controller must have seen its jobs before the clock moves on.
+            for name in ["forbid", "replace"] {
+                _ = try await BatchHarness.eventually("\(name) active") {
+                    try await client.resource(BatchV1.CronJob.self).get(name, namespace: "default").status?.active?.first
+                }
+            }
             clock.advance(seconds: 60)
             try await BatchHarness.eventually("replaced") { () -> Void? in
                 let jobs = try await Self.ownedJobs(client, "replace").filter { $0.metadata.deletionTimestamp == nil }
