@@ -31,7 +31,7 @@ public struct JobController: Controller {
 
     /// Creates the controller; `backoff` is the failed-pod replacement delay (tests pass
     /// ``JobBackoff/none``).
-    public init(context: ControllerContext, backoff: JobBackoff = JobBackoff()) {
+    public init(context: ControllerContext, backoff: JobBackoff) {
         self.context = context
         self.backoff = backoff
     }
