@@ -13,6 +13,7 @@ public struct CronJobController: Controller {
     let context: ControllerContext
     let maximumWait: Duration?
     let zoneDirectory: String
+    let written = WrittenVersions()
 
     static let jobsByCronJob = "cronjob-controller/cronjob-uid"
     /// The annotation holding a created Job's scheduled time.
@@ -72,6 +73,8 @@ public struct CronJobController: Controller {
     ) async throws {
         let (namespace, cronJobName) = splitObjectKey(key)
         guard let cronJob = cronJobs.get(cronJobName, namespace: namespace), let uid = cronJob.metadata.uid else { return }
+        // Decide only from a cache that includes this controller's own last write.
+        guard written.isCurrent(key, cachedVersion: cronJob.metadata.resourceVersion) else { return }
         let spec = cronJob.spec ?? BatchV1.CronJobSpec()
         let jobClient = client.resource(BatchV1.Job.self)
         let now = Time(context.now())
@@ -79,8 +82,18 @@ public struct CronJobController: Controller {
         var status = cronJob.status ?? BatchV1.CronJobStatus()
 
         // Reconcile the active list with the Jobs that exist.
-        var active = (status.active ?? []).filter { reference in
-            owned.contains { $0.metadata.uid == reference.uid && !Self.isFinished($0) }
+        var active: [CoreV1.ObjectReference] = []
+        for reference in status.active ?? [] {
+            if let job = owned.first(where: { $0.metadata.uid == reference.uid }) {
+                if !Self.isFinished(job) { active.append(reference) }
+                continue
+            }
+            // Not in the cache (yet): ask the server before forgetting it.
+            guard let name = reference.name else { continue }
+            do {
+                let live = try await jobClient.get(name, namespace: namespace)
+                if live.metadata.uid == reference.uid && !Self.isFinished(live) { active.append(reference) }
+            } catch let error as StatusError where error.code == 404 {}
         }
         for job in owned where !Self.isFinished(job) && !active.contains(where: { $0.uid == job.metadata.uid }) {
             active.append(Self.reference(job))
@@ -186,7 +199,8 @@ public struct CronJobController: Controller {
         guard status != old else { return }
         var updated = cronJob
         updated.status = status
-        _ = try await client.resource(BatchV1.CronJob.self).updateStatus(updated)
+        let result = try await client.resource(BatchV1.CronJob.self).updateStatus(updated)
+        written.wrote(objectKey(cronJob.metadata), version: result.metadata.resourceVersion)
     }
 
     func prune(_ owned: [BatchV1.Job], cronJob: BatchV1.CronJob, client: ResourceClient<BatchV1.Job>, recorder: EventRecorder) async throws {
@@ -194,7 +208,7 @@ public struct CronJobController: Controller {
         let keepFailed = cronJob.spec?.failedJobsHistoryLimit ?? 1
         for (condition, keep) in [("Complete", keepSucceeded), ("Failed", keepFailed)] {
             let finished = owned.filter { Self.finishedCondition($0) == condition && $0.metadata.deletionTimestamp == nil }
-                .sorted { Self.startTime($0) < Self.startTime($1) }
+                .sorted { (Self.startTime($0), $0.metadata.name ?? "") < (Self.startTime($1), $1.metadata.name ?? "") }
             guard finished.count > keep else { continue }
             for job in finished.prefix(finished.count - keep) {
                 guard let name = job.metadata.name else { continue }

@@ -22,11 +22,16 @@ public struct JobController: Controller {
         let pending = Mutex<[String: Set<String>]>([:])
         /// When a failure was last counted, per job uid.
         let lastFailure = Mutex<[String: Time]>([:])
+        /// Pods whose tracking finalizer was removed but whose informer update has not arrived:
+        /// they must not be counted again from a stale cache.
+        let released = Mutex<Set<String>>([])
+        /// The job versions this controller wrote.
+        let written = WrittenVersions()
     }
 
     /// Creates the controller; `backoff` is the failed-pod replacement delay (tests pass
     /// ``JobBackoff/none``).
-    public init(context: ControllerContext, backoff: JobBackoff = JobBackoff()) {
+    public init(context: ControllerContext, backoff: JobBackoff) {
         self.context = context
         self.backoff = backoff
     }
@@ -56,11 +61,15 @@ public struct JobController: Controller {
                 queue.add(key)
             },
             onUpdate: { _, pod in
+                if !(pod.metadata.finalizers ?? []).contains(JobSync.trackingFinalizer), let uid = pod.metadata.uid {
+                    _ = state.released.withLock { $0.remove(uid) }
+                }
                 guard let key = jobKey(pod) else { return }
                 if pod.metadata.deletionTimestamp != nil { state.observe(key, pod.metadata.name) }
                 queue.add(key)
             },
             onDelete: { pod in
+                if let uid = pod.metadata.uid { _ = state.released.withLock { $0.remove(uid) } }
                 guard let key = jobKey(pod) else { return }
                 state.observe(key, pod.metadata.name)
                 queue.add(key)
@@ -100,7 +109,16 @@ public struct JobController: Controller {
             return
         }
         if job.spec?.managedBy.map({ $0 != "kubernetes.io/job-controller" }) ?? false { return }
+        // Decide only from a cache that includes this controller's own last status write and
+        // no longer shows finalizers it removed.
+        guard state.written.isCurrent(key, cachedVersion: job.metadata.resourceVersion) else { return }
+        let released = state.released.withLock { $0 }
         let owned = pods.byIndex(Self.podsByJob, uid)
+        if owned.contains(where: { pod in
+            pod.metadata.uid.map(released.contains) == true && (pod.metadata.finalizers ?? []).contains(JobSync.trackingFinalizer)
+        }) {
+            return
+        }
         let now = Time(context.now())
         let lastFailure = [state.lastFailure.withLock { $0[uid] }, Self.latestFailure(owned)].compactMap { $0 }.max()
         var sync = JobSync(job: job, pods: owned, now: now, lastFailure: lastFailure, backoff: backoff)
@@ -117,6 +135,7 @@ public struct JobController: Controller {
         if let recorded = sync.recordedStatus {
             current.status = recorded
             current = try await jobs.updateStatus(current)
+            state.written.wrote(key, version: current.metadata.resourceVersion)
         }
         try await release(owned.filter { sync.finalizersToRemove.contains($0.metadata.name ?? "") }, namespace: namespace, client: podClient)
         if (sync.status.failed ?? 0) > (job.status?.failed ?? 0) {
@@ -166,7 +185,8 @@ public struct JobController: Controller {
 
         if sync.status != current.status {
             current.status = sync.status
-            _ = try await jobs.updateStatus(current)
+            let written = try await jobs.updateStatus(current)
+            state.written.wrote(key, version: written.metadata.resourceVersion)
         }
         for event in sync.events {
             recorder.record(job, type: event.warning ? .warning : .normal, reason: event.reason, message: event.message)
@@ -180,9 +200,12 @@ public struct JobController: Controller {
         for pod in pods {
             let remaining = (pod.metadata.finalizers ?? []).filter { $0 != JobSync.trackingFinalizer }
             do {
-                _ = try await client.patch(
+                let patched = try await client.patch(
                     pod.metadata.name ?? "", namespace: namespace, type: .merge,
                     body: ["metadata": ["finalizers": .array(remaining.map { .string($0) })]])
+                if let uid = patched.metadata.uid, (patched.metadata.finalizers ?? []).contains(JobSync.trackingFinalizer) == false {
+                    _ = state.released.withLock { $0.insert(uid) }
+                }
             } catch let error as StatusError where error.code == 404 {}
         }
     }

@@ -107,10 +107,11 @@ public struct JobSync: Sendable {
             newlyRecorded = true
             finalizers.append(pod.metadata.name ?? "")
         }
-        if newlyRecorded || !finalizers.isEmpty {
+        if newlyRecorded {
             var recorded = status
             recorded.uncountedTerminatedPods = BatchV1.UncountedTerminatedPods(
-                failed: uncountedFailed.sorted(), succeeded: uncountedSucceeded.sorted())
+                failed: uncountedFailed.isEmpty ? nil : uncountedFailed.sorted(),
+                succeeded: uncountedSucceeded.isEmpty ? nil : uncountedSucceeded.sorted())
             if indexed { recorded.completedIndexes = completed.text }
             recordedStatus = recorded == old ? nil : recorded
         }

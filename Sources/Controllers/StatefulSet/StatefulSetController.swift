@@ -68,12 +68,14 @@ public struct StatefulSetController: Controller {
         // The update revision: the revision holding the current template (created if new).
         let ownedRevisions = revisions.byIndex(Self.revisionsBySet, uid)
         let data = StatefulSetRevision.data(of: set)
+        let template = set.spec?.template ?? CoreV1.PodTemplateSpec()
         var collisionCount = status.collisionCount ?? 0
         var updateRevision: AppsV1.ControllerRevision
         while true {
             let revisionName = "\(setName)-\(StatefulSetRevision.hash(data, collisionCount: collisionCount))"
             if let existing = ownedRevisions.first(where: { $0.metadata.name == revisionName }) ?? revisions.get(revisionName, namespace: namespace) {
-                if existing.data == data, ControllerPodFacts.controllerUID(existing.metadata, kind: "StatefulSet") == uid {
+                if StatefulSetRevision.template(of: existing) == template,
+                   ControllerPodFacts.controllerUID(existing.metadata, kind: "StatefulSet") == uid {
                     updateRevision = existing
                     break
                 }
@@ -94,7 +96,7 @@ public struct StatefulSetController: Controller {
                 break
             } catch let error as StatusError where error.code == 409 {
                 updateRevision = try await client.resource(AppsV1.ControllerRevision.self).get(revisionName, namespace: namespace)
-                if updateRevision.data == data { break }
+                if StatefulSetRevision.template(of: updateRevision) == template { break }
                 collisionCount += 1
             }
         }

@@ -1,4 +1,5 @@
 import KubeAPI
+import OrderedCollections
 
 /// ControllerRevision naming and content for stateful sets: a revision records the pod
 /// template as `{"spec":{"template":...}}` and is named `<set>-<hash>`, the hash being FNV-1a
@@ -22,22 +23,23 @@ public enum StatefulSetRevision {
                 hash = hash &* 16_777_619
             }
         }
-        // Hash a canonical form: members sorted by name at every level (dictionaries such as
-        // labels have no stable order of their own).
         feed(canonical(data).serialized(escapingHTML: false))
         if collisionCount > 0 { feed(String(collisionCount).utf8) }
         return String(String(hash).utf8.map { alphabet[Int($0) % alphabet.count] })
     }
 
+    /// `value` with every object's members sorted by key, so equal content hashes equally
+    /// whatever order a dictionary was encoded in.
     static func canonical(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .array(let items): return .array(items.map(canonical))
         case .object(let members):
-            var sorted = members
-            sorted.sort { $0.key < $1.key }
-            for (key, member) in sorted { sorted[key] = canonical(member) }
+            var sorted = OrderedDictionary<String, JSONValue>()
+            for key in members.keys.sorted() { sorted[key] = canonical(members[key]!) }
             return .object(sorted)
-        default: return value
+        case .array(let items):
+            return .array(items.map(canonical))
+        default:
+            return value
         }
     }
 
