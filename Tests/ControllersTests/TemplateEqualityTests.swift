@@ -14,7 +14,7 @@ struct TemplateEqualityTests {
         """.utf8))
         #expect(PodTemplateHash.equalIgnoringHash(deployment, replicaSet))
         var other = deployment
-        other.spec?.containers[0].image = "nginx:1.27"
+        other.spec!.containers![0].image = "nginx:1.27"
         #expect(!PodTemplateHash.equalIgnoringHash(other, replicaSet))
     }
 }

@@ -1,0 +1,19 @@
+extension ControllerManager {
+    /// The cluster-housekeeping controllers: garbage collector, namespace, EndpointSlice,
+    /// Endpoints, service account, root CA publisher, node IPAM, node lifecycle, pod GC and
+    /// resource quota, each with its default settings.
+    public static func coreControllers(context: ControllerContext) -> [any Controller] {
+        [
+            GarbageCollectorController(context: context),
+            NamespaceController(context: context),
+            EndpointSliceController(context: context),
+            EndpointsController(context: context),
+            ServiceAccountController(context: context),
+            RootCACertPublisher(context: context),
+            NodeIPAMController(context: context),
+            NodeLifecycleController(context: context),
+            PodGCController(context: context),
+            ResourceQuotaController(context: context),
+        ]
+    }
+}
