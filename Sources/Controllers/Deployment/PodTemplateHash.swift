@@ -63,21 +63,21 @@ public enum PodTemplateHash {
     }
 
     static func withoutZeroValues(_ value: JSONValue) -> JSONValue? {
+        let absent: JSONValue? = .none
         switch value {
-        case .null: return nil
-        case .bool(let b): return b ? value : nil
-        case .int(let i): return i == 0 ? nil : value
-        case .double(let d): return d == 0 ? nil : value
-        case .string(let s): return s.isEmpty ? nil : value
+        case .null: return absent
+        case .bool(let b): return b ? value : absent
+        case .int(let i): return i == 0 ? absent : value
+        case .double(let d): return d == 0 ? absent : value
+        case .string(let s): return s.isEmpty ? absent : value
         case .array(let items):
-            let kept = items.map { withoutZeroValues($0) ?? .null }
-            return kept.isEmpty ? nil : .array(kept)
+            return items.isEmpty ? absent : .array(items.map { withoutZeroValues($0) ?? .null })
         case .object(let members):
             var kept = members
             for (key, member) in members {
                 if let reduced = withoutZeroValues(member) { kept[key] = reduced } else { kept.removeValue(forKey: key) }
             }
-            return kept.isEmpty ? nil : .object(kept)
+            return kept.isEmpty ? absent : .object(kept)
         }
     }
 }
