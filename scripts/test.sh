@@ -27,4 +27,6 @@ fi
 command -v swift >/dev/null 2>&1 || { echo "swift is not installed: run scripts/install.sh first" >&2; exit 1; }
 
 swift build --build-tests
-swift test --skip-build "$@"
+# Tests share 2 cores: many start whole API servers or clusters, so run at most 6 at a time
+# (unbounded, the ones with deadlines starve).
+swift test --skip-build --experimental-maximum-parallelization-width 6 "$@"

@@ -69,7 +69,7 @@ import Testing
         ("", "configmaps", ["Name", "Data", "Age"]),
         ("", "secrets", ["Name", "Type", "Data", "Age"]),
         ("", "namespaces", ["Name", "Status", "Age"]),
-        ("coordination.k8s.io", "leases", ["Name", "Age"]),
+        ("coordination.k8s.io", "leases", ["Name", "Holder", "Age"]),
         ("apiextensions.k8s.io", "customresourcedefinitions", ["Name", "Created At"]),
         ("rbac.authorization.k8s.io", "clusterroles", ["Name", "Created At"]),
         ("batch", "cronjobs", ["Name", "Schedule", "Timezone", "Suspend", "Active", "Last Schedule", "Age", "Containers*", "Images*", "Selector*"]),

@@ -17,11 +17,8 @@ extension TablePrinter {
     ) { node, now in
         var status: [String] = []
         if let ready = array(node, "status", "conditions").first(where: { $0["type"]?.stringValue == "Ready" }) {
-            switch ready["status"]?.stringValue {
-            case "True": status.append("Ready")
-            case "False": status.append("NotReady")
-            default: status.append("Unknown")
-            }
+            // As kubectl shows it: anything but True (False or Unknown) is NotReady.
+            status.append(ready["status"]?.stringValue == "True" ? "Ready" : "NotReady")
         } else {
             status.append("Unknown")
         }
