@@ -1,7 +1,8 @@
 extension ControllerManager {
-    /// Every controller `k3s server` runs, built on `context`.
+    /// Every controller `k3s server` runs, built on `context`: the workload controllers and
+    /// the cluster-housekeeping ones (``coreControllers(context:)``).
     public static func standard(context: ControllerContext) -> [any Controller] {
-        [
+        let workloads: [any Controller] = [
             DeploymentController(context: context),
             ReplicaSetController(context: context),
             ReplicationControllerController(context: context),
@@ -10,16 +11,7 @@ extension ControllerManager {
             JobController(context: context),
             CronJobController(context: context),
             TTLAfterFinishedController(context: context),
-            GarbageCollectorController(context: context),
-            NamespaceController(context: context),
-            EndpointSliceController(context: context),
-            EndpointsController(context: context),
-            ServiceAccountController(context: context),
-            RootCACertPublisher(context: context),
-            NodeIPAMController(context: context),
-            NodeLifecycleController(context: context),
-            PodGCController(context: context),
-            ResourceQuotaController(context: context),
         ]
+        return workloads + coreControllers(context: context)
     }
 }
