@@ -39,6 +39,7 @@ struct KubectlWorkflowTests {
         kind: Pod
         metadata: {name: solo, labels: {app: web}}
         spec:
+          schedulerName: by-hand
           containers: [{name: box, image: busybox, command: [sleep, "3600"]}]
         """
 
