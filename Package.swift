@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Datastore",
-            dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSQLite", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "APIServer",

@@ -52,13 +52,13 @@ final class AuthTestUIDs: Sendable {
         #expect(claims.expiresAt == Self.start + 3600)
 
         // The payload is readable JSON with upstream's claim names.
-        let payload = try JSONValue(parsing: try #require(Base64URL.decode(token.split(separator: ".")[1])))
+        let payload = try JSONValue(parsing: try Base64.decode(token.split(separator: ".")[1], alphabet: .url, padding: .forbidden))
         #expect(payload["iss"]?.stringValue == "https://kubernetes.default.svc.cluster.local")
         #expect(payload["sub"]?.stringValue == "system:serviceaccount:default:builder")
         #expect(payload[path: "kubernetes.io", "serviceaccount", "uid"]?.stringValue == "uid-1")
         #expect(payload[path: "kubernetes.io", "namespace"]?.stringValue == "default")
         #expect(payload["nbf"]?.intValue == Self.start && payload["iat"]?.intValue == Self.start)
-        let header = try JSONValue(parsing: try #require(Base64URL.decode(token.split(separator: ".")[0])))
+        let header = try JSONValue(parsing: try Base64.decode(token.split(separator: ".")[0], alphabet: .url, padding: .forbidden))
         #expect(header["alg"]?.stringValue == "ES256")
         #expect(header["kid"]?.stringValue == f.key.publicKey.keyID)
 
@@ -109,7 +109,7 @@ final class AuthTestUIDs: Sendable {
             var claims = issued.claims
             claims.serviceAccountName = "admin"
             let parts = token.split(separator: ".")
-            token = "\(parts[0]).\(Base64URL.encode(claims.json.serialized())).\(parts[2])"
+            token = "\(parts[0]).\(Base64.encode(claims.json.serialized(), alphabet: .url, padded: false)).\(parts[2])"
             expected = .badSignature
         case .otherKey:
             token = try ServiceAccountTokenIssuer(key: .es256(P256.Signing.PrivateKey()), now: f.clock.source).sign(issued.claims)
@@ -165,13 +165,4 @@ final class AuthTestUIDs: Sendable {
         await #expect(throws: StatusError.self) { try await f.authenticator().authenticate(token: token, audiences: nil) }
     }
 
-    @Test func base64URLRoundTrips() {
-        for length in 0..<40 {
-            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-            #expect(Base64URL.decode(Base64URL.encode(bytes)) == bytes)
-        }
-        #expect(Base64URL.encode(Array("hi?".utf8)) == "aGk_")
-        #expect(Base64URL.decode("a") == nil)
-        #expect(Base64URL.decode("ab+c") == nil)
-    }
 }

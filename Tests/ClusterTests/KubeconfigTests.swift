@@ -6,12 +6,6 @@ import Testing
 @Suite struct KubeconfigTests {
     let logger = Logger(label: "test.kubeconfig")
 
-    @Test(arguments: ["", "f", "fo", "foo", "foob", "fooba", "foobar", "\u{00}\u{ff}"])
-    func base64MatchesFoundation(text: String) {
-        let bytes = Array(text.utf8)
-        #expect(Base64.encode(bytes) == Data(bytes).base64EncodedString())
-    }
-
     @Test(arguments: [
         ("0.0.0.0", 6443, "https://127.0.0.1:6443"),
         ("127.0.0.1", 7443, "https://127.0.0.1:7443"),

@@ -14,6 +14,16 @@ import Testing
         #expect(try ContinueToken.decode(encoded, prefix: token.prefix) == token)
     }
 
+    /// A token issued before base64 moved into KubeAPI: the text clients hold stays valid, and
+    /// the same position still encodes to the same text.
+    @Test func formatIsUnchanged() throws {
+        let token = ContinueToken(revision: 42, lastKey: "/registry/pods/default/web-1", prefix: "/registry/pods/")
+        let issued = "AQAAAAAAAAAqAAAADy9yZWdpc3RyeS9wb2RzL2RlZmF1bHQvd2ViLTH8dZTl"
+        #expect(token.encoded() == issued)
+        #expect(try ContinueToken.decode(issued, prefix: "/registry/pods/") == token)
+        #expect(throws: DatastoreError.self) { try ContinueToken.decode(issued + "==", prefix: "/registry/pods/") }
+    }
+
     @Test func rejectsAnotherPrefix() {
         let encoded = ContinueToken(revision: 5, lastKey: "/registry/pods/a", prefix: "/registry/pods/").encoded()
         for prefix in ["/registry/", "/registry/pods", "/registry/pods/a", "/registry/services/"] {

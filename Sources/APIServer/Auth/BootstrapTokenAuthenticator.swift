@@ -89,27 +89,9 @@ public struct BootstrapTokenAuthenticator: TokenAuthenticator {
     static func decodedData(of secret: JSONValue) -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in secret["data"]?.objectValue ?? [:] {
-            guard let text = value.stringValue, let bytes = StandardBase64.decode(text) else { continue }
+            guard let text = value.stringValue, let bytes = try? Base64.decode(text) else { continue }
             result[key] = String(decoding: bytes, as: UTF8.self)
         }
         return result
-    }
-}
-
-/// Decoding of standard (`+/`, padded) base64, through the base64url decoder.
-enum StandardBase64 {
-    /// The bytes, or `nil` for malformed input.
-    static func decode(_ text: String) -> [UInt8]? {
-        var mapped = ""
-        mapped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "+": mapped.append("-")
-            case "/": mapped.append("_")
-            case "-", "_": return nil
-            default: mapped.append(character)
-            }
-        }
-        return Base64URL.decode(mapped)
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Crypto
 import _CryptoExtras
+import KubeAPI
 
 /// The key the server signs service-account tokens with: ECDSA P-256 (`ES256`) or RSA (`RS256`,
 /// what upstream and K3s generate by default). Held as DER bytes so the value is `Sendable`.
@@ -104,7 +105,7 @@ public struct ServiceAccountVerificationKey: Sendable, Hashable {
     /// The key id written in token headers: the unpadded base64url SHA-256 of the key's DER form.
     public var keyID: String {
         switch storage {
-        case .es256(let der), .rs256(let der): Base64URL.encode(SHA256.hash(data: der))
+        case .es256(let der), .rs256(let der): Base64.encode(SHA256.hash(data: der), alphabet: .url, padded: false)
         }
     }
 

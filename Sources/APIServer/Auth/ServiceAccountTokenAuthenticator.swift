@@ -65,15 +65,16 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
     /// - Throws: 401 with a ``Failure`` message for our tokens that fail a check.
     public func authenticate(token: String, audiences requested: [String]?) async throws -> AuthenticatedToken? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        func segment(_ text: Substring) -> [UInt8]? { try? Base64.decode(text, alphabet: .url, padding: .forbidden) }
         guard parts.count == 3,
-              let headerBytes = Base64URL.decode(parts[0]), let header = try? JSONValue(parsing: headerBytes),
-              let payloadBytes = Base64URL.decode(parts[1]), let payload = try? JSONValue(parsing: payloadBytes),
+              let headerBytes = segment(parts[0]), let header = try? JSONValue(parsing: headerBytes),
+              let payloadBytes = segment(parts[1]), let payload = try? JSONValue(parsing: payloadBytes),
               let issuer = payload["iss"]?.stringValue
         else { return nil }
         guard issuers.contains(issuer) else { return nil }
 
         func fail(_ failure: Failure) -> StatusError { StatusError.unauthorized(failure.rawValue) }
-        guard let algorithm = header["alg"]?.stringValue, let signature = Base64URL.decode(parts[2]) else { throw fail(.malformed) }
+        guard let algorithm = header["alg"]?.stringValue, let signature = segment(parts[2]) else { throw fail(.malformed) }
         let input = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         guard keys.contains(where: { $0.verify(signature, of: input, algorithm: algorithm) }) else { throw fail(.badSignature) }
         guard let claims = ServiceAccountTokenClaims(json: payload) else { throw fail(.malformed) }

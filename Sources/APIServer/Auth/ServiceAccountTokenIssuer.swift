@@ -54,8 +54,9 @@ public struct ServiceAccountTokenIssuer: Sendable {
     /// - Throws: the crypto library's error if signing fails.
     public func sign(_ claims: ServiceAccountTokenClaims) throws -> String {
         let header: JSONValue = ["alg": .string(key.algorithm), "kid": .string(key.publicKey.keyID)]
-        let input = Base64URL.encode(header.serialized(escapingHTML: false)) + "." + Base64URL.encode(claims.json.serialized(escapingHTML: false))
+        func segment(_ bytes: [UInt8]) -> String { Base64.encode(bytes, alphabet: .url, padded: false) }
+        let input = segment(header.serialized(escapingHTML: false)) + "." + segment(claims.json.serialized(escapingHTML: false))
         let signature = try key.sign(Array(input.utf8))
-        return input + "." + Base64URL.encode(signature)
+        return input + "." + segment(signature)
     }
 }

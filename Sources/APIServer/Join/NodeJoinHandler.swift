@@ -136,7 +136,7 @@ public struct NodeJoinHandler: APIHandler {
         guard let value = headers[.authorization]?.trimmingSpaces() else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-              let bytes = StandardBase64.decode(String(parts[1]).trimmingSpaces())
+              let bytes = try? Base64.decode(String(parts[1]).trimmingSpaces())
         else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let colon = text.firstIndex(of: ":") else { return nil }

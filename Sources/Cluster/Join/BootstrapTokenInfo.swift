@@ -28,7 +28,7 @@ public struct BootstrapTokenInfo: Sendable, Hashable {
         guard secret["type"]?.stringValue == BootstrapToken.secretType else { return nil }
         var data: [String: String] = [:]
         for (key, value) in secret["data"]?.objectValue ?? [:] {
-            if let text = value.stringValue, let bytes = SecretData.decode(text) { data[key] = String(decoding: bytes, as: UTF8.self) }
+            if let text = value.stringValue, let bytes = try? Base64.decode(text) { data[key] = String(decoding: bytes, as: UTF8.self) }
         }
         guard let id = data[BootstrapToken.SecretKey.tokenID], let secretPart = data[BootstrapToken.SecretKey.tokenSecret],
               let token = try? BootstrapToken(id: id, secret: secretPart)
@@ -61,32 +61,5 @@ public struct BootstrapTokenInfo: Sendable, Hashable {
             "type": .string(BootstrapToken.secretType),
             "stringData": stringData,
         ]
-    }
-}
-
-/// Base64 decoding of Secret data.
-enum SecretData {
-    static func decode(_ text: String) -> [UInt8]? {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var lookup = [UInt8](repeating: 255, count: 256)
-        for (index, byte) in alphabet.enumerated() { lookup[Int(byte)] = UInt8(index) }
-        var values: [UInt8] = []
-        for byte in text.utf8 where byte != UInt8(ascii: "=") {
-            let value = lookup[Int(byte)]
-            guard value != 255 else { return nil }
-            values.append(value)
-        }
-        guard values.count % 4 != 1 else { return nil }
-        var output: [UInt8] = []
-        var index = 0
-        while index < values.count {
-            let chunk = values[index..<min(index + 4, values.count)]
-            var n: UInt32 = 0
-            for (offset, value) in chunk.enumerated() { n |= UInt32(value) << UInt32(18 - 6 * offset) }
-            let bytes = [UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
-            output += bytes.prefix(chunk.count - 1)
-            index += 4
-        }
-        return output
     }
 }

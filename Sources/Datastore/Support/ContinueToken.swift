@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The position of a paged list: the revision of its first page, the prefix it lists and the
 /// last key returned so far. Encoded as an opaque, URL-safe string.
 ///
@@ -40,7 +42,7 @@ public struct ContinueToken: Sendable, Hashable {
         for shift in stride(from: 24, through: 0, by: -8) {
             bytes.append(UInt8(truncatingIfNeeded: sum >> UInt32(shift)))
         }
-        return Base64URL.encode(bytes)
+        return Base64.encode(bytes, alphabet: .url, padded: false)
     }
 
     /// Decodes a token and checks that it was issued for a list of `prefix`.
@@ -48,7 +50,7 @@ public struct ContinueToken: Sendable, Hashable {
     /// - Throws: `DatastoreError.invalidContinueToken` if the string is not a token this code
     ///   produced, or was produced for another prefix.
     public static func decode(_ token: String, prefix: String) throws(DatastoreError) -> ContinueToken {
-        guard let bytes = Base64URL.decode(token) else {
+        guard let bytes = try? Base64.decode(token, alphabet: .url, padding: .forbidden) else {
             throw .invalidContinueToken(reason: "not a continue token issued by this store")
         }
         guard bytes.count >= 17 else {
@@ -94,72 +96,5 @@ public struct ContinueToken: Sendable, Hashable {
             hash = hash &* 0x0100_0193
         }
         return hash
-    }
-}
-
-/// Unpadded base64url (RFC 4648 §5), enough for continue tokens without Foundation.
-enum Base64URL {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ string: String) -> [UInt8]? {
-        var values: [UInt8] = []
-        values.reserveCapacity(string.utf8.count)
-        for c in string.utf8 {
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(c - UInt8(ascii: "A"))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(c - UInt8(ascii: "a") + 26)
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(c - UInt8(ascii: "0") + 52)
-            case UInt8(ascii: "-"): values.append(62)
-            case UInt8(ascii: "_"): values.append(63)
-            default: return nil
-            }
-        }
-        if values.count % 4 == 1 { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(values.count * 3 / 4)
-        var i = 0
-        while i + 4 <= values.count {
-            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12 | UInt32(values[i + 2]) << 6 | UInt32(values[i + 3])
-            out.append(UInt8(truncatingIfNeeded: n >> 16))
-            out.append(UInt8(truncatingIfNeeded: n >> 8))
-            out.append(UInt8(truncatingIfNeeded: n))
-            i += 4
-        }
-        let rest = values.count - i
-        if rest == 2 {
-            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12
-            out.append(UInt8(truncatingIfNeeded: n >> 16))
-        } else if rest == 3 {
-            let n = UInt32(values[i]) << 18 | UInt32(values[i + 1]) << 12 | UInt32(values[i + 2]) << 6
-            out.append(UInt8(truncatingIfNeeded: n >> 16))
-            out.append(UInt8(truncatingIfNeeded: n >> 8))
-        }
-        return out
     }
 }

@@ -146,7 +146,7 @@ struct ProtobufDecoder {
             return .string(try string(bytes, try reader.readLengthDelimited(), path: path))
         case .bytes:
             try expect(.lengthDelimited)
-            return .string(ProtobufBase64.encode(bytes[try reader.readLengthDelimited()]))
+            return .string(Base64.encode(bytes[try reader.readLengthDelimited()]))
         case .bool:
             try expect(.varint)
             return .bool(try reader.readVarint() != 0)

@@ -80,7 +80,7 @@ struct ProtobufEncoder {
         case .string:
             writer.writeString(number, try text())
         case .bytes:
-            guard let data = ProtobufBase64.decode(try text()) else { throw .invalidBase64(path: path) }
+            guard let data = try? Base64.decode(try text()) else { throw .invalidBase64(path: path) }
             writer.writeBytes(number, data)
         case .bool:
             guard let b = value.boolValue else { throw .typeMismatch(path: path, expected: "a boolean") }

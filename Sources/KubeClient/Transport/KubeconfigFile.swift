@@ -92,7 +92,9 @@ public struct KubeconfigFile: Sendable, Hashable {
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : baseDirectory + "/" + path }
         func material(_ object: JSONValue, data: String, file: String) throws(HTTPSTransportError) -> String? {
             if let encoded = object[data]?.stringValue, !encoded.isEmpty {
-                guard let bytes = Base64Decoding.decode(encoded) else {
+                // Wrapped data is accepted: white space is dropped before decoding.
+                let text = encoded.filter { !($0.isASCII && $0.isWhitespace) }
+                guard let bytes = try? Base64.decode(text, padding: .optional) else {
                     throw .invalidKubeconfig("\(data) is not valid base64")
                 }
                 return String(decoding: bytes, as: UTF8.self)
