@@ -51,7 +51,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let seconds: Int64
             do {
-                seconds = try GoDuration.seconds(ttl)
+                seconds = try BootstrapTokenManager.ttlSeconds(ttl)
             } catch {
                 throw ValidationError(error.description)
             }

@@ -224,14 +224,14 @@ final class JoinTestServer {
         #expect(try JoinToken(parsing: "bare").matches(caBundlePEM: pem))
     }
 
-    @Test(arguments: [("24h", Int64(86_400)), ("90m", 5400), ("1h30m", 5400), ("45s", 45), ("0", 0)])
+    @Test(arguments: [("24h", Int64(86_400)), ("90m", 5400), ("1h30m", 5400), ("45s", 45), ("0", 0), ("1.5s", 2), ("1ms", 1)])
     func durations(_ text: String, _ seconds: Int64) throws {
-        #expect(try GoDuration.seconds(text) == seconds)
+        #expect(try BootstrapTokenManager.ttlSeconds(text) == seconds)
     }
 
     @Test(arguments: ["", "h", "10", "5d", "-1h", "1h 2m"])
     func badDurations(_ text: String) {
-        #expect(throws: GoDuration.ParseError(text: text)) { try GoDuration.seconds(text) }
+        #expect(throws: GoDuration.ParseError.self) { try BootstrapTokenManager.ttlSeconds(text) }
     }
 
     @Test func tokenTable() throws {

@@ -185,11 +185,4 @@ import Testing
         let (object, error) = Self.badObjects[index]
         #expect(throws: error) { try KubernetesProtobuf.encode(object) }
     }
-
-    @Test func goDurations() {
-        for text in ["1h2m3.5s", "250ms", "0s", "-1.5µs", "45s"] {
-            #expect(GoDuration.parse(text).map(GoDuration.format) == text)
-        }
-        #expect(GoDuration.parse("3x") == nil)
-    }
 }

@@ -99,7 +99,7 @@ public struct BootstrapTokenManager: Sendable {
             let expires: String
             if let expiration = info.expiration {
                 let remaining = expiration.secondsSinceEpoch - now.secondsSinceEpoch
-                ttl = remaining > 0 ? GoDuration.short(remaining) : "<invalid>"
+                ttl = remaining > 0 ? shortTTL(remaining) : "<invalid>"
                 expires = expiration.description
             } else {
                 ttl = "<forever>"
@@ -117,6 +117,26 @@ public struct BootstrapTokenManager: Sendable {
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count + 3)
             }.joined()
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// The seconds of a `--ttl` value: a Go duration (`24h`, `90m`, `1h30m`, `0` for forever),
+    /// rounded up to whole seconds so that a short TTL never reads as forever.
+    ///
+    /// - Throws: `GoDuration.ParseError` for text that is not a duration, or a negative one.
+    public static func ttlSeconds(_ text: String) throws(GoDuration.ParseError) -> Int64 {
+        let duration = try GoDuration(parsing: text)
+        guard duration.nanoseconds >= 0 else { throw GoDuration.ParseError(text: text, reason: "a TTL may not be negative") }
+        let (seconds, remainder) = duration.nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return remainder > 0 ? seconds + 1 : seconds
+    }
+
+    /// A short form of a remaining TTL: its largest whole unit (`2d`, `23h`, `59m`, `30s`), as
+    /// `kubeadm token list` prints it.
+    static func shortTTL(_ seconds: Int64) -> String {
+        if seconds >= 86_400 * 2 { return "\(seconds / 86_400)d" }
+        if seconds >= 3600 { return "\(seconds / 3600)h" }
+        if seconds >= 60 { return "\(seconds / 60)m" }
+        return "\(max(0, seconds))s"
     }
 
     static func failure(_ response: KubeResponse) -> Failure {

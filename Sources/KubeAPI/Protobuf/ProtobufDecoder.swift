@@ -225,7 +225,7 @@ struct ProtobufDecoder {
             if type == .time { return .string(RFC3339.format(seconds: seconds)) }
             return .string(RFC3339.format(seconds: seconds, fraction: nanos / 1000, fractionDigits: 6))
         case .duration:
-            return .string(GoDuration.format(Int64(bitPattern: f.varints[1] ?? 0)))
+            return .string(GoDuration(nanoseconds: Int64(bitPattern: f.varints[1] ?? 0)).description)
         case .quantity:
             return .string(try text(1) ?? "0")
         case .intOrString:

@@ -123,10 +123,10 @@ struct ProtobufEncoder {
             let nanos = type == .time ? 0 : instant.nanoseconds / 1000 * 1000
             if nanos != 0 { w.writeVarintField(2, UInt64(nanos)) }
         case .duration:
-            guard let s = value.stringValue, let ns = GoDuration.parse(s) else {
-                throw .invalidValue(path: path, message: "not a duration")
-            }
-            w.writeVarintField(1, UInt64(bitPattern: ns))
+            guard let s = value.stringValue else { throw .invalidValue(path: path, message: "not a duration") }
+            let duration: GoDuration
+            do { duration = try GoDuration(parsing: s) } catch { throw .invalidValue(path: path, message: error.description) }
+            w.writeVarintField(1, UInt64(bitPattern: duration.nanoseconds))
         case .quantity:
             switch value {
             case .string(let s): w.writeString(1, s)

@@ -1,3 +1,4 @@
+import KubeAPI
 /// How hollow containers behave, read from pod annotations (see `Docs/Kubelet.md`).
 ///
 /// - `hollow.k3s.io/run: "main=3s:1,sidecar=forever,*=500ms"`: per container (or `*` for every
@@ -43,11 +44,7 @@ public struct HollowBehavior: Sendable, Hashable {
         }
         if let text = annotations[Self.stopAnnotation] {
             for (name, value) in try Self.entries(text, annotation: Self.stopAnnotation) {
-                do {
-                    stop[name] = try Self.parseDuration(value)
-                } catch {
-                    throw RuntimeError(.invalidArgument, "annotation \(Self.stopAnnotation): container \"\(name)\": \(error.message)")
-                }
+                stop[name] = try Self.duration(value, annotation: Self.stopAnnotation, container: name)
             }
         }
     }
@@ -66,13 +63,13 @@ public struct HollowBehavior: Sendable, Hashable {
         var result: [(String, String)] = []
         var seen: Set<String> = []
         for rawEntry in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let entry = rawEntry.trimmingSpaces
+            let entry = rawEntry.trimmingSpaces()
             if entry.isEmpty { continue }
             guard let equals = entry.firstIndex(of: "=") else {
                 throw RuntimeError(.invalidArgument, "annotation \(annotation): entry \"\(entry)\" is not NAME=VALUE")
             }
-            let name = entry[..<equals].trimmingSpaces
-            let value = entry[entry.index(after: equals)...].trimmingSpaces
+            let name = entry[..<equals].trimmingSpaces()
+            let value = entry[entry.index(after: equals)...].trimmingSpaces()
             guard !name.isEmpty, !value.isEmpty else {
                 throw RuntimeError(.invalidArgument, "annotation \(annotation): entry \"\(entry)\" needs a container name and a value")
             }
@@ -90,12 +87,7 @@ public struct HollowBehavior: Sendable, Hashable {
         guard parts.count <= 2 else {
             throw RuntimeError(.invalidArgument, "annotation \(annotation): container \"\(container)\": \"\(value)\" is not DURATION[:EXITCODE] or forever")
         }
-        let duration: Duration
-        do {
-            duration = try parseDuration(String(parts[0]))
-        } catch {
-            throw RuntimeError(.invalidArgument, "annotation \(annotation): container \"\(container)\": \(error.message)")
-        }
+        let duration = try Self.duration(parts[0], annotation: annotation, container: container)
         var exitCode = 0
         if parts.count == 2 {
             guard let code = Int(parts[1]), (0...255).contains(code) else {
@@ -106,51 +98,18 @@ public struct HollowBehavior: Sendable, Hashable {
         return .exits(after: duration, exitCode: exitCode)
     }
 
-    /// Parses a Go-style duration: one or more `NUMBER UNIT` groups (`1h30m`, `1.5s`, `250ms`) with
-    /// units `ns`, `us`, `ms`, `s`, `m`, `h`; a bare `0` is zero.
-    /// - Throws: `RuntimeError(.invalidArgument)` for anything else, negative values included.
-    public static func parseDuration(_ text: String) throws(RuntimeError) -> Duration {
-        if text == "0" { return .zero }
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { throw RuntimeError(.invalidArgument, "empty duration") }
-        var index = 0
-        var totalNanoseconds: Double = 0
-        while index < bytes.count {
-            let numberStart = index
-            while index < bytes.count, (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9")) || bytes[index] == UInt8(ascii: ".") {
-                index += 1
-            }
-            guard index > numberStart, let number = Double(String(decoding: bytes[numberStart..<index], as: UTF8.self)) else {
-                throw RuntimeError(.invalidArgument, "invalid duration \"\(text)\"")
-            }
-            let unitStart = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "a"), bytes[index] <= UInt8(ascii: "z") {
-                index += 1
-            }
-            let unit = String(decoding: bytes[unitStart..<index], as: UTF8.self)
-            let scale: Double
-            switch unit {
-            case "ns": scale = 1
-            case "us": scale = 1_000
-            case "ms": scale = 1_000_000
-            case "s": scale = 1_000_000_000
-            case "m": scale = 60_000_000_000
-            case "h": scale = 3_600_000_000_000
-            default: throw RuntimeError(.invalidArgument, "invalid duration \"\(text)\": unknown unit \"\(unit)\"")
-            }
-            totalNanoseconds += number * scale
+    /// A Go duration (`1h30m`, `1.5s`, `250ms`, `0`) that is not negative.
+    /// - Throws: `RuntimeError(.invalidArgument)` naming the annotation, the container and the
+    ///   problem.
+    private static func duration(_ text: some StringProtocol, annotation: String, container: String) throws(RuntimeError) -> Duration {
+        let problem: String
+        do {
+            let duration = try GoDuration(parsing: text)
+            if duration.nanoseconds >= 0 { return duration.duration }
+            problem = "duration \"\(text)\" is negative"
+        } catch {
+            problem = error.description
         }
-        guard totalNanoseconds < 1e18 else { throw RuntimeError(.invalidArgument, "duration \"\(text)\" is too long") }
-        return .nanoseconds(Int64(totalNanoseconds))
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
+        throw RuntimeError(.invalidArgument, "annotation \(annotation): container \"\(container)\": \(problem)")
     }
 }
