@@ -3,6 +3,7 @@ import ClusterTesting
 import Crypto
 import Foundation
 import HTTPTypes
+import KubeClient
 import Logging
 import SwiftASN1
 import Testing
@@ -124,12 +125,12 @@ struct TestPKI: Sendable {
 final class RecordingHandler: APIHandler {
     struct StreamHandle: Sendable {
         let continuation: AsyncStream<[UInt8]>.Continuation
-        let terminated: AsyncLatchForTests
+        let terminated: Latch
     }
 
     private let requests = Mutex<[APIRequest]>([])
     private let streams = Mutex<[StreamHandle]>([])
-    private let streamOpened = AsyncLatchForTests()
+    private let streamOpened = Latch()
 
     var recorded: [APIRequest] { requests.withLock { $0 } }
 
@@ -139,11 +140,11 @@ final class RecordingHandler: APIHandler {
         headers[.contentType] = "text/plain"
         if request.path == "/stream" {
             let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
-            let terminated = AsyncLatchForTests()
-            continuation.onTermination = { _ in terminated.signal() }
+            let terminated = Latch()
+            continuation.onTermination = { _ in terminated.open() }
             continuation.yield(Array("first\n".utf8))
             streams.withLock { $0.append(StreamHandle(continuation: continuation, terminated: terminated)) }
-            streamOpened.signal()
+            streamOpened.open()
             return APIResponse(status: .ok, headers: headers, body: .stream(stream))
         }
         return APIResponse(status: .ok, headers: headers, body: .bytes(Array("handled \(request.method.rawValue) \(request.path)".utf8)))
@@ -157,9 +158,6 @@ final class RecordingHandler: APIHandler {
         return try #require(streams.withLock { $0.first })
     }
 }
-
-/// A cancellable one-shot latch (the transport's own).
-typealias AsyncLatchForTests = AsyncLatch
 
 /// Runs `body` against a server on a free loopback port, then shuts the server down and waits
 /// for `run()` to return, also when `body` throws.
@@ -256,7 +254,7 @@ final class CurlProcess: Sendable {
     private let process: Mutex<Process>
     private let pipes = Mutex<(stdout: Pipe, stderr: Pipe)>((Pipe(), Pipe()))
     private let output = Mutex<(stdout: [UInt8], waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], []))
-    private let exited = AsyncLatchForTests()
+    private let exited = Latch()
     private let exitStatus = Mutex<Int32>(-1)
 
     init(arguments: [String]) {
@@ -291,7 +289,7 @@ final class CurlProcess: Sendable {
             process.terminationHandler = { [weak self] finished in
                 guard let self else { return }
                 self.exitStatus.withLock { $0 = finished.terminationStatus }
-                self.exited.signal()
+                self.exited.open()
             }
             try process.run()
         }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import KubeAPI
+import KubeClient
 import NIOCore
 import NIOHTTPTypes
 
@@ -19,7 +20,7 @@ extension HTTPSServer {
                     let reusable = try await exchange(
                         head: head, parts: &parts, outbound: outbound,
                         channel: connection.channel.channel, context: connection.context, isHTTP1: true)
-                    if !reusable || shutdownLatch.isSignalled { break }
+                    if !reusable || shutdownLatch.isOpen { break }
                 }
             }
         } catch {
@@ -203,8 +204,8 @@ extension HTTPSServer {
     /// is ended), the channel closes, or the server shuts down (the response is ended). Either
     /// of the last two cancels the iteration, so the stream's `onTermination` runs.
     private func pump(_ stream: AsyncStream<[UInt8]>, outbound: ResponseWriter, channel: any Channel) async -> Bool {
-        let closed = AsyncLatch()
-        channel.closeFuture.whenComplete { _ in closed.signal() }
+        let closed = Latch()
+        channel.closeFuture.whenComplete { _ in closed.open() }
         let shutdown = shutdownLatch
         let allocator = channel.allocator
 

@@ -1,4 +1,5 @@
 import HTTPTypes
+import KubeClient
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -48,7 +49,7 @@ public final class HTTPSServer: Sendable {
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
     let sslContext: NIOSSLContext
-    let shutdownLatch = AsyncLatch()
+    let shutdownLatch = Latch()
     let connections = ConnectionRegistry()
     private let state = Mutex<State>(.idle)
     private let boundAddress = Mutex<SocketAddress?>(nil)
@@ -138,7 +139,7 @@ public final class HTTPSServer: Sendable {
             return listener
         }
         defer { state.withLock { $0 = .stopped } }
-        if shutdownLatch.isSignalled {
+        if shutdownLatch.isOpen {
             try? await listener.channel.close()
             return
         }
@@ -165,7 +166,7 @@ public final class HTTPSServer: Sendable {
     /// streamed responses (watches). ``run()`` returns when all connections are closed or the
     /// grace period is over. Safe to call more than once and from any task.
     public func shutdown() {
-        shutdownLatch.signal()
+        shutdownLatch.open()
         let listenerChannel: (any Channel)? = state.withLock { state in
             switch state {
             case .bound(let listener): return listener.channel

@@ -1,6 +1,7 @@
 import Datastore
 import HTTPTypes
 import KubeAPI
+import KubeClient
 import Logging
 import Synchronization
 
@@ -67,9 +68,9 @@ public final class KubeAPIServer: Sendable {
     public let authorizedHandler: any APIHandler
     let transport: HTTPSServer?
     /// Ends ``run()`` of a server without a listener.
-    let stopped = AsyncLatch()
+    let stopped = Latch()
     /// Opens once ``run()`` has loaded the registry and bootstrapped (what `/readyz` reports).
-    let readyLatch = AsyncLatch()
+    let readyLatch = Latch()
     let rbac: RBACAuthorizer
     /// Serves CustomResourceDefinitions' resources.
     public let customResources: CustomResourceController
@@ -228,7 +229,7 @@ public final class KubeAPIServer: Sendable {
         try await bootstrap()
         try await customResources.loadStored()
         ready.value.withLock { $0 = true }
-        readyLatch.signal()
+        readyLatch.open()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
             group.addTask { await self.customResources.run() }
@@ -261,7 +262,7 @@ public final class KubeAPIServer: Sendable {
     /// Stops serving gracefully.
     public func shutdown() {
         transport?.shutdown()
-        stopped.signal()
+        stopped.open()
     }
 
     /// Creates the default namespaces and the bootstrap RBAC objects that do not exist yet.
