@@ -79,7 +79,7 @@ enum PodSpecValidation {
             if !names.insert(name).inserted { errors.append(.duplicate("\(path).name", value: .string(name))) }
         }
         let image = container["image"]
-        if image?.stringValue.map({ $0.withoutSurroundingWhitespace.isEmpty }) ?? true {
+        if image?.stringValue.map({ $0.trimmingSpaces().isEmpty }) ?? true {
             if let image, !image.isNull, image.stringValue == nil {
                 errors.append(FieldError(kind: .typeInvalid, field: "\(path).image", badValue: image, detail: "must be a string"))
             } else if image?.stringValue.map({ !$0.isEmpty }) ?? false {
@@ -87,7 +87,7 @@ enum PodSpecValidation {
             } else {
                 errors.append(.required("\(path).image"))
             }
-        } else if let text = image?.stringValue, text != text.withoutSurroundingWhitespace {
+        } else if let text = image?.stringValue, text != text.trimmingSpaces() {
             errors.append(.invalid("\(path).image", value: .string(text), detail: "must not have leading or trailing whitespace"))
         }
         var portNames = Set<String>()
@@ -152,14 +152,5 @@ enum PodSpecValidation {
                 errors.append(.invalid("\(path).requests[\(name)]", value: .string(quantity.description), detail: "must be less than or equal to \(name) limit of \(limit.description)"))
             }
         }
-    }
-}
-
-extension String {
-    /// The text without leading and trailing spaces, tabs and newlines.
-    var withoutSurroundingWhitespace: String {
-        let isSpace = { (c: Character) in c == " " || c == "\t" || c == "\n" || c == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

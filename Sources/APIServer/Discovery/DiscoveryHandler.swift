@@ -139,13 +139,3 @@ public struct DiscoveryHandler: APIHandler {
         return APIResponse(status: HTTPResponse.Status(code: code), headers: headers, body: .bytes(body.serialized()))
     }
 }
-
-extension Substring {
-    /// The text without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
-    }
-}

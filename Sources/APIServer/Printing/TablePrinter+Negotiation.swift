@@ -1,3 +1,5 @@
+import KubeAPI
+
 extension TablePrinter {
     /// The `Content-Type` of a Table response.
     public static let tableMediaType = "application/json;as=Table;v=v1;g=meta.k8s.io"

@@ -1,3 +1,4 @@
+import KubeAPI
 import KubeClient
 import Kubelet
 import Logging
@@ -113,8 +114,8 @@ extension Agent {
     /// The token in `file` without surrounding white space, or `nil` when it cannot be read.
     public static func readToken(file: String) -> String? {
         guard let text = try? FileSystem.readTextFile(file) else { return nil }
-        let trimmed = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }).first.map(String.init)
-        return trimmed?.isEmpty == false ? trimmed : nil
+        let trimmed = text.trimmingSpaces()
+        return trimmed.isEmpty ? nil : trimmed
     }
 }
 

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The raw `k3s server` settings, keyed by flag name without dashes (`tls-san`), before
 /// defaults and validation: what the command line, the config files and the environment said.
 ///
@@ -94,7 +96,7 @@ public struct ServerOptions: Sendable, Hashable {
 
     /// The items of a list setting, comma-separated values split and blanks dropped.
     public func list(_ key: String) -> [String] {
-        (values[key]?.items ?? []).flatMap { $0.split(separator: ",").map { String(Substring($0).trimmingLeadingSpaces().trimmingTrailingSpaces()) } }
+        (values[key]?.items ?? []).flatMap { $0.split(separator: ",").map { $0.trimmingSpaces() } }
             .filter { !$0.isEmpty }
     }
 

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// Where the server keeps cluster state, parsed from `--datastore-endpoint`.
 ///
 /// Accepted forms: empty (the default SQLite file under the data directory), `memory://`
@@ -20,7 +22,7 @@ public enum DatastoreEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// Parses an endpoint; `dataDir` supplies the default SQLite location
     /// (`DATA_DIR/server/db/state.db`) when `endpoint` is empty.
     public init(parsing endpoint: String, dataDir: String) throws(ParseError) {
-        let trimmed = endpoint.trimmingWhitespace()
+        let trimmed = endpoint.trimmingSpaces()
         if trimmed.isEmpty {
             self = .sqlite(path: Self.defaultSQLitePath(dataDir: dataDir))
             return
@@ -70,12 +72,5 @@ extension String {
             index = self.index(after: index)
         }
         return nil
-    }
-
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,4 +1,5 @@
 import APIServer
+import KubeAPI
 
 /// A token a node joins with, in any of the forms K3s accepts:
 ///
@@ -25,7 +26,7 @@ public struct JoinToken: Sendable, Hashable {
 
     /// Parses a token.
     public init(parsing text: String) throws(ParseError) {
-        let text = text.trimmingWhitespace()
+        let text = text.trimmingSpaces()
         guard !text.isEmpty else { throw ParseError(reason: "empty") }
         guard !text.contains(where: \.isWhitespace) else { throw ParseError(reason: "contains whitespace") }
         guard text.hasPrefix("K10") else {

@@ -1,4 +1,5 @@
 import Crypto
+import KubeAPI
 
 /// A K3s join token: `K10<sha256 of the CA bundle, hex>::<user>:<secret>`.
 ///
@@ -30,7 +31,7 @@ public struct NodeToken: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a K10 token or a bare secret.
     public init(parsing text: String) throws(ParseError) {
-        let text = text.trimmingWhitespace()
+        let text = text.trimmingSpaces()
         guard !text.isEmpty else { throw ParseError(reason: "empty") }
         guard text.hasPrefix("K10") else {
             guard !text.contains(where: \.isWhitespace) else { throw ParseError(reason: "contains whitespace") }

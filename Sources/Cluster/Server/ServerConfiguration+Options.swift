@@ -1,3 +1,5 @@
+import KubeAPI
+
 extension ServerConfiguration {
     /// Everything that can go wrong while building a configuration.
     public enum LoadError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -98,7 +100,7 @@ extension ServerConfiguration {
             guard let content else {
                 throw ServerConfigurationError(flag: "token-file", value: path, reason: "no such file")
             }
-            let trimmed = content.trimmingWhitespace()
+            let trimmed = content.trimmingSpaces()
             guard !trimmed.isEmpty else {
                 throw ServerConfigurationError(flag: "token-file", value: path, reason: "the file is empty")
             }
@@ -171,7 +173,7 @@ extension ServerConfiguration {
     }
 
     static func address(_ text: String, flag: String) throws(ServerConfigurationError) -> IPAddress {
-        let trimmed = text.trimmingWhitespace()
+        let trimmed = text.trimmingSpaces()
         guard let address = IPAddress(trimmed) else {
             throw ServerConfigurationError(flag: flag, value: text, reason: "not an IPv4 or IPv6 address")
         }

@@ -34,7 +34,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// Parses `text`.
     /// - Throws: ``CronScheduleError`` naming the field and the problem.
     public init(parsing text: String) throws(CronScheduleError) {
-        let trimmed = text.trimmingSpaces
+        let trimmed = text.trimmingSpaces()
         guard !trimmed.isEmpty else { throw .empty }
         if trimmed.hasPrefix("TZ=") || trimmed.hasPrefix("CRON_TZ=") { throw .timeZoneInSchedule }
         var expanded = trimmed
@@ -171,14 +171,5 @@ public enum CronScheduleError: Error, Sendable, Hashable, CustomStringConvertibl
         case .timeZoneInSchedule: "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"
         case .invalidField(let field, let value, let reason): "invalid \(field) field \"\(value)\": \(reason)"
         }
-    }
-}
-
-fileprivate extension String {
-    var trimmingSpaces: String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return String(text)
     }
 }

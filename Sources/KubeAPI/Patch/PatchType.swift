@@ -14,7 +14,7 @@ public enum PatchType: String, Sendable, Hashable, CaseIterable {
     /// and letter case; `nil` for any other media type.
     public init?(contentType: String) {
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-        let trimmed = mediaType.trimmingWhitespace().lowercased()
+        let trimmed = mediaType.trimmingSpaces().lowercased()
         guard let type = PatchType(rawValue: trimmed) else { return nil }
         self = type
     }
@@ -42,15 +42,5 @@ public enum PatchType: String, Sendable, Hashable, CaseIterable {
             guard let definition else { throw .unknownDefinition("(none)") }
             return try StrategicMergePatch.apply(patch, to: document, schema: schema, definition: definition)
         }
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    fileprivate func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -106,7 +106,7 @@ public struct KubeconfigFile: Sendable, Hashable {
         }
         var token = user["token"]?.stringValue
         if token == nil || token?.isEmpty == true, let file = user["tokenFile"]?.stringValue, !file.isEmpty {
-            token = try Self.readFile(resolve(file), what: "tokenFile").trimmingCharacters(in: " \t\n\r")
+            token = try Self.readFile(resolve(file), what: "tokenFile").trimmingSpaces()
         }
         self.init(
             server: server,

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// When and how long the HTTPS transport waits before trying a request again: on connection
 /// failures, and on 429 and 503 answers (honouring `Retry-After`), for idempotent requests
 /// (GET, PUT, DELETE); a connection that could not be opened at all is retried for every method.
@@ -22,7 +24,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The wait before attempt `attempt + 1` after attempt `attempt` (1-based) failed;
     /// `retryAfter` is the response's `Retry-After` header, in seconds, if any.
     public func delay(afterAttempt attempt: Int, retryAfter: String?) -> Duration {
-        if let retryAfter, let seconds = Int(retryAfter.trimmingCharacters(in: " \t")), seconds >= 0 {
+        if let retryAfter, let seconds = Int(retryAfter.trimmingSpaces()), seconds >= 0 {
             return min(.seconds(seconds), maxBackoff)
         }
         var delay = initialBackoff
@@ -36,15 +38,5 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Whether a request with `method` may be sent again after it may have reached the server.
     static func isIdempotent(_ method: String) -> Bool {
         method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE"
-    }
-}
-
-extension String {
-    /// The string without leading and trailing characters from `set`.
-    func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// Allocates pod IPv4 addresses from a node's pod CIDR, like the CNI `host-local` plugin: the
 /// network address, the first address (the bridge gateway) and the broadcast address are never
 /// handed out; the lowest free address is.
@@ -13,7 +15,7 @@ public struct PodIPPool: Sendable, Hashable {
     /// - Throws: `RuntimeError(.invalidArgument)` when no entry is a valid IPv4 CIDR with a prefix
     ///   of at most /30.
     public init(cidr: String) throws(RuntimeError) {
-        let entries = cidr.split(separator: ",").map { $0.trimmingSpaces }
+        let entries = cidr.split(separator: ",").map { $0.trimmingSpaces() }
         guard let entry = entries.first(where: { !$0.contains(":") }) else {
             throw RuntimeError(.invalidArgument, "pod CIDR \"\(cidr)\" has no IPv4 range")
         }

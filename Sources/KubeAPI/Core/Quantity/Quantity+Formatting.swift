@@ -68,7 +68,7 @@ extension Quantity: CustomStringConvertible, ExpressibleByStringLiteral, Codable
         let container = try decoder.singleValueContainer()
         let text: String
         if let string = try? container.decode(String.self) {
-            text = Self.trimmingWhitespace(string)
+            text = string.trimmingSpaces()
         } else if let integer = try? container.decode(Int64.self) {
             text = String(integer)
         } else if let double = try? container.decode(Double.self) {
@@ -89,13 +89,5 @@ extension Quantity: CustomStringConvertible, ExpressibleByStringLiteral, Codable
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
-    }
-
-    static func trimmingWhitespace(_ string: String) -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = string.firstIndex(where: { !isSpace($0) }),
-            let last = string.lastIndex(where: { !isSpace($0) })
-        else { return "" }
-        return String(string[first...last])
     }
 }
