@@ -59,6 +59,53 @@ import Testing
         #expect(entries.allSatisfy { $0.file == "f.yaml" })
     }
 
+    @Test func decodesYAMLEscapes() throws {
+        let values = try parse(#"""
+            a: "\x41\u00e9\U0001F600"
+            b: "tab\there\/slash \\ \"q\""
+            c: 'it''s \n raw'
+            d: ["\x41", 'x''y', "# in quotes"]   # a comment
+            e: "one\
+              two"
+            """#)
+        #expect(values["a"] == .scalar("Aé😀"))
+        #expect(values["b"] == .scalar("tab\there/slash \\ \"q\""))
+        #expect(values["c"] == .scalar(#"it's \n raw"#))
+        #expect(values["d"] == .list(["A", "x'y", "# in quotes"]))
+        #expect(values["e"] == .scalar("onetwo"))
+    }
+
+    /// Plain scalars resolve as in manifests (YAML 1.1, like the Go YAML K3s reads its config
+    /// with): booleans, `y`/`n` included, become `true`/`false`; numbers keep their spelling.
+    @Test func plainScalarsResolveAsInManifests() throws {
+        let values = try parse("a: y\nb: N\nc: 0x1F\nd: 1_000\ne: '1_000'\nf: Null\n")
+        #expect(values["a"] == .scalar("true"))
+        #expect(values["b"] == .scalar("false"))
+        #expect(values["c"] == .scalar("0x1F"))
+        #expect(values["d"] == .scalar("1_000"))
+        #expect(values["e"] == .scalar("1_000"))
+        #expect(values["f"] == .scalar(""))
+    }
+
+    @Test func entriesCarryTheLineOfTheirKey() throws {
+        let entries = try ConfigFileParser(file: "f.yaml").parse("""
+            # header
+
+            token: "a
+              b"
+            tls-san:
+              - one
+              - two
+            node-label: [x,
+              z]
+            debug: true
+            """)
+        #expect(entries.map(\.key) == ["token", "tls-san", "node-label", "debug"])
+        #expect(entries.map(\.line) == [3, 5, 8, 10])
+        #expect(entries[0].value == .scalar("a b"))
+        #expect(entries[2].value == .list(["x", "z"]))
+    }
+
     @Test func emptyFileHasNoEntries() throws {
         #expect(try ConfigFileParser(file: "f").parse("").isEmpty)
         #expect(try ConfigFileParser(file: "f").parse("# only a comment\n---\n").isEmpty)
@@ -86,6 +133,11 @@ import Testing
         ("a: b\n  c: d\n", 2, "unexpected indentation"),
         ("a: x: y\n", 1, "quote the value"),
         ("a: [x,,y]\n", 1, "empty item"),
+        ("tls-san: [a]\ntls-san+: [b]\n", 2, "duplicate key \"tls-san\" (first set on line 1)"),
+        ("a: b\nc:\n  - x\n  - {y: 1}\n", 4, "nested mappings"),
+        ("a: \"x\n  \\q\"\n", 2, "unknown escape"),
+        ("a: \"\\uD800\"\n", 1, "not a Unicode character"),
+        ("a: @x\n", 1, "quote it"),
     ])
     func refusesWithLineNumber(text: String, line: Int, reason: String) {
         do {

@@ -1,10 +1,12 @@
-import OrderedCollections
-
-/// A YAML parser for Kubernetes manifests: one document into a ``JSONValue``.
+/// The YAML parser for Kubernetes manifests, kubeconfigs and K3s config files: one document
+/// into a ``JSONValue`` (``parse(_:)-(String)``), or into ``YAMLNode``s that keep each node's
+/// line and style (``parseNode(_:)``).
 ///
 /// Accepts block mappings and sequences (including sequences at their key's indentation and
-/// `- key: value` items), flow collections (`[a, b]`, `{a: 1}`, across lines), plain,
-/// single- and double-quoted scalars (multi-line too), literal and folded block scalars
+/// `- key: value` items), flow collections (`[a, b]`, `{a: 1}`, across lines, with comments),
+/// plain, single-quoted (`''` for a quote) and double-quoted scalars (the YAML escapes `\n`
+/// `\t` `\"` `\\` `\/` `\xNN` `\uNNNN` `\UNNNNNNNN` and the rest; multi-line ones fold
+/// as YAML says, an escaped line break joins), literal and folded block scalars
 /// (`|`, `>`, with `-`/`+` chomping and an indentation digit), comments, `---`/`...`
 /// markers and the `!!str`/`!!int`/... tags. Plain scalars resolve the way Kubernetes'
 /// YAML decoding (YAML 1.1) does: `true`/`yes`/`on`..., `null`/`~`/empty, decimal, octal
@@ -15,6 +17,14 @@ public enum YAMLParser {
     ///
     /// - Throws: ``YAMLParseError`` naming the line for malformed or unsupported input.
     public static func parse(_ text: String) throws(YAMLParseError) -> JSONValue {
+        try parseNode(text)?.resolved() ?? .null
+    }
+
+    /// Parses a document into its nodes as written, with the line of each node and key.
+    ///
+    /// - Returns: the root node, or `nil` for a document without content.
+    /// - Throws: ``YAMLParseError`` naming the line for malformed or unsupported input.
+    public static func parseNode(_ text: String) throws(YAMLParseError) -> YAMLNode? {
         var reader = YAMLReader(text: text)
         return try reader.document()
     }
@@ -86,24 +96,41 @@ struct YAMLReader {
 
     static func indent(_ line: String) -> Int { line.prefix { $0 == " " }.count }
 
-    /// The line without a trailing comment (outside quotes) and trailing spaces.
+    /// The line without a trailing comment (outside quotes) and, unless a quoted scalar is
+    /// still open at its end, without trailing spaces.
     static func content(_ line: String) -> String {
         var quote: Character? = nil
         var previous: Character = " "
-        var out = ""
-        for c in line {
+        var index = line.startIndex
+        var end = line.endIndex
+        while index < line.endIndex {
+            let c = line[index]
+            var next = line.index(after: index)
             if let q = quote {
-                if c == q { quote = nil }
+                if q == "\"" && c == "\\" && next < line.endIndex {
+                    // An escaped character never closes the quote.
+                    next = line.index(after: next)
+                } else if c == q {
+                    if q == "'" && next < line.endIndex && line[next] == "'" {
+                        next = line.index(after: next)
+                    } else {
+                        quote = nil
+                    }
+                }
             } else if c == "\"" || c == "'" {
-                if previous == " " || previous == "[" || previous == "{" || previous == "," || previous == ":" || previous == "-" { quote = c }
+                if " \t[{,:-".contains(previous) { quote = c }
             } else if c == "#" && (previous == " " || previous == "\t") {
+                end = index
                 break
             }
-            out.append(c)
-            previous = c
+            previous = line[line.index(before: next)]
+            index = next
         }
-        while out.last == " " || out.last == "\t" { out.removeLast() }
-        return out
+        var out = line[..<end]
+        if quote == nil {
+            while out.last == " " || out.last == "\t" { out.removeLast() }
+        }
+        return String(out)
     }
 
     func isBlank(_ i: Int) -> Bool {
@@ -115,7 +142,14 @@ struct YAMLReader {
         while index < lines.count && isBlank(index) { index += 1 }
     }
 
-    mutating func document() throws(YAMLParseError) -> JSONValue {
+    /// Skips blank lines; the next line and its indentation, or `nil` at the end.
+    mutating func nextContentLine() -> (line: String, indent: Int)? {
+        skipBlank()
+        guard index < lines.count else { return nil }
+        return (lines[index], Self.indent(lines[index]))
+    }
+
+    mutating func document() throws(YAMLParseError) -> YAMLNode? {
         // Document markers.
         var start = 0
         var end = lines.count
@@ -130,7 +164,7 @@ struct YAMLReader {
                 if seenContent {
                     // A second document: allowed only when nothing follows.
                     for j in (i + 1)..<lines.count where !isBlank(j) && lines[j] != "---" && lines[j] != "..." {
-                        throw fail("the body holds more than one YAML document", line: j)
+                        throw fail("only one YAML document is allowed, and a second one starts here", line: i)
                     }
                     end = i
                     break
@@ -143,7 +177,7 @@ struct YAMLReader {
         lines = Array(lines[..<end])
         index = start
         skipBlank()
-        guard index < lines.count else { return .null }
+        guard index < lines.count else { return nil }
         let first = lines[index]
         if first.first == "\t" { throw fail("tabs may not be used for indentation") }
         let value = try block(indent: Self.indent(first))
@@ -153,7 +187,7 @@ struct YAMLReader {
     }
 
     /// Parses the block node starting at the current (non-blank) line, indented `indent`.
-    mutating func block(indent: Int) throws(YAMLParseError) -> JSONValue {
+    mutating func block(indent: Int) throws(YAMLParseError) -> YAMLNode {
         depth += 1
         defer { depth -= 1 }
         if depth > maximumDepth { throw fail("nesting too deep") }
@@ -168,27 +202,29 @@ struct YAMLReader {
         return try inlineValue(text, parentIndent: indent - 1, line: line)
     }
 
-    mutating func sequence(indent: Int) throws(YAMLParseError) -> JSONValue {
-        var items: [JSONValue] = []
+    mutating func sequence(indent: Int) throws(YAMLParseError) -> YAMLNode {
+        var items: [YAMLNode] = []
+        let startLine = index + 1
         while true {
-            skipBlank()
-            guard index < lines.count else { break }
-            let line = lines[index]
-            let lineIndent = Self.indent(line)
+            guard let (line, lineIndent) = nextContentLine() else { break }
             let body = Self.content(line).dropFirst(lineIndent)
             if lineIndent < indent { break }
             guard lineIndent == indent, body == "-" || body.hasPrefix("- ") else {
                 if lineIndent == indent { break }
+                if body == "-" || body.hasPrefix("- ") {
+                    throw fail("list items must line up (expected \(indent) spaces of indentation)")
+                }
                 throw fail("unexpected indentation in a list")
             }
             let rest = body.dropFirst().drop { $0 == " " }
             if rest.isEmpty {
+                let dashLine = index + 1
                 index += 1
                 skipBlank()
                 if index < lines.count, Self.indent(lines[index]) > indent {
                     items.append(try block(indent: Self.indent(lines[index])))
                 } else {
-                    items.append(.null)
+                    items.append(YAMLNode(.scalar("", .plain), line: dashLine))
                 }
                 continue
             }
@@ -204,16 +240,15 @@ struct YAMLReader {
                 items.append(try inlineValue(restText, parentIndent: indent, line: lineNumber))
             }
         }
-        return .array(items)
+        return YAMLNode(.sequence(items), line: startLine)
     }
 
-    mutating func mapping(indent: Int) throws(YAMLParseError) -> JSONValue {
-        var members = OrderedDictionary<String, JSONValue>()
+    mutating func mapping(indent: Int) throws(YAMLParseError) -> YAMLNode {
+        var members: [YAMLNode.Member] = []
+        var keyLines: [String: Int] = [:]
+        let startLine = index + 1
         while true {
-            skipBlank()
-            guard index < lines.count else { break }
-            let line = lines[index]
-            let lineIndent = Self.indent(line)
+            guard let (line, lineIndent) = nextContentLine() else { break }
             if lineIndent < indent { break }
             if lineIndent > indent { throw fail("unexpected indentation in a mapping") }
             if line.prefix(lineIndent + 1).last == "\t" { throw fail("tabs may not be used for indentation") }
@@ -222,30 +257,31 @@ struct YAMLReader {
             guard let colon = Self.mappingColon(body) else { throw fail("expected a \"key: value\" line") }
             let keyText = String(body[..<colon]).trimmingTrailingSpaces()
             let key = try scalarKey(keyText)
-            if members[key] != nil { throw fail("mapping key \(PathElement.text(.string(key))) already defined") }
+            if let first = keyLines[key] {
+                throw fail("duplicate key \(PathElement.text(.string(key))) (first set on line \(first))")
+            }
+            keyLines[key] = index + 1
             let valueText = String(body[body.index(after: colon)...]).trimmingLeadingSpaces()
             let lineNumber = index
             index += 1
+            let value: YAMLNode
             if valueText.isEmpty {
                 skipBlank()
-                if index < lines.count {
-                    let nextIndent = Self.indent(lines[index])
-                    let nextBody = Self.content(lines[index]).dropFirst(nextIndent)
-                    if nextIndent > indent {
-                        members[key] = try block(indent: nextIndent)
-                        continue
-                    }
-                    if nextIndent == indent && (nextBody == "-" || nextBody.hasPrefix("- ")) {
-                        members[key] = try sequence(indent: indent)
-                        continue
-                    }
+                let nextIndent = index < lines.count ? Self.indent(lines[index]) : -1
+                let nextBody = index < lines.count ? Self.content(lines[index]).dropFirst(max(nextIndent, 0)) : ""
+                if nextIndent > indent {
+                    value = try block(indent: nextIndent)
+                } else if nextIndent == indent && (nextBody == "-" || nextBody.hasPrefix("- ")) {
+                    value = try sequence(indent: indent)
+                } else {
+                    value = YAMLNode(.scalar("", .plain), line: lineNumber + 1)
                 }
-                members[key] = .null
             } else {
-                members[key] = try inlineValue(valueText, parentIndent: indent, line: lineNumber)
+                value = try inlineValue(valueText, parentIndent: indent, line: lineNumber)
             }
+            members.append(YAMLNode.Member(key: key, line: lineNumber + 1, value: value))
         }
-        return .object(members)
+        return YAMLNode(.mapping(members), line: startLine)
     }
 
     func scalarKey(_ text: String) throws(YAMLParseError) -> String {
@@ -253,7 +289,7 @@ struct YAMLReader {
         if text.hasPrefix("&") || text.hasPrefix("*") { throw fail("anchors and aliases are not supported") }
         if text.hasPrefix("\"") || text.hasPrefix("'") {
             var flow = FlowParser(text: text, line: index)
-            let value = try flow.quoted()
+            let value = try flow.quoted().text
             flow.skipSpaces()
             if !flow.atEnd { throw fail("unexpected text after a quoted key") }
             return value
@@ -291,7 +327,7 @@ struct YAMLReader {
 
     /// A value given on the line of its key or list dash: a scalar, a flow collection or
     /// the header of a block scalar; may continue on more-indented lines.
-    mutating func inlineValue(_ raw: String, parentIndent: Int, line: Int) throws(YAMLParseError) -> JSONValue {
+    mutating func inlineValue(_ raw: String, parentIndent: Int, line: Int) throws(YAMLParseError) -> YAMLNode {
         var text = raw
         var tag: String? = nil
         if text.hasPrefix("&") || text.hasPrefix("*") { throw fail("anchors and aliases are not supported", line: line) }
@@ -303,32 +339,36 @@ struct YAMLReader {
             tag = name
             text = String(text.dropFirst(name.count)).trimmingLeadingSpaces()
         }
-        let value: JSONValue
+        var node: YAMLNode
         if text.hasPrefix("|") || text.hasPrefix(">") {
-            value = .string(try blockScalar(header: text, parentIndent: parentIndent, line: line))
-        } else if text.hasPrefix("[") || text.hasPrefix("{") || text.hasPrefix("\"") || text.hasPrefix("'") {
-            // Gather continuation lines until the flow value parses.
+            let style: YAMLNode.ScalarStyle = text.hasPrefix("|") ? .literal : .folded
+            node = YAMLNode(.scalar(try blockScalar(header: text, parentIndent: parentIndent, line: line), style), line: line + 1)
+        } else if let opener = text.first, "[{\"'".contains(opener) {
+            // Gather continuation lines (blank and comment lines too: inside quotes they are
+            // content) until the flow value parses.
             var source = text
             while true {
                 var flow = FlowParser(text: source, line: line)
                 do throws(YAMLParseError) {
                     let parsed = try flow.value(top: true)
                     flow.skipSpaces()
-                    if !flow.atEnd { throw fail("unexpected text after a value", line: line) }
-                    value = parsed
+                    if !flow.atEnd { throw flow.fail("unexpected text after a value") }
+                    node = parsed
                     break
                 } catch {
                     guard error.message == FlowParser.incomplete else { throw error }
-                    skipBlank()
-                    guard index < lines.count, Self.indent(lines[index]) > parentIndent || lines[index].isEmpty else {
-                        throw fail("unterminated quoted scalar or flow collection", line: line)
+                    guard index < lines.count, isBlank(index) || Self.indent(lines[index]) > parentIndent else {
+                        throw fail(Self.unterminated(opener), line: line)
                     }
-                    source += " " + Self.content(lines[index]).trimmingLeadingSpaces()
+                    source += "\n" + lines[index]
                     index += 1
                 }
             }
         } else {
             // A plain scalar, possibly folded over more-indented lines.
+            if let first = text.first, first == "@" || first == "`" {
+                throw fail("a plain value may not start with \"\(first)\"; quote it", line: line)
+            }
             var folded = text
             while index < lines.count, !isBlank(index), Self.indent(lines[index]) > parentIndent {
                 let next = Self.content(lines[index]).trimmingLeadingSpaces()
@@ -336,40 +376,24 @@ struct YAMLReader {
                 folded += " " + next
                 index += 1
             }
-            if folded.contains(": ") || folded.hasSuffix(":") { throw fail("mapping values are not allowed in this context", line: line) }
-            value = tag == nil ? YAMLParser.resolvePlain(folded) : .string(folded)
+            if folded.contains(": ") || folded.hasSuffix(":") {
+                throw fail("mapping values are not allowed in this context: quote the value if it contains \": \"", line: line)
+            }
+            node = YAMLNode(.scalar(folded, .plain), line: line + 1)
         }
-        return try Self.applyTag(tag, value, line: line)
+        node.tag = tag
+        return node
     }
 
-    static func applyTag(_ tag: String?, _ value: JSONValue, line: Int) throws(YAMLParseError) -> JSONValue {
-        guard let tag else { return value }
-        let text: String? = value.stringValue
-        switch tag {
-        case "!!str":
-            switch value {
-            case .string: return value
-            default: return .string(PathElement.text(value))
-            }
-        case "!!int":
-            if let text, case .int(let i) = YAMLParser.resolvePlain(text) { return .int(i) }
-            if case .int = value { return value }
-        case "!!float":
-            if let text, let d = Double(text) { return .double(d) }
-            if case .double = value { return value }
-            if case .int(let i) = value { return .double(Double(i)) }
-        case "!!bool":
-            if let text, case .bool(let b) = YAMLParser.resolvePlain(text) { return .bool(b) }
-            if case .bool = value { return value }
-        case "!!null":
-            return .null
-        case "!!map":
-            if case .object = value { return value }
-        case "!!seq":
-            if case .array = value { return value }
-        default: break
+    /// The error for a flow value or quoted scalar that starts with `opener` and never ends.
+    static func unterminated(_ opener: Character) -> String {
+        let (what, closer) = switch opener {
+        case "[": ("flow sequence", "\"]\"")
+        case "{": ("flow mapping", "\"}\"")
+        case "'": ("single-quoted scalar", "the closing quote")
+        default: ("double-quoted scalar", "the closing quote")
         }
-        throw YAMLParseError(line: line + 1, message: "the value does not match its tag \(tag)")
+        return "unterminated \(what): \(closer) must follow on the same line or on more-indented lines"
     }
 
     /// A literal (`|`) or folded (`>`) block scalar whose lines are indented more than `parentIndent`.
@@ -435,83 +459,148 @@ struct YAMLReader {
     }
 }
 
-/// Parses flow collections and quoted scalars from one (joined) string.
+/// Parses flow collections and quoted scalars from one string: the value's first line and its
+/// continuation lines, joined with line feeds.
 struct FlowParser {
     static let incomplete = "incomplete flow value"
     let chars: [Character]
     var position = 0
+    /// The 0-based line of the first character.
     let line: Int
+    /// The positions of the line feeds in `chars`, in order.
+    let lineBreaks: [Int]
     var depth = 0
 
     init(text: String, line: Int) {
-        chars = Array(text)
+        let characters = Array(text)
+        chars = characters
         self.line = line
+        lineBreaks = characters.indices.filter { characters[$0] == "\n" }
     }
 
     var atEnd: Bool { position >= chars.count }
 
-    func fail(_ message: String) -> YAMLParseError { YAMLParseError(line: line + 1, message: message) }
-
-    mutating func skipSpaces() {
-        while position < chars.count && (chars[position] == " " || chars[position] == "\t") { position += 1 }
+    /// The 1-based line of the character at `offset`.
+    func lineNumber(at offset: Int) -> Int {
+        var low = 0
+        var high = lineBreaks.count
+        while low < high {
+            let middle = (low + high) / 2
+            if lineBreaks[middle] < offset { low = middle + 1 } else { high = middle }
+        }
+        return line + 1 + low
     }
 
-    mutating func value(top: Bool = false) throws(YAMLParseError) -> JSONValue {
+    func fail(_ message: String) -> YAMLParseError {
+        YAMLParseError(line: lineNumber(at: min(position, max(chars.count - 1, 0))), message: message)
+    }
+
+    static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" }
+
+    /// Skips white space, line breaks and comments.
+    mutating func skipSpaces() {
+        while position < chars.count {
+            let c = chars[position]
+            if Self.isSpace(c) || c == "\n" {
+                position += 1
+            } else if c == "#" && (position == 0 || Self.isSpace(chars[position - 1]) || chars[position - 1] == "\n") {
+                while position < chars.count && chars[position] != "\n" { position += 1 }
+            } else {
+                break
+            }
+        }
+    }
+
+    mutating func value(top: Bool = false) throws(YAMLParseError) -> YAMLNode {
         skipSpaces()
         guard position < chars.count else { throw fail(Self.incomplete) }
         depth += 1
         defer { depth -= 1 }
         if depth > 256 { throw fail("nesting too deep") }
+        let start = lineNumber(at: position)
         switch chars[position] {
         case "[":
             position += 1
-            var items: [JSONValue] = []
+            var items: [YAMLNode] = []
             while true {
                 skipSpaces()
                 guard position < chars.count else { throw fail(Self.incomplete) }
-                if chars[position] == "]" { position += 1; return .array(items) }
+                if chars[position] == "]" { position += 1; return YAMLNode(.sequence(items), line: start) }
+                if chars[position] == "," { throw fail("empty item in a flow sequence") }
                 items.append(try value())
                 skipSpaces()
                 guard position < chars.count else { throw fail(Self.incomplete) }
                 if chars[position] == "," { position += 1; continue }
-                if chars[position] == "]" { position += 1; return .array(items) }
+                if chars[position] == "]" { position += 1; return YAMLNode(.sequence(items), line: start) }
                 throw fail("expected \",\" or \"]\" in a flow sequence")
             }
         case "{":
             position += 1
-            var members = OrderedDictionary<String, JSONValue>()
+            var members: [YAMLNode.Member] = []
+            var keys: Set<String> = []
             while true {
                 skipSpaces()
                 guard position < chars.count else { throw fail(Self.incomplete) }
-                if chars[position] == "}" { position += 1; return .object(members) }
+                if chars[position] == "}" { position += 1; return YAMLNode(.mapping(members), line: start) }
+                let keyLine = lineNumber(at: position)
                 let key: String
                 if chars[position] == "\"" || chars[position] == "'" {
-                    key = try quoted()
+                    key = try quoted().text
                 } else {
                     key = plain(stopAtColon: true)
                 }
+                guard keys.insert(key).inserted else {
+                    throw fail("duplicate key \(PathElement.text(.string(key))) in a flow mapping")
+                }
                 skipSpaces()
                 guard position < chars.count else { throw fail(Self.incomplete) }
-                var member: JSONValue = .null
+                var member = YAMLNode(.scalar("", .plain), line: keyLine)
                 if chars[position] == ":" {
                     position += 1
                     skipSpaces()
                     guard position < chars.count else { throw fail(Self.incomplete) }
                     if chars[position] != "," && chars[position] != "}" { member = try value() }
                 }
-                members[key] = member
+                members.append(YAMLNode.Member(key: key, line: keyLine, value: member))
                 skipSpaces()
                 guard position < chars.count else { throw fail(Self.incomplete) }
                 if chars[position] == "," { position += 1; continue }
-                if chars[position] == "}" { position += 1; return .object(members) }
+                if chars[position] == "}" { position += 1; return YAMLNode(.mapping(members), line: start) }
                 throw fail("expected \",\" or \"}\" in a flow mapping")
             }
         case "\"", "'":
-            return .string(try quoted())
+            let (text, style) = try quoted()
+            return YAMLNode(.scalar(text, style), line: start)
         default:
             if top { throw fail("expected a flow value") }
-            return YAMLParser.resolvePlain(plain(stopAtColon: false))
+            if chars[position] == "@" || chars[position] == "`" {
+                throw fail("a plain value may not start with \"\(chars[position])\"; quote it")
+            }
+            return YAMLNode(.scalar(plain(stopAtColon: false), .plain), line: start)
         }
+    }
+
+    /// The one-character escapes of double-quoted scalars, by the character after the backslash.
+    static let escapes: [Character: Character] = [
+        "0": "\u{0}", "a": "\u{7}", "b": "\u{8}", "t": "\t", "\t": "\t", "n": "\n", "v": "\u{B}", "f": "\u{C}",
+        "r": "\r", "e": "\u{1B}", " ": " ", "\"": "\"", "/": "/", "\\": "\\", "N": "\u{85}", "_": "\u{A0}",
+        "L": "\u{2028}", "P": "\u{2029}",
+    ]
+
+    /// Skips the white space and line breaks at `position`; returns how many line breaks.
+    mutating func skipLineBreaks() -> Int {
+        var breaks = 0
+        while position < chars.count, Self.isSpace(chars[position]) || chars[position] == "\n" {
+            if chars[position] == "\n" { breaks += 1 }
+            position += 1
+        }
+        return breaks
+    }
+
+    /// What a line break folds into, given how many breaks (with blank lines between) there are:
+    /// one becomes a space, more become one line feed fewer.
+    static func folding(_ breaks: Int) -> String {
+        breaks == 1 ? " " : String(repeating: "\n", count: breaks - 1)
     }
 
     mutating func plain(stopAtColon: Bool) -> String {
@@ -519,17 +608,71 @@ struct FlowParser {
         while position < chars.count {
             let c = chars[position]
             if c == "," || c == "]" || c == "}" || c == "[" || c == "{" { break }
-            if c == ":" && (stopAtColon || position + 1 >= chars.count || chars[position + 1] == " ") { break }
+            if c == ":" && (stopAtColon || position + 1 >= chars.count || Self.isSpace(chars[position + 1]) || chars[position + 1] == "\n") { break }
+            if c == "#" && (out.last.map(Self.isSpace) ?? true) { break }
+            if c == "\n" {
+                // The scalar goes on over the line break unless the next line ends it.
+                let lineEnd = position
+                let breaks = skipLineBreaks()
+                if position >= chars.count || ",]}#:".contains(chars[position]) {
+                    position = lineEnd
+                    break
+                }
+                while let last = out.last, Self.isSpace(last) { out.removeLast() }
+                out += Self.folding(breaks)
+                continue
+            }
             out.append(c)
             position += 1
         }
         return out.trimmingTrailingSpaces()
     }
 
-    mutating func quoted() throws(YAMLParseError) -> String {
+    /// A single- or double-quoted scalar starting at `position`, with its style. Line breaks
+    /// fold (trailing and leading white space dropped); in double quotes, escapes are decoded
+    /// and an escaped line break joins the lines.
+    mutating func quoted() throws(YAMLParseError) -> (text: String, style: YAMLNode.ScalarStyle) {
         let q = chars[position]
+        let style: YAMLNode.ScalarStyle = q == "'" ? .singleQuoted : .doubleQuoted
         position += 1
         var out = ""
+        // Literal spaces and tabs at the end of `out`, which a line break removes.
+        var trailingSpaces = 0
+        /// Decodes the escape after a backslash into `out`.
+        func escape() throws(YAMLParseError) {
+            let e = chars[position]
+            position += 1
+            if let decoded = Self.escapes[e] {
+                out.append(decoded)
+                return
+            }
+            switch e {
+            case "\n":
+                // An escaped line break: the lines join without a space; blank lines after it
+                // are still line feeds.
+                while position < chars.count, Self.isSpace(chars[position]) { position += 1 }
+                while position < chars.count, chars[position] == "\n" {
+                    out.append("\n")
+                    position += 1
+                    while position < chars.count, Self.isSpace(chars[position]) { position += 1 }
+                }
+            case "x", "u", "U":
+                let count = e == "x" ? 2 : (e == "u" ? 4 : 8)
+                guard position + count <= chars.count else { throw fail(Self.incomplete) }
+                let digits = chars[position..<(position + count)]
+                guard digits.allSatisfy({ $0.isASCII && $0.isHexDigit }), let code = UInt32(String(digits), radix: 16) else {
+                    throw fail("the escape \"\\\(e)\" needs \(count) hexadecimal digits")
+                }
+                guard let scalar = Unicode.Scalar(code) else {
+                    throw fail("the escape \"\\\(e)\(String(digits))\" is not a Unicode character")
+                }
+                out.unicodeScalars.append(scalar)
+                position += count
+            default:
+                throw fail("unknown escape \"\\\(e)\" in a double-quoted scalar")
+            }
+        }
+
         while true {
             guard position < chars.count else { throw fail(Self.incomplete) }
             let c = chars[position]
@@ -537,47 +680,30 @@ struct FlowParser {
             if c == q {
                 if q == "'" && position < chars.count && chars[position] == "'" {
                     out.append("'")
+                    trailingSpaces = 0
                     position += 1
                     continue
                 }
-                return out
+                return (out, style)
+            }
+            if c == "\n" {
+                while trailingSpaces > 0, let last = out.last, Self.isSpace(last) {
+                    out.removeLast()
+                    trailingSpaces -= 1
+                }
+                trailingSpaces = 0
+                position -= 1
+                out += Self.folding(skipLineBreaks())
+                continue
             }
             if c == "\\" && q == "\"" {
                 guard position < chars.count else { throw fail(Self.incomplete) }
-                let e = chars[position]
-                position += 1
-                switch e {
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "r": out.append("\r")
-                case "0": out.append("\u{0}")
-                case "\"": out.append("\"")
-                case "\\": out.append("\\")
-                case "/": out.append("/")
-                case " ": out.append(" ")
-                case "e": out.append("\u{1B}")
-                case "x", "u", "U":
-                    let count = e == "x" ? 2 : (e == "u" ? 4 : 8)
-                    guard position + count <= chars.count, let code = UInt32(String(chars[position..<(position + count)]), radix: 16),
-                          let scalar = Unicode.Scalar(code)
-                    else { throw fail("invalid escape in a double-quoted scalar") }
-                    out.unicodeScalars.append(scalar)
-                    position += count
-                default:
-                    throw fail("invalid escape \"\\\(e)\" in a double-quoted scalar")
-                }
+                trailingSpaces = 0
+                try escape()
                 continue
             }
             out.append(c)
+            trailingSpaces = Self.isSpace(c) ? trailingSpaces + 1 : 0
         }
-    }
-}
-
-extension StringProtocol {
-    func trimmingLeadingSpaces() -> String { String(drop { $0 == " " || $0 == "\t" }) }
-    func trimmingTrailingSpaces() -> String {
-        var s = String(self)
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
     }
 }
