@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The string `format`s a custom resource schema may use and how values are checked.
 /// Formats the server does not know are accepted without a check, as upstream does.
 enum SchemaFormats {
@@ -31,20 +33,9 @@ enum SchemaFormats {
         return (1...12).contains(month) && (1...31).contains(day)
     }
 
+    /// Upstream's `byte`: padded standard base64.
     static func isBase64(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count % 4 == 0 else { return false }
-        var padding = 0
-        for (index, byte) in bytes.enumerated() {
-            let alphabet = (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 43 || byte == 47
-            if byte == 61 {
-                padding += 1
-                guard index >= bytes.count - 2 else { return false }
-            } else if !alphabet || padding > 0 {
-                return false
-            }
-        }
-        return true
+        (try? Base64.decode(text)) != nil
     }
 
     static func isUUID(_ text: String, version: Character?) -> Bool {
