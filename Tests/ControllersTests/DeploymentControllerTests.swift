@@ -156,7 +156,7 @@ struct DeploymentControllerTests {
             var stuck = Self.deployment("stuck", replicas: 1)
             stuck.spec?.progressDeadlineSeconds = 1
             _ = try await deployments.create(stuck)
-            try await eventually("deadline exceeded", seconds: 15) {
+            try await eventually("deadline exceeded", timeout: .seconds(15)) {
                 let d = try await deployments.get("stuck", namespace: "default")
                 return Self.condition(d, "Progressing")?.reason == "ProgressDeadlineExceeded"
             }
