@@ -147,7 +147,7 @@ public final class Scheduler: Sendable {
             if assigned {
                 state.queue.remove(key)
                 state.snapshot.removeNomination(key: key)
-                let finished = pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed"
+                let finished = pod.isTerminal
                 let wasThere = state.snapshot.nodeName(ofPod: key) != nil
                 state.snapshot.upsertPod(info)
                 if finished && wasThere {
@@ -156,8 +156,7 @@ public final class Scheduler: Sendable {
                 }
                 return false
             }
-            guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.metadata.deletionTimestamp == nil,
-                  pod.status?.phase != "Succeeded", pod.status?.phase != "Failed" else {
+            guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.isActive else {
                 state.queue.remove(key)
                 state.snapshot.removeNomination(key: key)
                 return false
