@@ -30,7 +30,7 @@ struct DeploymentControllerTests {
 
     static func ownedSets(_ client: KubeClient, _ d: AppsV1.Deployment) async throws -> [AppsV1.ReplicaSet] {
         try await client.resource(AppsV1.ReplicaSet.self).list(namespace: "default").items
-            .filter { WorkloadPods.controllerRef($0.metadata)?.uid == d.metadata.uid }
+            .filter { $0.metadata.controllerRef?.uid == d.metadata.uid }
     }
 
     @Test func rollingUpdateUndoPauseAndResume() async throws {
