@@ -38,9 +38,7 @@ public struct CronJobController: Controller {
         let client = context.client(for: name)
         let cronJobs = context.informers.informer(BatchV1.CronJob.self)
         let jobs = context.informers.informer(BatchV1.Job.self)
-        jobs.addIndex(Self.jobsByCronJob) { job in
-            job.metadata.controllerRef(kind: "CronJob")?.uid.map { [$0] } ?? []
-        }
+        jobs.indexByController(Self.jobsByCronJob, kind: "CronJob")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         cronJobs.addHandler(.any { cronJob in queue.add(objectKey(cronJob.metadata)) })

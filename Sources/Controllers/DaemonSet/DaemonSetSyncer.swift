@@ -9,8 +9,6 @@ import Logging
 
 /// The DaemonSet reconcile loop behind ``DaemonSetController``.
 final class DaemonSetSyncer: IdentifiedController, Sendable {
-    static var ownerIndex: String { "workload.controllerUID" }
-
     let identity: ControllerIdentity
     let daemonSets: Informer<AppsV1.DaemonSet>
     let nodes: Informer<CoreV1.Node>
@@ -30,14 +28,8 @@ final class DaemonSetSyncer: IdentifiedController, Sendable {
     }
 
     func run() async throws {
-        pods.addIndex(Self.ownerIndex) { pod in [pod.metadata.controllerRef?.uid ?? ""] }
-        daemonSets.addHandler(InformerHandler(
-            onAdd: { [queue] in queue.add(objectKey($0.metadata)) },
-            onUpdate: { [queue] _, new in queue.add(objectKey(new.metadata)) },
-            onDelete: { [queue, expectations] in
-                expectations.remove(objectKey($0.metadata))
-                queue.add(objectKey($0.metadata))
-            }))
+        pods.indexByController(WorkloadPods.controllerIndex, orphans: true)
+        daemonSets.addHandler(expectations.ownerHandler(queue: queue))
         nodes.addHandler(InformerHandler(
             onAdd: { [weak self] _ in self?.queueAll() },
             onUpdate: { [weak self] old, new in
@@ -105,7 +97,7 @@ final class DaemonSetSyncer: IdentifiedController, Sendable {
         }
         guard !selector.isEverything, let template = ds.spec?.template else { return }
         let hash = try await syncRevisions(ds, template: template)
-        let owned = pods.lister.byIndex(Self.ownerIndex, ds.metadata.uid ?? "").filter { $0.metadata.namespace == namespace && selector.matches($0.metadata.labels ?? [:]) }
+        let owned = pods.lister.byIndex(WorkloadPods.controllerIndex, ds.metadata.uid ?? "").filter { $0.metadata.namespace == namespace && selector.matches($0.metadata.labels ?? [:]) }
         var byNode: [String: [CoreV1.Pod]] = [:]
         for pod in owned where pod.metadata.deletionTimestamp == nil {
             byNode[DaemonPlacement.targetNode(of: pod) ?? "", default: []].append(pod)
@@ -244,7 +236,7 @@ final class DaemonSetSyncer: IdentifiedController, Sendable {
         }
         // History: delete the oldest revisions no pod uses, beyond the limit.
         let limit = ds.spec?.revisionHistoryLimit ?? 10
-        let inUse = Set(pods.lister.byIndex(Self.ownerIndex, uid).compactMap { $0.metadata.labels?[DaemonPlacement.revisionHashLabel] })
+        let inUse = Set(pods.lister.byIndex(WorkloadPods.controllerIndex, uid).compactMap { $0.metadata.labels?[DaemonPlacement.revisionHashLabel] })
         let history = owned.filter { $0.metadata.name != revisionName && !inUse.contains($0.metadata.labels?[DaemonPlacement.revisionHashLabel] ?? "") }
             .sorted { ($0.revision ?? 0) < ($1.revision ?? 0) }
         if history.count > limit {

@@ -44,9 +44,7 @@ public struct JobController: Controller {
         let client = context.client(for: name)
         let jobs = context.informers.informer(BatchV1.Job.self)
         let pods = context.informers.informer(CoreV1.Pod.self)
-        pods.addIndex(Self.podsByJob) { pod in
-            pod.metadata.controllerRef(kind: "Job")?.uid.map { [$0] } ?? []
-        }
+        pods.indexByController(Self.podsByJob, kind: "Job")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         jobs.addHandler(.any { job in queue.add(objectKey(job.metadata)) })

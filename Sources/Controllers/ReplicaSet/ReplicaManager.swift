@@ -13,7 +13,6 @@ import Logging
 final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sendable {
     /// At most this many pods are created or deleted in one reconcile (upstream's burst).
     static var burstReplicas: Int { 500 }
-    static var ownerIndex: String { "workload.controllerUID" }
 
     let identity: ControllerIdentity
     let owners: Informer<Owner>
@@ -30,15 +29,8 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sen
     }
 
     func run() async throws {
-        pods.addIndex(Self.ownerIndex) { pod in [pod.metadata.controllerRef?.uid ?? ""] }
-        owners.addHandler(InformerHandler(
-            onAdd: { [queue] in queue.add(objectKey($0.metadata)) },
-            onUpdate: { [queue] _, new in queue.add(objectKey(new.metadata)) },
-            onDelete: { [queue, expectations] in
-                let key = objectKey($0.metadata)
-                expectations.remove(key)
-                queue.add(key)
-            }))
+        pods.indexByController(WorkloadPods.controllerIndex, orphans: true)
+        owners.addHandler(expectations.ownerHandler(queue: queue))
         pods.addHandler(InformerHandler(
             onAdd: { [weak self] pod in self?.podAdded(pod) },
             onUpdate: { [weak self] old, new in self?.podUpdated(old, new) },
@@ -157,7 +149,7 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sen
         let uid = owner.metadata.uid ?? ""
         let podClient = client.resource(CoreV1.Pod.self)
         var owned: [CoreV1.Pod] = []
-        for pod in pods.lister.byIndex(Self.ownerIndex, uid) where pod.metadata.namespace == namespace && pod.isActive {
+        for pod in pods.lister.byIndex(WorkloadPods.controllerIndex, uid) where pod.metadata.namespace == namespace && pod.isActive {
             if selector.matches(pod.metadata.labels ?? [:]) {
                 owned.append(pod)
             } else if owner.metadata.deletionTimestamp == nil {
@@ -170,7 +162,7 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sen
             }
         }
         guard owner.metadata.deletionTimestamp == nil, !selector.isEverything else { return owned }
-        for pod in pods.lister.byIndex(Self.ownerIndex, "") where pod.metadata.namespace == namespace && pod.isActive {
+        for pod in pods.lister.byIndex(WorkloadPods.controllerIndex, "") where pod.metadata.namespace == namespace && pod.isActive {
             guard selector.matches(pod.metadata.labels ?? [:]) else { continue }
             let references = (pod.metadata.ownerReferences ?? []) + [MetaV1.OwnerReference.controller(owner)]
             let body: JSONValue = ["metadata": ["ownerReferences": try JSONValue(encoding: references), "uid": .string(pod.metadata.uid ?? "")]]

@@ -23,8 +23,8 @@ public struct StatefulSetController: Controller {
         let sets = context.informers.informer(AppsV1.StatefulSet.self)
         let pods = context.informers.informer(CoreV1.Pod.self)
         let revisions = context.informers.informer(AppsV1.ControllerRevision.self)
-        pods.addIndex(Self.podsBySet) { $0.metadata.controllerRef(kind: "StatefulSet")?.uid.map { [$0] } ?? [] }
-        revisions.addIndex(Self.revisionsBySet) { $0.metadata.controllerRef(kind: "StatefulSet")?.uid.map { [$0] } ?? [] }
+        pods.indexByController(Self.podsBySet, kind: "StatefulSet")
+        revisions.indexByController(Self.revisionsBySet, kind: "StatefulSet")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         sets.addHandler(.any { queue.add(objectKey($0.metadata)) })

@@ -9,6 +9,10 @@ import KubeAPI
 /// share when they make and remove pods: pods from a template, the deletion order and slow-start
 /// batches. (Pod state such as `isReady` and `isActive` is on `CoreV1.Pod` itself, in KubeAPI.)
 public enum WorkloadPods {
+    /// The pod informer index the workload controllers share: pods by the uid of their
+    /// controller, orphans under `""` (see `Informer.indexByController`).
+    static let controllerIndex = "workload.controllerUID"
+
     /// Builds a pod from a template: its labels, annotations, finalizers and spec, a
     /// `generateName` of `<prefix>-` and a controlling reference to `owner`.
     public static func pod(from template: CoreV1.PodTemplateSpec, generateNamePrefix: String, owner: some KubernetesObject) -> CoreV1.Pod {
