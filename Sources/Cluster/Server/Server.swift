@@ -9,8 +9,10 @@ import ServiceLifecycle
 ///
 /// On start it prepares the PKI and node token under the data directory, opens the datastore,
 /// binds the API server (the kubeconfig is written once the port is known, so
-/// `--https-listen-port 0` works), and serves until a shutdown signal. The scheduler,
-/// controllers and agent join the group as they are built.
+/// `--https-listen-port 0` works), and serves until a shutdown signal. The group holds the
+/// datastore, the API server and the control plane (the scheduler and the controllers, each
+/// unless disabled). The server runs no node of its own yet (see
+/// ``ServerConfiguration/disableAgent``): nodes join with `k3s agent`.
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
