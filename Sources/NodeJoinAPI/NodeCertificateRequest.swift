@@ -1,6 +1,7 @@
 import KubeAPI
 
-/// The body of `POST /v1-k3s/node-certificate`: which node joins and its public key.
+/// The body of `POST /v1-k3s/node-certificate` (``NodeJoinPaths/nodeCertificate``): which
+/// node joins and its public key.
 public struct NodeCertificateRequest: Sendable, Hashable {
     /// The node's name (a DNS subdomain); the certificate's CN is `system:node:<nodeName>`.
     public var nodeName: String
@@ -22,30 +23,5 @@ public struct NodeCertificateRequest: Sendable, Hashable {
     public init?(json: JSONValue) {
         guard let nodeName = json["nodeName"]?.stringValue, let key = json["publicKeyPEM"]?.stringValue else { return nil }
         self.init(nodeName: nodeName, publicKeyPEM: key)
-    }
-}
-
-/// The answer to `POST /v1-k3s/node-certificate`.
-public struct NodeCertificateResponse: Sendable, Hashable {
-    /// The node's client certificate (PEM), signed by the client CA.
-    public var certificatePEM: String
-    /// The server CA bundle (PEM) to verify the API server with.
-    public var serverCAPEM: String
-
-    /// Creates a response.
-    public init(certificatePEM: String, serverCAPEM: String) {
-        self.certificatePEM = certificatePEM
-        self.serverCAPEM = serverCAPEM
-    }
-
-    /// The JSON body.
-    public var json: JSONValue {
-        ["certificatePEM": .string(certificatePEM), "serverCAPEM": .string(serverCAPEM)]
-    }
-
-    /// Reads a JSON body; `nil` when a field is missing or not a string.
-    public init?(json: JSONValue) {
-        guard let certificate = json["certificatePEM"]?.stringValue, let ca = json["serverCAPEM"]?.stringValue else { return nil }
-        self.init(certificatePEM: certificate, serverCAPEM: ca)
     }
 }

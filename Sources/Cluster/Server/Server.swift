@@ -55,7 +55,8 @@ public struct Server: Sendable {
                 serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
-                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki)
+                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
+                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain)
             ),
             datastore: datastore.store,
             logger: logger
