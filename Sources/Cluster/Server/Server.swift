@@ -76,12 +76,17 @@ public struct Server: Sendable {
                     rootCAPEM: pki.serverCAPEM),
                 identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
             logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: datastore), .init(service: APIServerService(server: apiServer)),
+        ]
+        // A service that returns stops the whole group: with the scheduler and the controllers
+        // both disabled the control plane has nothing to run, so it is left out.
+        if !configuration.disableScheduler || !configuration.disableControllerManager {
+            services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: datastore), .init(service: APIServerService(server: apiServer)),
-                    .init(service: ControlPlaneService(controlPlane: controlPlane)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
