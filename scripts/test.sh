@@ -58,22 +58,19 @@ swift test --skip-build --experimental-maximum-parallelization-width 6 "$@" 2>&1
 status=${PIPESTATUS[0]}
 set -e
 
-# Swift Testing prints one line per test and per skipped suite: "<symbol> Test name() passed
-# after ...", "... failed after ...", "... skipped: reason", "<symbol> Suite Name skipped: ...".
+# Swift Testing prints one line per test: "<symbol> Test name() passed after ...", "... failed
+# after ...", "... skipped: reason" (a skipped suite also reports each of its tests skipped).
 count() { grep -E -c "$1" "$log" | tr -d '[:space:]' || true; }
-passed=$(count '^([^ ]+ )?Test .* passed after' )
-passed=$((passed - $(count '^([^ ]+ )?Test run with .* passed after')))
-failed=$(count '^([^ ]+ )?Test .* failed after')
-failed=$((failed - $(count '^([^ ]+ )?Test run with .* failed after')))
-skipped_tests=$(count '^([^ ]+ )?Test .* skipped')
-skipped_suites=$(count '^([^ ]+ )?Suite .* skipped')
-if [ $((skipped_tests + skipped_suites)) -gt 0 ]; then
+passed=$(( $(count '^([^ ]+ )?Test .* passed after') - $(count '^([^ ]+ )?Test run with .* passed after') ))
+failed=$(( $(count '^([^ ]+ )?Test .* failed after') - $(count '^([^ ]+ )?Test run with .* failed after') ))
+skipped=$(count '^([^ ]+ )?Test .* skipped')
+if [ "$skipped" -gt 0 ]; then
     echo
     echo "Skipped:"
     grep -E '^([^ ]+ )?(Test|Suite) .* skipped' "$log" | sed 's/^/  /'
 fi
 echo
-echo "swift test: $((passed + failed)) tests run; $skipped_tests tests and $skipped_suites suites skipped"
-echo "tests: $passed passed, $failed failed, $((skipped_tests + skipped_suites)) skipped"
+echo "swift test: $((passed + failed)) tests run, $skipped skipped"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then status=1; fi
 exit "$status"
