@@ -51,17 +51,22 @@ final class K3sServerProcess: @unchecked Sendable {
         let server = K3sServerProcess(dataDir: dataDir, kubeconfig: kubeconfig, process: process, logFile: logFile)
 
         let deadline = ContinuousClock.now + timeout
-        var transport: HTTPSTransport?
-        defer { if let transport { Task { await transport.shutdown() } } }
+        // The server (re)writes its kubeconfig once its port is bound; a restarted server's old
+        // one names the old port, so the transport follows the file's content.
+        var transport: (kubeconfig: String, transport: HTTPSTransport)?
+        defer { if let transport { Task { await transport.transport.shutdown() } } }
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
                 let output = server.log
                 server.removeDataDir()
                 throw E2EError("k3s server exited with status \(process.terminationStatus):\n\(output)")
             }
-            // The kubeconfig appears once the port is bound; until it parses, there is nothing to ask.
-            if transport == nil { transport = try? server.readinessTransport() }
-            if let transport, (try? await transport.send(KubeRequest(method: .get, path: "/readyz")))?.status == 200 {
+            if let text = try? String(contentsOfFile: kubeconfig, encoding: .utf8), text != transport?.kubeconfig,
+               let fresh = try? server.readinessTransport(kubeconfig: text) {
+                if let stale = transport?.transport { await stale.shutdown() }
+                transport = (text, fresh)
+            }
+            if let transport, (try? await transport.transport.send(KubeRequest(method: .get, path: "/readyz")))?.status == 200 {
                 return server
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -71,10 +76,10 @@ final class K3sServerProcess: @unchecked Sendable {
         throw E2EError("k3s server not ready within \(timeout):\n\(output)")
     }
 
-    /// An HTTPS transport from the server's kubeconfig that tries each request once (the caller
+    /// An HTTPS transport from the kubeconfig text that tries each request once (the caller
     /// polls).
-    private func readinessTransport() throws -> HTTPSTransport {
-        var configuration = try KubeconfigFile(contentsOf: kubeconfig).transportConfiguration()
+    private func readinessTransport(kubeconfig text: String) throws -> HTTPSTransport {
+        var configuration = try KubeconfigFile(parsing: text, baseDirectory: dataDir).transportConfiguration()
         configuration.retry = RetryPolicy(maxAttempts: 1)
         configuration.maxIdleConnections = 1
         return try HTTPSTransport(configuration: configuration)
