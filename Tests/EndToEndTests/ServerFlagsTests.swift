@@ -10,7 +10,7 @@ import Testing
         defer { server.stop() }
         let agent = try K3sAgentProcess.start(server: server, nodeName: "dns", hollowNodes: 1)
         defer { agent.stop() }
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(120)
         var joined: Substring?
         while joined == nil, agent.process.isRunning, ContinuousClock.now < deadline {
             joined = agent.log.split(separator: "\n").first { $0.hasSuffix(" joined") }
