@@ -5,7 +5,7 @@ import Testing
 /// the kubeconfig the server wrote: list, create, watch, patch, and a 404 it can read.
 /// Whether python3 with the `kubernetes` package is installed.
 let pythonClientAvailable: Bool = {
-    guard let python = K3sServerProcess.executable(named: "python3") else { return false }
+    guard let python = K3sServerProcess.python else { return false }
     return (try? runBlocking(python, ["-c", "import kubernetes"]))?.status == 0
 }()
 
@@ -55,7 +55,7 @@ struct PythonClientTests {
     @Test func listCreateWatchPatch() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let python = try #require(K3sServerProcess.executable(named: "python3"))
+        let python = try #require(K3sServerProcess.python)
         let result = try await run(python, ["-c", Self.script, server.kubeconfig])
         #expect(result.status == 0, "python client failed:\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
