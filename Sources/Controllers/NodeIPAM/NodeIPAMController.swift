@@ -32,7 +32,7 @@ public final class NodeIPAMController: Controller {
             state = Mutex(State(allocator: try CIDRAllocator(clusterCIDR: context.options.clusterCIDR, nodeMaskSize: context.options.nodeCIDRMaskSize)))
             configurationError = nil
         } catch {
-            state = Mutex(State(allocator: CIDRAllocator(emptyAt: 0)))
+            state = Mutex(State(allocator: CIDRAllocator()))
             configurationError = error
         }
         recorder = EventRecorder(client: client, component: "cidrAllocator", logger: context.logger)
