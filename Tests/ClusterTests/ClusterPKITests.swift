@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KubeAPI
 import Logging
 import Testing
 import X509

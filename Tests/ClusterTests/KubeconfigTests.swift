@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 import Logging
 import Testing
 @testable import Cluster

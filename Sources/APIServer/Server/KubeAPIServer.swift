@@ -28,7 +28,7 @@ public final class KubeAPIServer: Sendable {
         /// The server token (K10 form or bare secret), accepted as a bearer token for `system:masters`.
         public var serverToken: String?
         /// The network Service cluster IPs come from (`--service-cidr`).
-        public var serviceCIDR: ServiceCIDR
+        public var serviceIPRange: ServiceIPRange
         /// The range NodePort Services get their ports from (`--service-node-port-range`).
         public var serviceNodePortRange: ClosedRange<Int>
         /// Serves `/cacerts` and `/v1-k3s/node-certificate` for joining nodes when set.
@@ -38,7 +38,7 @@ public final class KubeAPIServer: Sendable {
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
-            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
+            serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
             nodeJoin: NodeJoinConfiguration? = nil
         ) {
             self.host = host
@@ -47,7 +47,7 @@ public final class KubeAPIServer: Sendable {
             self.serviceAccountKey = serviceAccountKey
             self.tokenAuthFile = tokenAuthFile
             self.serverToken = serverToken
-            self.serviceCIDR = serviceCIDR
+            self.serviceIPRange = serviceIPRange
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
         }
@@ -83,7 +83,7 @@ public final class KubeAPIServer: Sendable {
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
         self.logger = logger
-        let serviceAllocator = ServiceAllocator(serviceCIDR: configuration.serviceCIDR, nodePortRange: configuration.serviceNodePortRange)
+        let serviceAllocator = ServiceAllocator(serviceIPRange: configuration.serviceIPRange, nodePortRange: configuration.serviceNodePortRange)
         self.serviceAllocator = serviceAllocator
         self.securePort = Mutex(configuration.port)
         let ready = ReadyFlag()
@@ -312,7 +312,7 @@ public final class KubeAPIServer: Sendable {
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
             "spec": [
                 "type": "ClusterIP",
-                "clusterIP": .string(serviceAllocator.apiServerServiceIP),
+                "clusterIP": .string(serviceAllocator.serviceIPRange.apiServerServiceIP.description),
                 "ports": [["name": "https", "protocol": "TCP", "port": 443, "targetPort": .int(Int64(port))]],
                 "sessionAffinity": "None",
             ],

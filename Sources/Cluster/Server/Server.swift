@@ -52,7 +52,7 @@ public struct Server: Sendable {
                 serviceAccountKey: .es256(pki.serviceAccountKey),
                 tokenAuthFile: tokenAuthFile,
                 serverToken: credentials.nodeToken.description,
-                serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
+                serviceIPRange: configuration.serviceIPRange,
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
                     caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
