@@ -61,7 +61,7 @@ import Testing
 
     @Test func buildsFromParts() throws {
         #expect(try IPPrefix(address: IPAddress("10.0.0.0")!, length: 8).description == "10.0.0.0/8")
-        #expect(throws: IPPrefix.ParseError(text: "10.0.0.0/33", reason: "the prefix length must be a number from 0 to 32")) {
+        #expect(throws: IPPrefix.ParseError(.prefix, text: "10.0.0.0/33", reason: "the prefix length must be a number from 0 to 32")) {
             try IPPrefix(address: IPAddress("10.0.0.0")!, length: 33)
         }
         #expect(throws: IPPrefix.ParseError.self) { try IPPrefix(address: IPAddress("::")!, length: -1) }

@@ -1,20 +1,6 @@
 extension IPAddress {
     /// Why text is not an IP address.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        /// The text as given.
-        public var text: String
-        /// What is wrong with it.
-        public var reason: String
-
-        /// An error for `text`, refused for `reason`.
-        public init(text: String, reason: String) {
-            self.text = text
-            self.reason = reason
-        }
-
-        /// `invalid IP address "TEXT": REASON`.
-        public var description: String { "invalid IP address \"\(text)\": \(reason)" }
-    }
+    public typealias ParseError = IPParseError
 
     /// Which text forms a parser accepts.
     public enum Syntax: Sendable, Hashable {
@@ -35,7 +21,7 @@ extension IPAddress {
         do {
             self = try IPAddressParser(syntax: syntax).address(Array(text.utf8)[...])
         } catch {
-            throw ParseError(text: String(text), reason: error.reason)
+            throw ParseError(.address, text: String(text), reason: error.reason)
         }
     }
 

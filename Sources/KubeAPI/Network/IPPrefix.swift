@@ -11,21 +11,7 @@
 /// by address, then by length. `Codable` as its text.
 public struct IPPrefix: Sendable, Hashable {
     /// Why text or parts do not make a prefix.
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        /// The text as given.
-        public var text: String
-        /// What is wrong with it.
-        public var reason: String
-
-        /// An error for `text`, refused for `reason`.
-        public init(text: String, reason: String) {
-            self.text = text
-            self.reason = reason
-        }
-
-        /// `invalid CIDR "TEXT": REASON`.
-        public var description: String { "invalid CIDR \"\(text)\": \(reason)" }
-    }
+    public typealias ParseError = IPParseError
 
     /// The address as written (host bits may be set).
     public let address: IPAddress
@@ -37,7 +23,7 @@ public struct IPPrefix: Sendable, Hashable {
     /// - Throws: ``ParseError`` when `length` is outside `0...address.bitWidth`.
     public init(address: IPAddress, length: Int) throws(ParseError) {
         guard (0...address.bitWidth).contains(length) else {
-            throw ParseError(text: "\(address)/\(length)", reason: Self.lengthRule(address.bitWidth))
+            throw ParseError(.prefix, text: "\(address)/\(length)", reason: Self.lengthRule(address.bitWidth))
         }
         self.init(unchecked: address, length: length)
     }
@@ -57,17 +43,17 @@ public struct IPPrefix: Sendable, Hashable {
         let bytes = Array(text.utf8)[...]
         let parser = IPAddressParser(syntax: syntax)
         guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")) else {
-            throw ParseError(text: String(text), reason: "expected ADDRESS/LENGTH, as in 10.42.0.0/16")
+            throw ParseError(.prefix, text: String(text), reason: "expected ADDRESS/LENGTH, as in 10.42.0.0/16")
         }
         let address: IPAddress
         do {
             address = try parser.address(bytes[..<slash])
         } catch {
             let shown = String(decoding: bytes[..<slash], as: UTF8.self)
-            throw ParseError(text: String(text), reason: "\"\(shown)\" is not an IPv4 or IPv6 address: \(error.reason)")
+            throw ParseError(.prefix, text: String(text), reason: "\"\(shown)\" is not an IPv4 or IPv6 address: \(error.reason)")
         }
         guard let length = parser.prefixLength(bytes[(slash + 1)...], maximum: address.bitWidth) else {
-            throw ParseError(text: String(text), reason: Self.lengthRule(address.bitWidth))
+            throw ParseError(.prefix, text: String(text), reason: Self.lengthRule(address.bitWidth))
         }
         self.init(unchecked: address, length: length)
     }
