@@ -14,11 +14,14 @@ import ServiceLifecycle
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
+    /// What `/version` reports (the `k3s` binary passes its build stamp).
+    public let version: VersionInfo
     private let logger: Logger
 
     /// Creates a server from its configuration.
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    public init(configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), logger: Logger) {
         self.configuration = configuration
+        self.version = version
         self.logger = logger
     }
 
@@ -53,7 +56,8 @@ public struct Server: Sendable {
                 serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
-                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki)
+                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki),
+                version: version
             ),
             datastore: datastore.store,
             logger: logger
