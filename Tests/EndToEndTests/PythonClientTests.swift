@@ -268,14 +268,6 @@ struct PythonClientTests {
         print("version:", json.dumps([version.git_commit, version.git_tree_state, version.build_date]))
         """#
 
-    /// The commit of the source checkout the tests run from, if it is one.
-    static func sourceCommit() async -> String? {
-        guard let git = K3sServerProcess.executable(named: "git") else { return nil }
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
-        guard let result = try? await run(git, ["-C", directory, "rev-parse", "HEAD"]), result.status == 0 else { return nil }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test func everyBuiltinKind() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
@@ -302,7 +294,7 @@ struct PythonClientTests {
         try #require(fields.count == 3, "\(version)")
         #expect(fields[2].count == 20 && fields[2].hasSuffix("Z"), "build date \(fields[2])")
         #expect(fields[0].isEmpty || (fields[0].count == 40 && fields[0].allSatisfy(\.isHexDigit)), "commit \(fields[0])")
-        if let commit = await Self.sourceCommit() {
+        if let commit = sourceCheckoutCommit {
             // Built in a git checkout: the stamp names its commit.
             #expect(fields[0] == commit, "\(version)")
             #expect(["clean", "dirty"].contains(fields[1]), "\(version)")
