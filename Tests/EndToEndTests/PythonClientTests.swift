@@ -1,16 +1,9 @@
 import Foundation
 import Testing
 
-/// The python3 to run the official client with: `K3S_TEST_PYTHON` when set (a virtual
-/// environment's interpreter), else `python3` on PATH.
-let pythonExecutable: String? = {
-    if let path = ProcessInfo.processInfo.environment["K3S_TEST_PYTHON"], !path.isEmpty { return path }
-    return K3sServerProcess.executable(named: "python3")
-}()
-
 /// Whether python3 with the `kubernetes` package is installed.
 let pythonClientAvailable: Bool = {
-    guard let python = pythonExecutable else { return false }
+    guard let python = K3sServerProcess.python else { return false }
     return (try? runBlocking(python, ["-c", "import kubernetes"]))?.status == 0
 }()
 
@@ -18,7 +11,6 @@ let pythonClientAvailable: Bool = {
 /// the kubeconfig the server wrote: list, create, watch, patch, and a 404 it can read; every
 /// built-in kind created, read and listed through the client's validating models; metadata-only
 /// reads; `/version`.
-
 @Suite(.enabled(if: pythonClientAvailable, "needs python3 with the kubernetes package"))
 struct PythonClientTests {
     static let script = #"""
@@ -65,7 +57,7 @@ struct PythonClientTests {
     @Test func listCreateWatchPatch() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let python = try #require(pythonExecutable)
+        let python = try #require(K3sServerProcess.python)
         let result = try await run(python, ["-c", Self.script, server.kubeconfig])
         #expect(result.status == 0, "python client failed:\n\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -271,7 +263,7 @@ struct PythonClientTests {
     @Test func everyBuiltinKind() async throws {
         let server = try await K3sServerProcess.start()
         defer { server.stop() }
-        let python = try #require(pythonExecutable)
+        let python = try #require(K3sServerProcess.python)
         let result = try await run(python, ["-c", Self.kindsScript, server.kubeconfig])
         #expect(result.status == 0, "python client failed:\n\(result.stderr)\n\(result.stdout)")
         let lines = result.stdout.split(separator: "\n").map(String.init)

@@ -49,11 +49,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The networks pod IPs come from (`--cluster-cidr`, default 10.42.0.0/16).
     public var clusterCIDRs: [CIDR]
     /// The cluster DNS service IPs (`--cluster-dns`, default the tenth address of each
-    /// service network: 10.43.0.10).
+    /// service network: 10.43.0.10). Handed to every joining node for its kubelet
+    /// (`KubeletConfiguration.clusterDNS`, the `nameserver` of pods' `resolv.conf`).
     public var clusterDNS: [IPAddress]
-    /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`).
+    /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`); handed to joining
+    /// nodes with ``clusterDNS``.
     public var clusterDomain: String
-    /// Run without the node agent (`--disable-agent`).
+    /// `--disable-agent`: the switch that will turn off the node `k3s server` is to run by
+    /// default. This build runs no node inside the server whether it is set or not (nodes join
+    /// with `k3s agent`), so it changes nothing yet.
     public var disableAgent: Bool
     /// Run without the scheduler (`--disable-scheduler`).
     public var disableScheduler: Bool
