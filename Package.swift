@@ -121,12 +121,16 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Cluster", "Datastore",
+                "Cluster", "Datastore", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // `BuildStamp` (git commit, tree state, build date for /version) is generated before
+            // every build by scripts/build-stamp.sh.
+            plugins: ["BuildStampPlugin"]
         ),
+        .plugin(name: "BuildStampPlugin", capability: .buildTool()),
         .target(
             name: "ClusterTesting",
             dependencies: [

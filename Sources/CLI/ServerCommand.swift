@@ -130,7 +130,7 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Self.makeLogger(label: "k3s.server", debug: configuration.debug)
         for warning in warnings { logger.warning("\(warning)") }
         do {
-            try await Server(configuration: configuration, logger: logger).run()
+            try await Server(configuration: configuration, version: K3s.versionInfo, logger: logger).run()
         } catch {
             logger.critical("server failed: \(error)")
             throw ExitCode.failure

@@ -33,13 +33,15 @@ public final class KubeAPIServer: Sendable {
         public var serviceNodePortRange: ClosedRange<Int>
         /// Serves `/cacerts` and `/v1-k3s/node-certificate` for joining nodes when set.
         public var nodeJoin: NodeJoinConfiguration?
+        /// What `/version` reports.
+        public var version: VersionInfo
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
             serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
-            nodeJoin: NodeJoinConfiguration? = nil
+            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo()
         ) {
             self.host = host
             self.port = port
@@ -50,6 +52,7 @@ public final class KubeAPIServer: Sendable {
             self.serviceIPRange = serviceIPRange
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
+            self.version = version
         }
     }
 
@@ -104,7 +107,7 @@ public final class KubeAPIServer: Sendable {
         self.customResources = CustomResourceController(
             registry: registry, discovery: catalog, openAPI: openAPI, catalog: customCatalog, logger: logger)
         let metrics = APIMetrics()
-        let system = SystemEndpoints(metrics: metrics)
+        let system = SystemEndpoints(version: configuration.version, metrics: metrics)
         self.system = system
 
         // Authentication: client certificates, then bearer tokens.
@@ -208,6 +211,10 @@ public final class KubeAPIServer: Sendable {
                 logger: logger
             )
         }
+        system.addCheck(.log(logger))
+        system.addCheck(.datastore(datastore))
+        let cache = registry.cache
+        system.addCheck(.informerSync(cache))
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
     }
 

@@ -16,11 +16,14 @@ import ServiceLifecycle
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
+    /// What `/version` reports (the `k3s` binary passes its build stamp).
+    public let version: VersionInfo
     private let logger: Logger
 
     /// Creates a server from its configuration.
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    public init(configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), logger: Logger) {
         self.configuration = configuration
+        self.version = version
         self.logger = logger
     }
 
@@ -56,7 +59,8 @@ public struct Server: Sendable {
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
                     caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
-                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain)
+                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain),
+                version: version
             ),
             datastore: datastore.store,
             logger: logger
