@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Controllers", targets: ["Controllers"]),
         .library(name: "Kubelet", targets: ["Kubelet"]),
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
+        .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
     ],
@@ -49,10 +50,16 @@ let package = Package(
             name: "Datastore",
             dependencies: ["CSQLite", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
+        // The node-join wire contract (paths, request and response bodies): imported by the API
+        // server that serves it and by the agent that calls it.
+        .target(
+            name: "NodeJoinAPI",
+            dependencies: ["KubeAPI", .product(name: "OrderedCollections", package: "swift-collections")]
+        ),
         .target(
             name: "APIServer",
             dependencies: [
-                "KubeAPI", "Datastore", "KubeClient",
+                "KubeAPI", "Datastore", "KubeClient", "NodeJoinAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -87,7 +94,13 @@ let package = Package(
             name: "Scheduler",
             dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Controllers", dependencies: ["KubeClient"]),
+        .target(
+            name: "Controllers",
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "Kubelet",
             dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
@@ -97,7 +110,7 @@ let package = Package(
             name: "Cluster",
             dependencies: [
                 "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
-                "Kubelet", "NetOverlay",
+                "Kubelet", "NetOverlay", "NodeJoinAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,12 +121,16 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Cluster", "Datastore",
+                "Cluster", "Datastore", "APIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // `BuildStamp` (git commit, tree state, build date for /version) is generated before
+            // every build by scripts/build-stamp.sh.
+            plugins: ["BuildStampPlugin"]
         ),
+        .plugin(name: "BuildStampPlugin", capability: .buildTool()),
         .target(
             name: "ClusterTesting",
             dependencies: [
@@ -145,9 +162,12 @@ let package = Package(
             dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "ClusterTesting"], exclude: ["Fixtures"]),
-        // Drives the built `k3s` executable with the real kubectl; depends on no library.
-        .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
+        // Drives the built `k3s` executable with the real kubectl and the official Python client;
+        // uses the project's own HTTPS client only to wait for the server.
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeClient"]),
+        // Reads Package.swift and the `import` lines under Sources/; depends on nothing.
+        .testTarget(name: "SeamsTests"),
     ],
     swiftLanguageModes: [.v6]
 )

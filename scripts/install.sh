@@ -35,7 +35,9 @@ if ! command -v swift >/dev/null 2>&1; then
 fi
 
 # The Swift runtime is linked in (the binary needs only libc, libstdc++ and libsqlite3) and
-# the symbols are stripped on install.
+# the symbols are stripped on install. The build stamps the binary with the git commit, tree
+# state and build date (`/version`, `k3s --version`; see scripts/build-stamp.sh): from a
+# source tree without git, set K3S_GIT_COMMIT and K3S_GIT_TREE_STATE.
 swift build -c release --product k3s --static-swift-stdlib
 as_root install -s -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/k3s" /usr/local/bin/k3s
 echo "installed /usr/local/bin/k3s ($(du -h /usr/local/bin/k3s | cut -f1))"

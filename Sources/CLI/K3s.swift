@@ -1,3 +1,4 @@
+import APIServer
 import ArgumentParser
 import Cluster
 import Datastore
@@ -9,9 +10,14 @@ struct K3s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "k3s",
         abstract: "A lightweight Kubernetes distribution.",
-        version: "k3s-swift 0.1.0 (Kubernetes v1.36.2)",
+        version: "k3s-swift 0.1.0 (Kubernetes v1.36.2, commit \(BuildStamp.gitCommit.isEmpty ? "unknown" : BuildStamp.gitCommit), "
+            + "tree \(BuildStamp.gitTreeState.isEmpty ? "unknown" : BuildStamp.gitTreeState), built \(BuildStamp.buildDate))",
         subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self]
     )
+
+    /// What `/version` reports: this version of k3s-swift with the build stamp.
+    static let versionInfo = VersionInfo(
+        gitCommit: BuildStamp.gitCommit, gitTreeState: BuildStamp.gitTreeState, buildDate: BuildStamp.buildDate)
 }
 
 /// Options every subcommand that touches the server's state shares.

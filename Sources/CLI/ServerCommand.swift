@@ -66,13 +66,13 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-cidr"), help: "Network for pod IPs (default 10.42.0.0/16).")
     var clusterCIDR: String?
 
-    @Option(name: .customLong("cluster-dns"), help: "Cluster DNS service IP (default the tenth address of the service CIDR: 10.43.0.10).")
+    @Option(name: .customLong("cluster-dns"), help: "Cluster DNS service IP handed to every node's kubelet (default the tenth address of the service CIDR: 10.43.0.10).")
     var clusterDNS: String?
 
     @Option(name: .customLong("cluster-domain"), help: "Cluster DNS domain (default cluster.local).")
     var clusterDomain: String?
 
-    @Flag(name: .customLong("disable-agent"), help: "Do not run the node agent.")
+    @Flag(name: .customLong("disable-agent"), help: "Will turn off the node that k3s server runs by default; this build runs no node inside the server either way (nodes join with k3s agent).")
     var disableAgent = false
 
     @Flag(name: .customLong("disable-scheduler"), help: "Do not run the scheduler.")
@@ -130,7 +130,7 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Self.makeLogger(label: "k3s.server", debug: configuration.debug)
         for warning in warnings { logger.warning("\(warning)") }
         do {
-            try await Server(configuration: configuration, logger: logger).run()
+            try await Server(configuration: configuration, version: K3s.versionInfo, logger: logger).run()
         } catch {
             logger.critical("server failed: \(error)")
             throw ExitCode.failure

@@ -52,6 +52,11 @@ struct Property {
     var preserveUnknownFields: Bool
     /// `x-kubernetes-map-type` on the property.
     var mapType: String? = nil
+    /// Listed in the definition's `required` members (upstream's Go field has no `omitempty`).
+    var required: Bool = false
+    /// Whether the schema's `default` is the Go zero value upstream's encoder writes for an
+    /// unset field: `""`, `0`, `false` or `{}` (a struct held by value).
+    var zeroDefault: Bool = false
 }
 
 /// How a definition takes part in the kind protocols.

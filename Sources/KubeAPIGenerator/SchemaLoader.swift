@@ -70,10 +70,14 @@ struct SchemaLoader {
         var definitions: [String: Definition] = [:]
         for (name, schema) in raw where specialType(name) == nil {
             let props = schema["properties"] as? [String: Any] ?? [:]
+            let required = Set(schema["required"] as? [String] ?? [])
             var properties: [Property] = []
             for (jsonName, value) in props {
                 guard let p = value as? [String: Any] else { continue }
-                properties.append(try property(jsonName, p, in: name))
+                var property = try property(jsonName, p, in: name)
+                property.required = required.contains(jsonName)
+                property.zeroDefault = isZero(p["default"])
+                properties.append(property)
             }
             properties.sort { $0.jsonName < $1.jsonName }
             definitions[name] = Definition(
@@ -140,6 +144,17 @@ struct SchemaLoader {
             listMapKeys: p["x-kubernetes-list-map-keys"] as? [String] ?? [],
             preserveUnknownFields: p["x-kubernetes-preserve-unknown-fields"] as? Bool ?? false,
             mapType: p["x-kubernetes-map-type"] as? String)
+    }
+
+    /// Whether a `default` is a Go zero value (`""`, `0`, `false`, `{}`).
+    static func isZero(_ value: Any?) -> Bool {
+        switch value {
+        case let text as String: return text.isEmpty
+        case let object as [String: Any]: return object.isEmpty
+        // Booleans arrive as numbers too (`false` is 0): either way the zero of the field's type.
+        case let number as NSNumber: return number.doubleValue == 0
+        default: return false
+        }
     }
 
     /// Resolves a property or item schema to a type.

@@ -11,6 +11,7 @@
 // - one file per API namespace (`CoreV1.swift`, `CoreV1+Part2.swift`, ...) with the Codable structs,
 // - `KubernetesKinds.swift` (registry of kinds, lookup by group/version/kind),
 // - `MergeSchema+Kubernetes.swift` (strategic-merge metadata of every definition),
+// - `AlwaysEmittedFields+Kubernetes.swift` (the fields upstream's encoder writes even when unset),
 // - `KindSamples.swift` in the test directory (one synthesised document per kind).
 // Output is deterministic: everything is sorted.
 //
@@ -132,6 +133,7 @@ func run() throws {
     var files = emitter.files()
     files.append(("KubernetesKinds.swift", KindsEmitter(definitions: definitions).source()))
     files.append(("MergeSchema+Kubernetes.swift", MergeSchemaEmitter(definitions: definitions).source()))
+    files.append(("AlwaysEmittedFields+Kubernetes.swift", AlwaysEmittedEmitter(definitions: definitions).source()))
     try replaceGenerated(in: output, with: files)
     try replaceGenerated(in: samples, with: [("KindSamples.swift", try SampleEmitter(definitions: definitions).source())])
 

@@ -33,7 +33,7 @@ extension APIResponse {
         return AuthenticationHandler(authenticator: authenticator, next: AuthorizationHandler(authorizer: authorizer, next: AuthEchoHandler()))
     }
 
-    static let unauthorizedBody = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#
+    static let unauthorizedBody = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"# + "\n"
 
     @Test func noCredentialsIs401() async throws {
         let response = try await Self.stack().handle(Self.request("/api/v1/namespaces/default/pods"))

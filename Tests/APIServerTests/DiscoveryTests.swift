@@ -4,25 +4,16 @@ import KubeAPI
 import Testing
 @testable import APIServer
 
-/// Reference documents of a real 1.36 API server. The discovery documents (names, verbs, kinds:
-/// no prose) are committed under `Fixtures/discovery`; the OpenAPI documents carry upstream's
-/// descriptions, so they are read from `../shared/reference` only where that exists.
+/// Reference documents of a real 1.36 API server, committed under `Fixtures`: the discovery
+/// documents (names, verbs, kinds) under `discovery/`, and under `openapi/` the few OpenAPI v3
+/// schemas the tests compare, with every `description` removed (structure only, no prose).
 enum Reference {
     static let fixtures: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let shared: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/reference")
     static let directory: URL = fixtures
 
-    /// Whether the upstream OpenAPI documents are next to the repository.
-    static var hasSharedOpenAPI: Bool {
-        FileManager.default.fileExists(atPath: shared.appendingPathComponent("openapi-v3/api__v1.json").path)
-    }
-
     static func json(_ path: String) throws -> JSONValue {
-        let base = path.hasPrefix("discovery/") ? fixtures : shared
-        let data = try Data(contentsOf: base.appendingPathComponent(path))
+        let data = try Data(contentsOf: fixtures.appendingPathComponent(path))
         return try JSONValue(parsing: Array(data))
     }
 }

@@ -94,7 +94,7 @@ struct HTTPSServerTests {
             #expect(result.status == 413, "\(result.stderr)")
             #expect(
                 result.text
-                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 1000","reason":"RequestEntityTooLarge","code":413}"#
+                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 1000","reason":"RequestEntityTooLarge","code":413}"# + "\n"
             )
             #expect(result.headers["content-type"] == "application/json")
             #expect(handler.recorded.isEmpty)
@@ -121,7 +121,7 @@ struct HTTPSServerTests {
             #expect(result.status == 413, "\(result.stderr)")
             #expect(
                 result.text
-                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 3145728","reason":"RequestEntityTooLarge","code":413}"#
+                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 3145728","reason":"RequestEntityTooLarge","code":413}"# + "\n"
             )
             #expect(handler.recorded.isEmpty)
         }

@@ -80,7 +80,8 @@ struct HTTPSystemEndpointsTests {
         #expect(object["minor"] == "36")
         #expect(object["gitVersion"] == "v1.36.2+k3s-swift")
         #expect(object["gitCommit"] == "abc123")
-        #expect(object["gitTreeState"] == "clean")
+        // Build facts not given are unknown (empty), never made up.
+        #expect(object["gitTreeState"] == "")
         #expect(object["buildDate"] == "2026-11-29T00:00:00Z")
         #expect(object["goVersion"]?.hasPrefix("swift") == true)
         #expect(object["platform"] == VersionInfo.currentPlatform)
@@ -133,7 +134,7 @@ struct HTTPSystemEndpointsTests {
             #expect(missing.status == 404)
             #expect(
                 missing.text
-                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#
+                    == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"# + "\n"
             )
         }
     }

@@ -2,6 +2,7 @@ import Crypto
 import HTTPTypes
 import KubeAPI
 import Logging
+import NodeJoinAPI
 import Testing
 @testable import APIServer
 
@@ -48,6 +49,34 @@ import Testing
         let answer = try #require(response.authBodyJSON.flatMap(NodeCertificateResponse.init(json:)))
         #expect(answer.certificatePEM == "CERT for system:node:n1")
         #expect(answer.serverCAPEM == Self.caPEM)
+    }
+
+    @Test func theAnswerCarriesTheClusterDNSSettings() async throws {
+        let handler = NodeJoinHandler(
+            configuration: NodeJoinConfiguration(
+                caBundlePEM: Self.caPEM, serverToken: Self.serverToken, signer: FakeSigner(),
+                clusterDNS: ["10.43.0.99", "fd00::a"], clusterDomain: "example.internal"),
+            bootstrapTokens: BootstrapTokenTests.authenticator([]), next: AuthEchoHandler(), logger: Logger(label: "test"))
+        let response = await handler.handle(Self.certificateRequest(token: Self.serverToken))
+        let answer = try #require(response.authBodyJSON.flatMap(NodeCertificateResponse.init(json:)))
+        #expect(answer.clusterDNS == ["10.43.0.99", "fd00::a"])
+        #expect(answer.clusterDomain == "example.internal")
+
+        // A server that hands no settings leaves them out; the node keeps its defaults.
+        let plainResponse = await Self.handler().handle(Self.certificateRequest(token: Self.serverToken))
+        let plain = try #require(plainResponse.authBodyJSON)
+        #expect(plain["clusterDNS"] == nil && plain["clusterDomain"] == nil)
+        #expect(NodeCertificateResponse(json: plain)?.clusterDNS == [])
+    }
+
+    @Test func certificateAnswersWithMistypedSettingsAreRefused() {
+        let base: JSONValue = ["certificatePEM": "C", "serverCAPEM": "A"]
+        #expect(NodeCertificateResponse(json: base) == NodeCertificateResponse(certificatePEM: "C", serverCAPEM: "A"))
+        #expect(NodeCertificateResponse(json: ["certificatePEM": "C", "serverCAPEM": "A", "clusterDNS": "10.43.0.10"]) == nil)
+        #expect(NodeCertificateResponse(json: ["certificatePEM": "C", "serverCAPEM": "A", "clusterDNS": [1]]) == nil)
+        #expect(NodeCertificateResponse(json: ["certificatePEM": "C", "serverCAPEM": "A", "clusterDomain": 1]) == nil)
+        let full = NodeCertificateResponse(certificatePEM: "C", serverCAPEM: "A", clusterDNS: ["10.43.0.10"], clusterDomain: "cluster.local")
+        #expect(NodeCertificateResponse(json: full.json) == full)
     }
 
     @Test(arguments: [

@@ -20,7 +20,7 @@ final class ScriptedHTTPSServer {
         directory = try TemporaryDirectory()
         pki = try ClusterPKI.loadOrCreate(
             directory: directory.file("tls"),
-            serving: ServingIdentity(dnsNames: ["localhost"], ipAddresses: [.v4(IPv4Address(value: 0x7F00_0001))]),
+            serving: ServingIdentity(dnsNames: ["localhost"], ipAddresses: [.ipv4Loopback]),
             logger: Logger(label: "test"))
         server = try HTTPSServer(
             configuration: .init(host: "127.0.0.1", port: 0, tls: TLSCredentials(

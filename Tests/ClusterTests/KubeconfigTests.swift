@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 import Logging
 import Testing
 @testable import Cluster
@@ -38,8 +39,10 @@ import Testing
         #expect(text.contains("server: https://127.0.0.1:6443"))
     }
 
-    @Test func kubectlAcceptsIt() throws {
-        guard let kubectl = findTool("kubectl") else { return }
+    // Needs kubectl (.ci/run fails without it).
+    @Test(.enabled(if: findTool("kubectl") != nil, "needs kubectl on PATH"))
+    func kubectlAcceptsIt() throws {
+        let kubectl = try #require(findTool("kubectl"))
         let tmp = try TemporaryDirectory()
         var options = ServerOptions()
         options.set("data-dir", tmp.path)

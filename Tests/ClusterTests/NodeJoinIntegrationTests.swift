@@ -25,7 +25,7 @@ final class JoinTestServer {
         let logger = Logger(label: "join-test")
         let pki = try ClusterPKI.loadOrCreate(
             directory: directory.file("tls"),
-            serving: ServingIdentity(dnsNames: ["localhost"], ipAddresses: [.v4(IPv4Address(value: 0x7F00_0001))]),
+            serving: ServingIdentity(dnsNames: ["localhost"], ipAddresses: [.ipv4Loopback]),
             logger: logger)
         self.pki = pki
         let token = NodeToken(caCertificatePEM: pki.serverCAPEM, password: "0123456789abcdef0123456789abcdef")

@@ -1,3 +1,4 @@
+import KubeAPI
 import Testing
 @testable import Cluster
 
@@ -67,9 +68,10 @@ import Testing
 
     @Test func dualStackNetworks() throws {
         let config = try ServerConfiguration(
-            options: options(["service-cidr": "10.43.0.0/16, fd00:43::/112", "cluster-cidr": "10.42.0.0/16,fd00:42::/56"]),
+            options: options(["service-cidr": "10.43.7.9/16, fd00:43::/112", "cluster-cidr": "10.42.0.0/16,fd00:42::/56"]),
             host: testHost
         )
+        #expect(config.serviceCIDRs.map(\.description) == ["10.43.0.0/16", "fd00:43::/112"])
         #expect(config.clusterDNS == [IPAddress("10.43.0.10")!, IPAddress("fd00:43::a")!])
         #expect(config.clusterCIDRs.count == 2)
     }
@@ -84,7 +86,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (["service-cidr": "10.43.0.0"], "service-cidr", "ADDRESS/PREFIX"),
+        (["service-cidr": "10.43.0.0"], "service-cidr", "ADDRESS/LENGTH"),
+        (["service-cidr": "010.43.0.0/16"], "service-cidr", "leading zero"),
+        (["cluster-cidr": "10.42.0.0/16,fd00:42::/56,10.44.0.0/16"], "cluster-cidr", "dual stack"),
         (["service-cidr": "10.43.0.0/30"], "service-cidr", "too small"),
         (["service-cidr": "10.43.0.0/16,10.44.0.0/16"], "service-cidr", "dual stack"),
         (["cluster-cidr": "10.42.0.0/99"], "cluster-cidr", "0 to 32"),

@@ -1,4 +1,5 @@
 import Foundation
+import KubeAPI
 @testable import Cluster
 
 /// A temporary directory removed when the test is done with it.
@@ -58,4 +59,4 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> ToolResult {
     )
 }
 
-let testHost = HostIdentity(hostName: "testhost", defaultAdvertiseAddress: .v4(IPv4Address("192.168.1.20")!))
+let testHost = HostIdentity(hostName: "testhost", defaultAdvertiseAddress: IPAddress("192.168.1.20")!)

@@ -143,18 +143,6 @@ struct WorkloadPodsTests {
         #expect(order == ["crowded-b", "crowded-a", "restarts", "alone"])
     }
 
-    @Test func availabilityHonoursMinReadySeconds() {
-        let pod = Self.pod("p", readySince: 100)
-        #expect(WorkloadPods.isAvailable(pod, minReadySeconds: 0, now: Date(timeIntervalSince1970: 100)))
-        #expect(!WorkloadPods.isAvailable(pod, minReadySeconds: 10, now: Date(timeIntervalSince1970: 105)))
-        #expect(WorkloadPods.isAvailable(pod, minReadySeconds: 10, now: Date(timeIntervalSince1970: 110)))
-        #expect(!WorkloadPods.isAvailable(Self.pod("q", ready: false), minReadySeconds: 0, now: Date()))
-        var terminating = pod
-        terminating.metadata.deletionTimestamp = Time(secondsSinceEpoch: 1)
-        #expect(!WorkloadPods.isActive(terminating))
-        #expect(!WorkloadPods.isActive(Self.pod("done", phase: "Succeeded")))
-    }
-
     @Test func slowStartStopsAfterAFailingBatch() async {
         struct Boom: Error {}
         let (done, error) = await WorkloadPods.slowStart(count: 20) { index in

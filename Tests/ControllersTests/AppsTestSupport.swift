@@ -44,7 +44,7 @@ func markPodsReady(_ client: KubeClient, namespace: String = "default", selector
     let pods = client.resource(CoreV1.Pod.self)
     var marked = 0
     for var pod in try await pods.list(namespace: namespace, options: ListOptions(labelSelector: selector)).items {
-        guard pod.metadata.deletionTimestamp == nil, !WorkloadPods.isReady(pod) else { continue }
+        guard pod.metadata.deletionTimestamp == nil, !pod.isReady else { continue }
         var status = pod.status ?? CoreV1.PodStatus()
         status.phase = "Running"
         status.conditions = [CoreV1.PodCondition(lastTransitionTime: Time(Date()), status: "True", type: "Ready")]

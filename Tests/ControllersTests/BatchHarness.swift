@@ -38,18 +38,6 @@ enum BatchHarness {
         }
     }
 
-    /// Polls `condition` until it returns a value or the deadline passes.
-    static func eventually<T: Sendable>(
-        _ what: String, seconds: Double = 15, _ condition: @Sendable () async throws -> T?
-    ) async throws -> T {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while true {
-            if let value = try await condition() { return value }
-            if ContinuousClock.now > deadline { throw BatchTestTimeout(what: what) }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-    }
-
     /// Sets a pod's phase (and `Ready`, and container exit code for terminated phases).
     static func setPhase(_ client: KubeClient, pod name: String, namespace: String = "default", phase: String, ready: Bool = false, exitCode: Int? = nil, finishedAt: Time? = nil) async throws {
         let pods = client.resource(CoreV1.Pod.self)
@@ -73,9 +61,4 @@ enum BatchHarness {
     static func events(_ client: KubeClient, namespace: String = "default", involving name: String) async throws -> [CoreV1.Event] {
         try await client.resource(CoreV1.Event.self).list(namespace: namespace).items.filter { $0.involvedObject?.name == name }
     }
-}
-
-struct BatchTestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting for \(what)" }
 }

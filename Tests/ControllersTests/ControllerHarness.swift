@@ -16,20 +16,6 @@ final class TestClock: Sendable {
     func advance(seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Polls `condition` until it holds or `seconds` pass (then fails with `message`).
-func eventually(_ message: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-    throw TimedOut(description: "timed out waiting: \(message)")
-}
-
 /// Runs `controllers` (built from a context over a fresh test API server) while `body` acts
 /// through an admin client.
 func withControllers<T: Sendable>(

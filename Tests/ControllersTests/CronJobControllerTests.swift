@@ -40,35 +40,35 @@ import Testing
             _ = try await client.resource(BatchV1.CronJob.self).create(Self.cronJob("tick", schedule: "*/1 * * * *", successfulHistory: 1))
             #expect(try await Self.ownedJobs(client, "tick").isEmpty)
             clock.advance(seconds: 61)
-            let first = try await BatchHarness.eventually("first job") { try await Self.ownedJobs(client, "tick").first }
+            let first = try await eventually("first job") { try await Self.ownedJobs(client, "tick").first }
             let scheduled = try #require(Time(first.metadata.annotations?[CronJobController.scheduledTimestampAnnotation] ?? ""))
             #expect(first.metadata.name == "tick-\(scheduled.secondsSinceEpoch / 60)")
             #expect(scheduled.secondsSinceEpoch % 60 == 0)
             #expect(first.metadata.labels?["app"] == "tick")
             #expect(first.metadata.ownerReferences?.first?.controller == true)
-            let active = try await BatchHarness.eventually("active") {
+            let active = try await eventually("active") {
                 let cronJob = try await client.resource(BatchV1.CronJob.self).get("tick", namespace: "default")
                 return cronJob.status?.active?.first
             }
             #expect(active.name == first.metadata.name)
 
             try await Self.complete(client, first.metadata.name!)
-            let afterSuccess = try await BatchHarness.eventually("lastSuccessfulTime") {
+            let afterSuccess = try await eventually("lastSuccessfulTime") {
                 let cronJob = try await client.resource(BatchV1.CronJob.self).get("tick", namespace: "default")
                 return cronJob.status?.lastSuccessfulTime != nil && cronJob.status?.active == nil ? cronJob : nil
             }
             #expect(afterSuccess.status?.lastScheduleTime == scheduled)
 
             clock.advance(seconds: 60)
-            let second = try await BatchHarness.eventually("second job") {
+            let second = try await eventually("second job") {
                 try await Self.ownedJobs(client, "tick").first { $0.metadata.name != first.metadata.name }
             }
             try await Self.complete(client, second.metadata.name!)
             // History limit 1: the first finished job goes.
-            try await BatchHarness.eventually("first job pruned") {
+            try await eventually("first job pruned") {
                 try await Self.ownedJobs(client, "tick").map(\.metadata.name) == [second.metadata.name] ? () : nil
             }
-            let events = try await BatchHarness.eventually("events") {
+            let events = try await eventually("events") {
                 let events = try await BatchHarness.events(client, involving: "tick")
                 return events.contains { $0.reason == "SuccessfulDelete" } ? events : nil
             }
@@ -83,20 +83,20 @@ import Testing
             _ = try await client.resource(BatchV1.CronJob.self).create(Self.cronJob("forbid", schedule: "* * * * *", policy: "Forbid"))
             _ = try await client.resource(BatchV1.CronJob.self).create(Self.cronJob("replace", schedule: "* * * * *", policy: "Replace"))
             clock.advance(seconds: 61)
-            let forbidFirst = try await BatchHarness.eventually("forbid job") { try await Self.ownedJobs(client, "forbid").first }
-            let replaceFirst = try await BatchHarness.eventually("replace job") { try await Self.ownedJobs(client, "replace").first }
+            let forbidFirst = try await eventually("forbid job") { try await Self.ownedJobs(client, "forbid").first }
+            let replaceFirst = try await eventually("replace job") { try await Self.ownedJobs(client, "replace").first }
             // The controller must have seen its jobs before the clock moves on.
             for name in ["forbid", "replace"] {
-                _ = try await BatchHarness.eventually("\(name) active") {
+                _ = try await eventually("\(name) active") {
                     try await client.resource(BatchV1.CronJob.self).get(name, namespace: "default").status?.active?.first
                 }
             }
             clock.advance(seconds: 60)
-            try await BatchHarness.eventually("replaced") { () -> Void? in
+            try await eventually("replaced") { () -> Void? in
                 let jobs = try await Self.ownedJobs(client, "replace").filter { $0.metadata.deletionTimestamp == nil }
                 return jobs.count == 1 && jobs[0].metadata.name != replaceFirst.metadata.name ? () : nil
             }
-            _ = try await BatchHarness.eventually("JobAlreadyActive") {
+            _ = try await eventually("JobAlreadyActive") {
                 try await BatchHarness.events(client, involving: "forbid").first { $0.reason == "JobAlreadyActive" }
             }
             let forbidJobs = try await Self.ownedJobs(client, "forbid")
@@ -114,7 +114,7 @@ import Testing
             } catch let error as StatusError where error.code == 422 {
                 return
             }
-            _ = try await BatchHarness.eventually("UnknownTimeZone") {
+            _ = try await eventually("UnknownTimeZone") {
                 try await BatchHarness.events(client, involving: "zoned").first { $0.reason == "UnknownTimeZone" }
             }
         }

@@ -35,7 +35,7 @@ struct DaemonSetControllerTests {
             }
             let pods = try await activePods(client, "app=agent", namespace: "kube-system")
             #expect(pods.allSatisfy { ($0.spec?.tolerations ?? []).contains { $0.key == "node.kubernetes.io/unschedulable" } })
-            #expect(pods.allSatisfy { WorkloadPods.controllerRef($0.metadata)?.uid == ds.metadata.uid })
+            #expect(pods.allSatisfy { $0.metadata.controllerRef?.uid == ds.metadata.uid })
             let firstHash = try #require(pods.first?.metadata.labels?["controller-revision-hash"])
             try await eventually("rolled out") {
                 let ds = try await sets.get("agent", namespace: "kube-system")
@@ -57,7 +57,7 @@ struct DaemonSetControllerTests {
                     && pods.allSatisfy { $0.spec?.containers?.first?.image == "nginx:1.26" && $0.metadata.labels?["controller-revision-hash"] != firstHash }
             }
             let revisions = try await client.resource(AppsV1.ControllerRevision.self).list(namespace: "kube-system").items
-                .filter { WorkloadPods.controllerRef($0.metadata)?.uid == ds.metadata.uid }
+                .filter { $0.metadata.controllerRef?.uid == ds.metadata.uid }
             #expect(Set(revisions.compactMap(\.revision)) == [1, 2])
             #expect(revisions.contains { $0.metadata.labels?["controller-revision-hash"] == firstHash })
 

@@ -30,7 +30,7 @@ struct DeploymentControllerTests {
 
     static func ownedSets(_ client: KubeClient, _ d: AppsV1.Deployment) async throws -> [AppsV1.ReplicaSet] {
         try await client.resource(AppsV1.ReplicaSet.self).list(namespace: "default").items
-            .filter { WorkloadPods.controllerRef($0.metadata)?.uid == d.metadata.uid }
+            .filter { $0.metadata.controllerRef?.uid == d.metadata.uid }
     }
 
     @Test func rollingUpdateUndoPauseAndResume() async throws {
@@ -156,7 +156,7 @@ struct DeploymentControllerTests {
             var stuck = Self.deployment("stuck", replicas: 1)
             stuck.spec?.progressDeadlineSeconds = 1
             _ = try await deployments.create(stuck)
-            try await eventually("deadline exceeded", seconds: 15) {
+            try await eventually("deadline exceeded", timeout: .seconds(15)) {
                 let d = try await deployments.get("stuck", namespace: "default")
                 return Self.condition(d, "Progressing")?.reason == "ProgressDeadlineExceeded"
             }

@@ -23,7 +23,7 @@ import Testing
         try await BatchHarness.run(controllers: { [JobController(context: $0, backoff: .none)] }) { _, client in
             _ = try await client.resource(BatchV1.Job.self).create(Self.job("pi", completions: 2, parallelism: 1))
             for round in 0..<2 {
-                let pod = try await BatchHarness.eventually("pod \(round)") {
+                let pod = try await eventually("pod \(round)") {
                     try await Self.pods(client, job: "pi").first { $0.status?.phase != "Succeeded" && $0.status?.phase != "Failed" }
                 }
                 #expect(pod.metadata.finalizers?.contains(JobSync.trackingFinalizer) == true)
@@ -32,7 +32,7 @@ import Testing
                 #expect(pod.metadata.labels?["batch.kubernetes.io/controller-uid"] != nil)
                 try await BatchHarness.setPhase(client, pod: pod.metadata.name!, phase: "Succeeded", exitCode: 0)
             }
-            let done = try await BatchHarness.eventually("Complete") {
+            let done = try await eventually("Complete") {
                 let job = try await client.resource(BatchV1.Job.self).get("pi", namespace: "default")
                 return job.status?.conditions?.contains { $0.type == "Complete" && $0.status == "True" } == true ? job : nil
             }
@@ -44,7 +44,7 @@ import Testing
             let pods = try await Self.pods(client, job: "pi")
             #expect(pods.count == 2)
             #expect(pods.allSatisfy { ($0.metadata.finalizers ?? []).isEmpty })
-            let events = try await BatchHarness.eventually("events") {
+            let events = try await eventually("events") {
                 let events = try await BatchHarness.events(client, involving: "pi")
                 return events.contains { $0.reason == "Completed" } ? events : nil
             }
@@ -57,19 +57,19 @@ import Testing
         try await BatchHarness.run(controllers: { [JobController(context: $0, backoff: .none)] }) { _, client in
             _ = try await client.resource(BatchV1.Job.self).create(Self.job("fails", completions: 1, parallelism: 1, backoffLimit: 1))
             for round in 0..<2 {
-                let pod = try await BatchHarness.eventually("pod \(round)") {
+                let pod = try await eventually("pod \(round)") {
                     try await Self.pods(client, job: "fails").first { $0.status?.phase != "Succeeded" && $0.status?.phase != "Failed" }
                 }
                 try await BatchHarness.setPhase(client, pod: pod.metadata.name!, phase: "Failed", exitCode: 1)
             }
-            let failed = try await BatchHarness.eventually("Failed") {
+            let failed = try await eventually("Failed") {
                 let job = try await client.resource(BatchV1.Job.self).get("fails", namespace: "default")
                 return job.status?.conditions?.contains { $0.type == "Failed" && $0.status == "True" } == true ? job : nil
             }
             #expect(failed.status?.failed == 2)
             #expect(failed.status?.conditions?.first { $0.type == "Failed" }?.reason == "BackoffLimitExceeded")
             #expect(try await Self.pods(client, job: "fails").count == 2)
-            _ = try await BatchHarness.eventually("event") {
+            _ = try await eventually("event") {
                 try await BatchHarness.events(client, involving: "fails").first { $0.reason == "BackoffLimitExceeded" }
             }
         }
@@ -78,7 +78,7 @@ import Testing
     @Test func indexedJobGivesEachPodItsIndex() async throws {
         try await BatchHarness.run(controllers: { [JobController(context: $0, backoff: .none)] }) { _, client in
             _ = try await client.resource(BatchV1.Job.self).create(Self.job("idx", completions: 3, parallelism: 3, indexed: true))
-            let pods = try await BatchHarness.eventually("3 pods") {
+            let pods = try await eventually("3 pods") {
                 let pods = try await Self.pods(client, job: "idx")
                 return pods.count == 3 ? pods : nil
             }
@@ -90,7 +90,7 @@ import Testing
                 #expect(pod.metadata.name?.hasPrefix("idx-\(index)-") == true)
                 try await BatchHarness.setPhase(client, pod: pod.metadata.name!, phase: "Succeeded", exitCode: 0)
             }
-            let done = try await BatchHarness.eventually("Complete") {
+            let done = try await eventually("Complete") {
                 let job = try await client.resource(BatchV1.Job.self).get("idx", namespace: "default")
                 return job.status?.conditions?.contains { $0.type == "Complete" } == true ? job : nil
             }

@@ -23,12 +23,12 @@ struct ReplicaSetControllerTests {
             let rs = try await sets.create(Self.replicaSet("web", replicas: 3, labels: ["app": "web"]))
             try await eventually("3 owned pods") {
                 let owned = try await activePods(client, "app=web")
-                return owned.count == 3 && owned.allSatisfy { WorkloadPods.controllerRef($0.metadata)?.uid == rs.metadata.uid }
+                return owned.count == 3 && owned.allSatisfy { $0.metadata.controllerRef?.uid == rs.metadata.uid }
             }
             let owned = try await activePods(client, "app=web")
             #expect(owned.contains { $0.metadata.name == "orphan" })
             #expect(owned.filter { $0.metadata.name != "orphan" }.allSatisfy { ($0.metadata.name ?? "").hasPrefix("web-") && $0.metadata.generateName == "web-" })
-            #expect(owned.allSatisfy { WorkloadPods.controllerRef($0.metadata)?.blockOwnerDeletion == true })
+            #expect(owned.allSatisfy { $0.metadata.controllerRef?.blockOwnerDeletion == true })
             try await eventually("status replicas 3") { try await sets.get("web", namespace: "default").status?.replicas == 3 }
 
             try await markPodsReady(client, selector: "app=web")
@@ -52,7 +52,7 @@ struct ReplicaSetControllerTests {
             try await eventually("released and replaced") {
                 let released = try await pods.get(survivor.metadata.name ?? "", namespace: "default")
                 let count = try await activePods(client, "app=web").count
-                return WorkloadPods.controllerRef(released.metadata) == nil && count == 1
+                return released.metadata.controllerRef == nil && count == 1
             }
 
             try await eventually("events") {
@@ -134,7 +134,7 @@ struct ReplicaSetControllerTests {
             try await eventually("zero status") { try await sets.get("zero", namespace: "default").status?.observedGeneration == 1 }
             #expect(try await activePods(client, "app=zero").isEmpty)
             let ghost = try await client.resource(CoreV1.Pod.self).get("ghost", namespace: "default")
-            #expect(WorkloadPods.controllerRef(ghost.metadata)?.name == "missing")
+            #expect(ghost.metadata.controllerRef?.name == "missing")
         }
     }
 }

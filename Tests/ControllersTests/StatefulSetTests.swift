@@ -108,7 +108,7 @@ import Testing
             let sets = client.resource(AppsV1.StatefulSet.self)
             _ = try await sets.create(Self.statefulSet(image: "nginx:1"))
             for ordinal in 0..<3 {
-                let pod = try await BatchHarness.eventually("web-\(ordinal)") {
+                let pod = try await eventually("web-\(ordinal)") {
                     try? await pods.get("web-\(ordinal)", namespace: "default")
                 }
                 // The next ordinal does not exist before this one is ready.
@@ -123,7 +123,7 @@ import Testing
                 #expect(claim.metadata.labels?["app"] == "web")
                 try await Self.markReady(client, "web-\(ordinal)")
             }
-            let ready = try await BatchHarness.eventually("3 ready") {
+            let ready = try await eventually("3 ready") {
                 let set = try await sets.get("web", namespace: "default")
                 return set.status?.readyReplicas == 3 ? set : nil
             }
@@ -136,14 +136,14 @@ import Testing
             changed.spec?.template?.spec?.containers?[0].image = "nginx:2"
             _ = try await sets.update(changed)
             for ordinal in [2, 1, 0] {
-                let pod = try await BatchHarness.eventually("web-\(ordinal) updated") { () -> CoreV1.Pod? in
+                let pod = try await eventually("web-\(ordinal) updated") { () -> CoreV1.Pod? in
                     guard let pod = try? await pods.get("web-\(ordinal)", namespace: "default") else { return nil }
                     return pod.spec?.containers?.first?.image == "nginx:2" ? pod : nil
                 }
                 #expect(pod.metadata.labels?["controller-revision-hash"] != firstRevision)
                 try await Self.markReady(client, "web-\(ordinal)")
             }
-            let rolled = try await BatchHarness.eventually("rolled out") {
+            let rolled = try await eventually("rolled out") {
                 let set = try await sets.get("web", namespace: "default")
                 return set.status?.updatedReplicas == 3 && set.status?.currentRevision == set.status?.updateRevision
                     && set.status?.readyReplicas == 3 ? set : nil
@@ -158,7 +158,7 @@ import Testing
             var smaller = try await sets.get("web", namespace: "default")
             smaller.spec?.replicas = 1
             _ = try await sets.update(smaller)
-            try await BatchHarness.eventually("scaled down") { () -> Void? in
+            try await eventually("scaled down") { () -> Void? in
                 let names = try await pods.list(namespace: "default").items.compactMap(\.metadata.name)
                 return names == ["web-0"] ? () : nil
             }

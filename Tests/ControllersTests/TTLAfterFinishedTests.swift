@@ -34,14 +34,14 @@ import Testing
                     startTime: Time(clock.now), succeeded: 1)
                 _ = try await jobs.updateStatus(job)
             }
-            try await BatchHarness.eventually("short deleted") { () -> Void? in
+            try await eventually("short deleted") { () -> Void? in
                 do { _ = try await jobs.get("short", namespace: "default"); return nil } catch let error as StatusError where error.code == 404 { return () }
             }
             #expect(try await jobs.get("long", namespace: "default").metadata.deletionTimestamp == nil)
             clock.advance(seconds: 3601)
             // A change to the job makes the controller look again with the new time.
             _ = try await jobs.patch("long", namespace: "default", type: .merge, body: ["metadata": ["labels": ["poke": "1"]]])
-            try await BatchHarness.eventually("long deleted") { () -> Void? in
+            try await eventually("long deleted") { () -> Void? in
                 do { _ = try await jobs.get("long", namespace: "default"); return nil } catch let error as StatusError where error.code == 404 { return () }
             }
         }

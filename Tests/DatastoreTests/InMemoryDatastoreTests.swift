@@ -10,14 +10,7 @@ import Testing
         for index in 0..<50 {
             _ = try await store.create(key: "/registry/k/\(index)", value: [])
         }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-        while try await store.compactedRevision < 45 {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("compacted only to \(try await store.compactedRevision)")
-                break
-            }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await eventually("compaction to revision 45") { try await store.compactedRevision >= 45 }
         #expect(try await store.compactedRevision == 45)
         await #expect(throws: DatastoreError.compacted(requested: 44, compactedRevision: 45)) {
             try await store.get(key: "/registry/k/0", revision: 44)

@@ -13,15 +13,6 @@ import Testing
         )
     }
 
-    /// Waits (bounded) until `condition` holds, yielding in between.
-    static func eventually(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw DeadlineExceeded(description: "never saw \(what)") }
-            await Task.yield()
-        }
-    }
-
     @Test func historyThenPendingThenLiveWithoutGapsOrDuplicates() async throws {
         let hub = WatchHub(currentRevision: 5)
         let registration = try hub.register(prefix: "/registry/", fromRevision: 2)
@@ -88,7 +79,7 @@ import Testing
         _ = try await probe.events(count: 1)
         #expect(hub.watcherCount == 1)
         probe.cancel()
-        try await Self.eventually("the watcher removed") { hub.watcherCount == 0 }
+        try await eventually("the watcher removed", timeout: .seconds(10)) { hub.watcherCount == 0 }
         // Publishing afterwards is harmless.
         hub.publish(Self.event(2))
     }

@@ -1,9 +1,12 @@
 import Foundation
+import KubeClient
 import Testing
 
 /// A real `k3s server` process for end-to-end tests: a temporary data directory, a free loopback
 /// port (`--https-listen-port 0`; the server writes the bound port into its kubeconfig),
-/// `--disable-agent`, and the real `kubectl` on PATH pointed at it.
+/// `--disable-agent`, and the real `kubectl` on PATH pointed at it. Starting one needs no tool:
+/// readiness is checked with the project's own HTTPS client, so a suite whose tool is missing
+/// is skipped (its `.enabled(if:)` trait) rather than failing here.
 ///
 /// `stop()` sends SIGTERM and waits; the data directory is removed. Tests call it in a `defer`.
 final class K3sServerProcess: @unchecked Sendable {
@@ -15,7 +18,17 @@ final class K3sServerProcess: @unchecked Sendable {
     /// Whether the tools these tests drive are installed.
     static var kubectlAvailable: Bool { executable(named: "kubectl") != nil }
 
-    /// Starts a server and waits until `/readyz` answers 200 through kubectl.
+    /// The Python interpreter that drives the official client: `K3S_TEST_PYTHON` when set
+    /// (scripts/test.sh points it at the virtual environment it installs the client into),
+    /// else `python3` on PATH; `nil` when neither is there.
+    static var python: String? {
+        if let configured = ProcessInfo.processInfo.environment["K3S_TEST_PYTHON"], !configured.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: configured) ? configured : nil
+        }
+        return executable(named: "python3")
+    }
+
+    /// Starts a server and waits until `/readyz` answers 200 over HTTPS with its kubeconfig.
     /// `dataDir` reuses the data directory of a server stopped with `stop(keepingData: true)`.
     static func start(extraArguments: [String] = [], dataDir existing: String? = nil, timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
         let dataDir = existing ?? FileManager.default.temporaryDirectory
@@ -38,14 +51,22 @@ final class K3sServerProcess: @unchecked Sendable {
         let server = K3sServerProcess(dataDir: dataDir, kubeconfig: kubeconfig, process: process, logFile: logFile)
 
         let deadline = ContinuousClock.now + timeout
+        // The server (re)writes its kubeconfig once its port is bound; a restarted server's old
+        // one names the old port, so the transport follows the file's content.
+        var transport: (kubeconfig: String, transport: HTTPSTransport)?
+        defer { if let transport { Task { await transport.transport.shutdown() } } }
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
                 let output = server.log
                 server.removeDataDir()
                 throw E2EError("k3s server exited with status \(process.terminationStatus):\n\(output)")
             }
-            if FileManager.default.fileExists(atPath: kubeconfig),
-               let result = try? await server.kubectl("get", "--raw", "/readyz"), result.status == 0 {
+            if let text = try? String(contentsOfFile: kubeconfig, encoding: .utf8), text != transport?.kubeconfig,
+               let fresh = try? server.readinessTransport(kubeconfig: text) {
+                if let stale = transport?.transport { await stale.shutdown() }
+                transport = (text, fresh)
+            }
+            if let transport, (try? await transport.transport.send(KubeRequest(method: .get, path: "/readyz")))?.status == 200 {
                 return server
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -53,6 +74,15 @@ final class K3sServerProcess: @unchecked Sendable {
         let output = server.log
         server.stop()
         throw E2EError("k3s server not ready within \(timeout):\n\(output)")
+    }
+
+    /// An HTTPS transport from the kubeconfig text that tries each request once (the caller
+    /// polls).
+    private func readinessTransport(kubeconfig text: String) throws -> HTTPSTransport {
+        var configuration = try KubeconfigFile(parsing: text, baseDirectory: dataDir).transportConfiguration()
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        configuration.maxIdleConnections = 1
+        return try HTTPSTransport(configuration: configuration)
     }
 
     private init(dataDir: String, kubeconfig: String, process: Process, logFile: String) {

@@ -181,7 +181,7 @@ struct KubectlWorkflowTests {
         // No credentials at all: 401 with a Status (kubectl itself would prompt for a user name).
         let address = try await server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
         let nobody = try await run("/usr/bin/curl", ["-s", "--cacert", server.dataDir + "/server/tls/server-ca.crt", address + "/api/v1/namespaces"])
-        #expect(nobody.stdout == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#, "\(nobody.stdout)")
+        #expect(nobody.stdout == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"# + "\n", "\(nobody.stdout)")
     }
 
     @Test func serviceAccountTokenIsForbiddenUntilBound() async throws {

@@ -4,34 +4,16 @@ import KubeClient
 import Synchronization
 import Testing
 
-/// Collects informer callbacks and lets a test await a condition on them.
+/// Collects informer callbacks.
 final class EventLog: Sendable {
     let entries = Mutex<[String]>([])
-    let changed = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     func append(_ entry: String) {
         entries.withLock { $0.append(entry) }
-        changed.continuation.yield()
     }
 
-    /// Waits until `condition` holds for the log (fails after `seconds`).
-    func wait(seconds: Int = 20, until condition: @escaping @Sendable ([String]) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                if condition(self.entries.withLock { $0 }) { return }
-                for await _ in self.changed.stream {
-                    if condition(self.entries.withLock { $0 }) { return }
-                }
-            }
-            group.addTask {
-                try await Task.sleep(until: deadline)
-                throw KubeClientError("timed out; log: \(self.entries.withLock { $0 })")
-            }
-            try await group.next()
-            group.cancelAll()
-        }
-    }
+    /// The entries so far.
+    var current: [String] { entries.withLock { $0 } }
 }
 
 @Suite("Informers")
@@ -58,7 +40,7 @@ struct InformerTests {
             _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(labels: ["app": "b"], name: "after", namespace: "default")))
             _ = try await maps.patch("after", namespace: "default", type: .merge, body: ["data": ["k": "v"]])
             try await maps.delete("before", namespace: "default")
-            try await log.wait { $0.contains("delete before") && $0.contains("update after") }
+            try await eventually("delete and update callbacks") { log.current.contains("delete before") && log.current.contains("update after") }
             #expect(log.entries.withLock { $0 }.filter { $0.hasSuffix("after") } == ["add after", "update after"])
 
             #expect(informer.lister.get("after", namespace: "default")?.data == ["k": "v"])
@@ -97,7 +79,7 @@ struct InformerTests {
                     metadata: .init(name: name, namespace: "default"),
                     spec: .init(containers: [.init(image: "nginx", name: "c")], nodeName: node)))
             }
-            try await log.wait { $0.contains("p1") }
+            try await eventually("the p1 callback") { log.current.contains("p1") }
             #expect(informer.lister.list().map(\.metadata.name) == ["p1"])
         }
     }

@@ -56,12 +56,9 @@ struct LeaderElectionAndEventTests {
             let map = try await client.resource(CoreV1.ConfigMap.self).create(CoreV1.ConfigMap(metadata: .init(name: "m", namespace: "default")))
             for _ in 0..<3 { recorder.record(map, type: .warning, reason: "Broken", message: "it broke") }
             recorder.record(map, type: .normal, reason: "Fixed", message: "fixed")
-            let deadline = ContinuousClock.now + .seconds(20)
-            var events: [CoreV1.Event] = []
-            while ContinuousClock.now < deadline {
-                events = try await client.resource(CoreV1.Event.self).list(namespace: "default").items
-                if events.count == 2, events.first(where: { $0.reason == "Broken" })?.count == 3 { break }
-                await Task.yield()
+            let events = try await eventually("two events, Broken counted 3 times") { () -> [CoreV1.Event]? in
+                let events = try await client.resource(CoreV1.Event.self).list(namespace: "default").items
+                return events.count == 2 && events.first(where: { $0.reason == "Broken" })?.count == 3 ? events : nil
             }
             let broken = try #require(events.first { $0.reason == "Broken" })
             #expect(broken.count == 3)

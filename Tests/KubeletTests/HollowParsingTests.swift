@@ -1,3 +1,4 @@
+import KubeAPI
 import Testing
 @testable import Kubelet
 
@@ -61,18 +62,28 @@ struct HollowParsingTests {
     @Test func poolsHandOutTheLowestFreeAddress() throws {
         var pool = try PodIPPool(cidr: "10.42.3.0/24")
         #expect(pool.capacity == 253)
-        #expect(pool.gateway == "10.42.3.1")
-        #expect(try pool.allocate() == "10.42.3.2")
-        #expect(try pool.allocate() == "10.42.3.3")
-        pool.release("10.42.3.2")
-        #expect(try pool.allocate() == "10.42.3.2")
-        #expect(pool.contains("10.42.3.254"))
-        #expect(!pool.contains("10.42.4.1"))
+        #expect(pool.gateway == IPAddress("10.42.3.1"))
+        #expect(try pool.allocate() == IPAddress("10.42.3.2"))
+        #expect(try pool.allocate() == IPAddress("10.42.3.3"))
+        pool.release(IPAddress("10.42.3.2")!)
+        #expect(try pool.allocate() == IPAddress("10.42.3.2"))
+        #expect(pool.contains(IPAddress("10.42.3.254")!))
+        #expect(!pool.contains(IPAddress("10.42.4.1")!))
+        #expect(pool.allocatedCount == 2)
+    }
+
+    @Test func reservingSkipsAddressesThePoolNeverHandsOut() throws {
+        var pool = try PodIPPool(cidr: "10.42.3.7/24")
+        #expect(pool.cidr.description == "10.42.3.0/24")
+        for text in ["10.42.3.0", "10.42.3.1", "10.42.3.255", "10.42.4.2", "fd00::2"] { pool.reserve(IPAddress(text)!) }
+        #expect(pool.allocatedCount == 0)
+        pool.reserve(IPAddress("10.42.3.2")!)
+        #expect(try pool.allocate() == IPAddress("10.42.3.3"))
     }
 
     @Test func aSmallPoolRunsOutWithAnUnavailableError() throws {
         var pool = try PodIPPool(cidr: "10.0.0.4/30")
-        #expect(try pool.allocate() == "10.0.0.6")
+        #expect(try pool.allocate() == IPAddress("10.0.0.6"))
         do {
             _ = try pool.allocate()
             Issue.record("expected exhaustion")
@@ -81,9 +92,18 @@ struct HollowParsingTests {
         }
     }
 
+    @Test func hollowNodesGetDistinctDefaultAddresses() {
+        let configuration = HollowNodePool.Configuration(count: 1000)
+        #expect(configuration.podCIDR(0) == "10.42.0.0/24")
+        #expect(configuration.podCIDR(257) == "10.43.1.0/24")
+        #expect(configuration.podCIDR(999) == "10.45.231.0/24")
+        #expect(configuration.nodeIP(0) == "10.128.0.1")
+        #expect(configuration.nodeIP(300) == "10.128.1.45")
+    }
+
     @Test func dualStackListsUseTheIPv4Range() throws {
-        var pool = try PodIPPool(cidr: "fd00:42::/64,10.42.9.0/24")
-        #expect(try pool.allocate() == "10.42.9.2")
+        var pool = try PodIPPool(cidr: "fd00:42::/64, 10.42.9.0/24")
+        #expect(try pool.allocate() == IPAddress("10.42.9.2"))
     }
 
     @Test(arguments: ["", "10.42.0.0", "10.42.0.0/31", "10.42.0.0/x", "300.1.1.0/24", "fd00::/64", "10.42.0/24"])

@@ -1,15 +1,6 @@
 import KubeAPI
 @testable import Kubelet
 
-/// Waits (yielding, never sleeping) until `condition` holds; fails after many attempts.
-func eventually(_ what: String = "condition", attempts: Int = 100_000, _ condition: () async throws -> Bool) async throws {
-    for _ in 0..<attempts {
-        if try await condition() { return }
-        await Task.yield()
-    }
-    throw TestFailure("timed out waiting for \(what)")
-}
-
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -7,16 +7,6 @@ import Testing
 
 @Suite("Scheduler wiring", .serialized, .timeLimit(.minutes(3)))
 struct SchedulerWiringTests {
-    /// Polls `probe` until it returns a value or the deadline passes.
-    func eventually<T: Sendable>(seconds: Int = 60, _ what: String, _ probe: @Sendable () async throws -> T?) async throws -> T {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if let value = try await probe() { return value }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw SchedulingError.invalidPod("timed out waiting for \(what)")
-    }
-
     func createNode(_ client: KubeClient, _ name: String, cpu: String) async throws {
         let nodes = client.resource(CoreV1.Node.self)
         var node = try await nodes.create(Fixtures.node(name, cpu: cpu))
@@ -55,11 +45,11 @@ struct SchedulerWiringTests {
             try await createNode(client, "node-a", cpu: "2")
             let pods = client.resource(CoreV1.Pod.self)
             _ = try await pods.create(Fixtures.pod("web", cpu: "500m"), namespace: "default")
-            let node = try await eventually("binding") {
+            let node = try await eventually("binding", timeout: .seconds(60)) {
                 try await pods.get("web", namespace: "default").spec?.nodeName
             }
             #expect(node == "node-a")
-            let scheduled = try await eventually("Scheduled event") {
+            let scheduled = try await eventually("Scheduled event", timeout: .seconds(60)) {
                 try await events(client, reason: "Scheduled", object: "web").first
             }
             #expect(scheduled.message == "Successfully assigned default/web to node-a")
@@ -70,7 +60,7 @@ struct SchedulerWiringTests {
             foreign.spec?.schedulerName = "other-scheduler"
             _ = try await pods.create(foreign, namespace: "default")
             _ = try await pods.create(Fixtures.pod("later"), namespace: "default")
-            _ = try await eventually("second binding") { try await pods.get("later", namespace: "default").spec?.nodeName }
+            _ = try await eventually("second binding", timeout: .seconds(60)) { try await pods.get("later", namespace: "default").spec?.nodeName }
             #expect(try await pods.get("foreign", namespace: "default").spec?.nodeName == nil)
         }
     }
@@ -82,13 +72,13 @@ struct SchedulerWiringTests {
             let pods = client.resource(CoreV1.Pod.self)
             _ = try await pods.create(Fixtures.pod("huge", cpu: "4"), namespace: "default")
             let expected = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
-            let condition = try await eventually("PodScheduled condition") {
+            let condition = try await eventually("PodScheduled condition", timeout: .seconds(60)) {
                 try await pods.get("huge", namespace: "default").status?.conditions?.first { $0.type == "PodScheduled" }
             }
             #expect(condition.status == "False")
             #expect(condition.reason == "Unschedulable")
             #expect(condition.message == expected)
-            let event = try await eventually("FailedScheduling event") {
+            let event = try await eventually("FailedScheduling event", timeout: .seconds(60)) {
                 try await events(client, reason: "FailedScheduling", object: "huge").first
             }
             #expect(event.type == "Warning")
@@ -96,7 +86,7 @@ struct SchedulerWiringTests {
 
             // A new node with room makes the parked pod schedulable.
             try await createNode(client, "node-big", cpu: "8")
-            let node = try await eventually("binding after node add") { try await pods.get("huge", namespace: "default").spec?.nodeName }
+            let node = try await eventually("binding after node add", timeout: .seconds(60)) { try await pods.get("huge", namespace: "default").spec?.nodeName }
             #expect(node == "node-big")
         }
     }
@@ -108,20 +98,20 @@ struct SchedulerWiringTests {
                 SchedulingV1.PriorityClass(metadata: MetaV1.ObjectMeta(name: "important"), value: 1000))
             let pods = client.resource(CoreV1.Pod.self)
             _ = try await pods.create(Fixtures.pod("low", cpu: "800m"), namespace: "default")
-            _ = try await eventually("low bound") { try await pods.get("low", namespace: "default").spec?.nodeName }
+            _ = try await eventually("low bound", timeout: .seconds(60)) { try await pods.get("low", namespace: "default").spec?.nodeName }
 
             var vip = Fixtures.pod("vip", cpu: "800m")
             vip.spec?.priorityClassName = "important"
             _ = try await pods.create(vip, namespace: "default")
-            let nominated = try await eventually("nomination") {
+            let nominated = try await eventually("nomination", timeout: .seconds(60)) {
                 try await pods.get("vip", namespace: "default").status?.nominatedNodeName
             }
             #expect(nominated == "node-a")
-            let preempted = try await eventually("Preempted event") { try await events(client, reason: "Preempted", object: "low").first }
+            let preempted = try await eventually("Preempted event", timeout: .seconds(60)) { try await events(client, reason: "Preempted", object: "low").first }
             #expect(preempted.message?.hasPrefix("Preempted by pod ") == true)
             #expect(preempted.message?.hasSuffix(" on node node-a") == true)
             // The victim is gone or terminating (no kubelet finishes it here).
-            let victimGone = try await eventually("victim deletion") { () -> Bool? in
+            let victimGone = try await eventually("victim deletion", timeout: .seconds(60)) { () -> Bool? in
                 do {
                     let low = try await pods.get("low", namespace: "default")
                     guard low.metadata.deletionTimestamp != nil else { return nil }
@@ -155,7 +145,7 @@ extension SchedulerWiringTests {
                 }
                 try await group.waitForAll()
             }
-            let placed = try await eventually("all bound") { () -> [String]? in
+            let placed = try await eventually("all bound", timeout: .seconds(60)) { () -> [String]? in
                 let items = try await pods.list(namespace: "default").items
                 let nodes = items.compactMap(\.spec?.nodeName)
                 return nodes.count == 100 ? nodes : nil

@@ -18,7 +18,7 @@ extension AdmissionChain {
             ("apps", "daemonsets", DaemonSetStrategy()),
             ("batch", "jobs", JobStrategy()),
             ("batch", "cronjobs", CronJobStrategy()),
-            ("", "services", ServiceStrategy(family: services.serviceCIDR.family)),
+            ("", "services", ServiceStrategy(family: services.serviceIPRange.family.rawValue)),
             ("", "configmaps", ConfigMapStrategy()),
             ("", "secrets", SecretStrategy()),
             ("", "persistentvolumeclaims", PersistentVolumeClaimStrategy()),

@@ -60,9 +60,6 @@ public struct AdmissionChain: Sendable {
         await allocator.release(object)
     }
 
-    /// Whether the resource has an allocator (whose state ``rebuild(resource:from:)`` restores).
-    public func hasAllocator(for resource: GroupResource) -> Bool { allocators[resource] != nil }
-
     /// Restores an allocator's state from the stored objects of its resource.
     public func rebuild(resource: GroupResource, from objects: [JSONValue]) async {
         await allocators[resource]?.rebuild(from: objects)

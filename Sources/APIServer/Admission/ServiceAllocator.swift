@@ -7,7 +7,7 @@ import Synchronization
 /// service IP is reserved for the `kubernetes` Service.
 public final class ServiceAllocator: ObjectAllocator {
     /// The service network.
-    public let serviceCIDR: ServiceCIDR
+    public let serviceIPRange: ServiceIPRange
     /// The node port range (`--service-node-port-range`).
     public let nodePortRange: ClosedRange<Int>
     let ips: RangeAllocator
@@ -15,15 +15,12 @@ public final class ServiceAllocator: ObjectAllocator {
 
     /// Creates an allocator with nothing taken (call ``rebuild(from:)`` with the stored
     /// Services before serving).
-    public init(serviceCIDR: ServiceCIDR = .default, nodePortRange: ClosedRange<Int> = 30000...32767) {
-        self.serviceCIDR = serviceCIDR
+    public init(serviceIPRange: ServiceIPRange = .default, nodePortRange: ClosedRange<Int> = 30000...32767) {
+        self.serviceIPRange = serviceIPRange
         self.nodePortRange = nodePortRange
-        self.ips = RangeAllocator(first: 1, last: serviceCIDR.lastUsableOffset, reserved: [1])
+        self.ips = RangeAllocator(first: 1, last: serviceIPRange.lastUsableOffset, reserved: [1])
         self.ports = RangeAllocator(first: UInt64(max(0, nodePortRange.lowerBound)), last: UInt64(max(0, nodePortRange.upperBound)))
     }
-
-    /// The cluster IP of the `kubernetes` Service (the first address of the network).
-    public var apiServerServiceIP: String { serviceCIDR.address(at: 1) }
 
     /// How many cluster IPs are taken.
     public var allocatedIPCount: Int { ips.count }
@@ -31,7 +28,7 @@ public final class ServiceAllocator: ObjectAllocator {
     public var allocatedNodePortCount: Int { ports.count }
 
     /// Whether an address is taken.
-    public func isAllocated(ip: String) -> Bool { serviceCIDR.offset(of: ip).map(ips.isAllocated) ?? false }
+    public func isAllocated(ip: String) -> Bool { offset(of: ip).map(ips.isAllocated) ?? false }
     /// Whether a node port is taken.
     public func isAllocated(nodePort: Int) -> Bool { nodePort >= 0 && ports.isAllocated(UInt64(nodePort)) }
 
@@ -66,7 +63,12 @@ public final class ServiceAllocator: ObjectAllocator {
         guard Self.needsClusterIP(service), !Self.isHeadless(service) else { return [] }
         var addresses = (service[path: "spec", "clusterIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
         if let ip = service[path: "spec", "clusterIP"]?.stringValue, !addresses.contains(ip) { addresses.append(ip) }
-        return addresses.compactMap { serviceCIDR.offset(of: $0) }
+        return addresses.compactMap(offset(of:))
+    }
+
+    /// The offset of a cluster IP written in a Service, if it is a usable address of the range.
+    func offset(of text: String) -> UInt64? {
+        IPAddress(text).flatMap(serviceIPRange.offset(of:))
     }
 
     /// The node ports a stored Service holds.
@@ -156,15 +158,15 @@ public final class ServiceAllocator: ObjectAllocator {
             do {
                 let offset = try ips.allocateNext(dryRun: work.dryRun)
                 work.reserved(ip: offset)
-                chosen = serviceCIDR.address(at: offset)
+                chosen = serviceIPRange.address(at: offset).description
             } catch {
                 throw StatusError.internalError("failed to allocate a serviceIP: range is full")
             }
         } else {
             let clusterIPs = object[path: "spec", "clusterIPs"] ?? .array([.string(requested)])
-            guard let offset = serviceCIDR.offset(of: requested) else {
+            guard let offset = self.offset(of: requested) else {
                 throw StatusError.invalid(GroupKind(group: "", kind: "Service"), name: name, errors: [
-                    .invalid("spec.clusterIPs", value: clusterIPs, detail: "failed to allocate IP \(requested): the provided IP (\(requested)) is not in the valid range. The range of valid IPs is \(serviceCIDR)"),
+                    .invalid("spec.clusterIPs", value: clusterIPs, detail: "failed to allocate IP \(requested): the provided IP (\(requested)) is not in the valid range. The range of valid IPs is \(serviceIPRange)"),
                 ])
             }
             do {
@@ -175,7 +177,7 @@ public final class ServiceAllocator: ObjectAllocator {
                     .invalid("spec.clusterIPs", value: clusterIPs, detail: "failed to allocate IP \(requested): provided IP is already allocated"),
                 ])
             }
-            chosen = serviceCIDR.address(at: offset)
+            chosen = serviceIPRange.address(at: offset).description
         }
         object.withObject("spec") { spec in
             spec.setMember("clusterIP", .string(chosen))

@@ -161,7 +161,7 @@ struct ServiceStrategy: ObjectStrategy {
                     continue
                 }
                 if index == 0 && ip == "None" { continue }
-                if IPAddressText.parse(Substring(ip)) == nil {
+                if IPAddress(ip) == nil {
                     errors.append(.invalid("spec.clusterIPs[\(index)]", value: .string(ip), detail: "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)"))
                 }
             }

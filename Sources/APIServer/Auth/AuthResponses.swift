@@ -12,6 +12,6 @@ enum AuthResponses {
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> APIResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return APIResponse(status: status, headers: headers, body: .bytes(value.serialized(escapingHTML: false)))
+        return APIResponse(status: status, headers: headers, body: .bytes(ResponseEncoding.document(value, escapingHTML: false)))
     }
 }

@@ -45,41 +45,22 @@ enum SchemaFormats {
         return true
     }
 
+    /// Upstream's `ipv4`: any text its lenient (Go 1.16) parser reads as an address, provided
+    /// it has a dot, so leading zeros pass and so does an IPv4-mapped IPv6 address.
     static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(part) else { return false }
-            return value <= 255 && (part.count == 1 || part.first != "0")
-        }
+        text.contains(".") && (try? IPAddress(parsing: text, syntax: .legacy)) != nil
     }
 
+    /// Upstream's `ipv6`: any text the strict parser reads as an address, provided it has a
+    /// colon (so `::ffff:1.2.3.4` passes, `1.2.3.4` and zones do not).
     static func isIPv6(_ text: String) -> Bool {
-        guard text.contains(":"), text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-        let halves = text.split(separator: "::", omittingEmptySubsequences: false)
-        guard halves.count <= 2 else { return false }
-        var groups = 0
-        for (index, half) in halves.enumerated() where !half.isEmpty {
-            let parts = half.split(separator: ":", omittingEmptySubsequences: false)
-            for (position, part) in parts.enumerated() {
-                if part.contains(".") {
-                    guard index == halves.count - 1, position == parts.count - 1, isIPv4(String(part)) else { return false }
-                    groups += 2
-                } else {
-                    guard (1...4).contains(part.count) else { return false }
-                    groups += 1
-                }
-            }
-        }
-        return halves.count == 2 ? groups < 8 : groups == 8
+        text.contains(":") && IPAddress(text) != nil
     }
 
+    /// Upstream's `cidr`: `ADDRESS/LENGTH` read leniently (leading zeros pass, host bits may
+    /// be set).
     static func isCIDR(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let bits = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
-        let address = String(parts[0])
-        if isIPv4(address) { return (0...32).contains(bits) }
-        if isIPv6(address) { return (0...128).contains(bits) }
-        return false
+        (try? IPPrefix(parsing: text, syntax: .legacy)) != nil
     }
 
     static func isHostname(_ text: String) -> Bool {

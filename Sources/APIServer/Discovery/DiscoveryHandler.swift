@@ -97,7 +97,7 @@ public struct DiscoveryHandler: APIHandler {
         default: value = nil
         }
         guard let value else { return nil }
-        let bytes = value.serialized()
+        let bytes = ResponseEncoding.document(value)
         let digest = SHA256.hash(data: bytes)
         let etag = "\"" + digest.prefix(16).map { byte in
             let hex = String(byte, radix: 16, uppercase: true)
@@ -136,6 +136,6 @@ public struct DiscoveryHandler: APIHandler {
         ]
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return APIResponse(status: HTTPResponse.Status(code: code), headers: headers, body: .bytes(body.serialized()))
+        return APIResponse(status: HTTPResponse.Status(code: code), headers: headers, body: .bytes(ResponseEncoding.document(body)))
     }
 }

@@ -152,7 +152,7 @@ extension HTTPSServer {
         let response = APIResponse(
             status: HTTPResponse.Status(code: error.code),
             headers: headers,
-            body: .bytes(error.statusJSON().serialized()))
+            body: .bytes(ResponseEncoding.document(error.statusJSON())))
         _ = try await write(response, isHead: false, outbound: outbound, channel: channel, close: close)
     }
 

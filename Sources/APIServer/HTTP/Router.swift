@@ -81,7 +81,7 @@ public struct NotFoundHandler: APIHandler {
             details: StatusError.Details())
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return APIResponse(status: .notFound, headers: headers, body: .bytes(error.statusJSON().serialized()))
+        return APIResponse(status: .notFound, headers: headers, body: .bytes(ResponseEncoding.document(error.statusJSON())))
     }()
 }
 

@@ -17,11 +17,12 @@ public struct VersionInfo: Sendable, Hashable {
     public var minCompatibilityMinor: String
     /// The full version (`v1.36.2+k3s-swift`).
     public var gitVersion: String
-    /// The source commit, if known.
+    /// The source commit; empty when unknown (a server embedded in another program). The `k3s`
+    /// binary is stamped at build time (see `scripts/build-stamp.sh`).
     public var gitCommit: String
-    /// `clean` or `dirty`.
+    /// `clean` or `dirty`; empty when unknown.
     public var gitTreeState: String
-    /// The build time, RFC 3339 (`2026-11-29T01:57:44Z`).
+    /// The build time, RFC 3339 (`2026-11-29T01:57:44Z`); empty when unknown.
     public var buildDate: String
     /// The toolchain version (the field is named for Go upstream; here the Swift version).
     public var goVersion: String
@@ -30,7 +31,8 @@ public struct VersionInfo: Sendable, Hashable {
     /// `os/arch` (`linux/amd64`).
     public var platform: String
 
-    /// Creates version information; the defaults describe this build of k3s-swift.
+    /// Creates version information; the defaults describe this version of k3s-swift, with the
+    /// build facts (commit, tree state, date) unknown until the caller supplies them.
     public init(
         major: String = "1",
         minor: String = "36",
@@ -40,8 +42,8 @@ public struct VersionInfo: Sendable, Hashable {
         minCompatibilityMinor: String = "35",
         gitVersion: String = "v1.36.2+k3s-swift",
         gitCommit: String = "",
-        gitTreeState: String = "clean",
-        buildDate: String = "1970-01-01T00:00:00Z",
+        gitTreeState: String = "",
+        buildDate: String = "",
         goVersion: String = VersionInfo.swiftVersion,
         compiler: String = "swiftc",
         platform: String = VersionInfo.currentPlatform

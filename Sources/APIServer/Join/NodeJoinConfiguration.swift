@@ -1,5 +1,5 @@
 /// What the API server needs to let nodes join: the CA bundle it serves at `/cacerts`, the
-/// server token, and the signer of node certificates.
+/// server token, the signer of node certificates, and the cluster settings handed to nodes.
 public struct NodeJoinConfiguration: Sendable {
     /// The server CA bundle (PEM) clients verify the serving certificate with; served verbatim
     /// at `/cacerts`, so its SHA-256 is the hash in K10 tokens.
@@ -8,11 +8,21 @@ public struct NodeJoinConfiguration: Sendable {
     public var serverToken: String?
     /// Issues node client certificates.
     public var signer: any NodeCertificateSigner
+    /// The cluster DNS service addresses handed to joining nodes for their kubelets
+    /// (`--cluster-dns`); empty hands none.
+    public var clusterDNS: [String]
+    /// The cluster DNS domain handed to joining nodes (`--cluster-domain`); `nil` hands none.
+    public var clusterDomain: String?
 
     /// Creates a configuration.
-    public init(caBundlePEM: String, serverToken: String?, signer: any NodeCertificateSigner) {
+    public init(
+        caBundlePEM: String, serverToken: String?, signer: any NodeCertificateSigner, clusterDNS: [String] = [],
+        clusterDomain: String? = nil
+    ) {
         self.caBundlePEM = caBundlePEM
         self.serverToken = serverToken
         self.signer = signer
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
     }
 }

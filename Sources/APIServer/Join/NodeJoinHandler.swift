@@ -2,6 +2,7 @@ import Crypto
 import HTTPTypes
 import KubeAPI
 import Logging
+import NodeJoinAPI
 
 /// Serves the join endpoints in front of authentication, on the API server's port:
 ///
@@ -12,15 +13,15 @@ import Logging
 ///   (`K10<hash>::server:<secret>` or its bare secret) or a bootstrap token (`<id>.<secret>`, also
 ///   `K10<hash>::<id>.<secret>`). With a JSON ``NodeCertificateRequest`` it answers a
 ///   ``NodeCertificateResponse``: a client certificate for `system:node:<name>` in
-///   `system:nodes`, and the server CA.
+///   `system:nodes`, the server CA, and the cluster DNS settings its kubelet needs.
 ///
 /// A missing or wrong token is refused with a 401 `Status` whose message says why; a malformed
 /// body with 400. Every other request goes to `next`.
 public struct NodeJoinHandler: APIHandler {
     /// The CA bundle path.
-    public static let caCertificatesPath = "/cacerts"
+    public static let caCertificatesPath = NodeJoinPaths.caCertificates
     /// The certificate path.
-    public static let nodeCertificatePath = "/v1-k3s/node-certificate"
+    public static let nodeCertificatePath = NodeJoinPaths.nodeCertificate
 
     /// The configuration.
     public let configuration: NodeJoinConfiguration
@@ -86,7 +87,9 @@ public struct NodeJoinHandler: APIHandler {
             return AuthResponses.status(StatusError(code: 500, reason: .internalError, message: "cannot sign the node certificate: \(error)"))
         }
         logger.notice("issued node certificate", metadata: ["node": "\(body.nodeName)", "token": "\(identity)"])
-        let response = NodeCertificateResponse(certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM)
+        let response = NodeCertificateResponse(
+            certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM,
+            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain)
         return AuthResponses.json(response.json, status: .ok)
     }
 

@@ -82,9 +82,7 @@ public struct TablePrinter: Sendable {
             case "Object":
                 row["object"] = object
             default:
-                var partial: OrderedDictionary<String, JSONValue> = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1"]
-                partial["metadata"] = object["metadata"] ?? [:]
-                row["object"] = .object(partial)
+                row["object"] = PartialObjectMetadata.object(object)
             }
             rows.append(.object(row))
         }

@@ -64,7 +64,8 @@ extension ResourceHandler {
         if bodyKind != expectedKind {
             throw StatusError.badRequest("the kind in the data (\(bodyKind)) does not match the expected kind (\(expectedKind))")
         }
-        return body
+        // As decoding into upstream's types does: the fields it always writes are present.
+        return CachedObject.filled(body)
     }
 
     /// How Go's JSON decoder names the type of a value in its errors.
@@ -125,49 +126,99 @@ extension ResourceHandler {
     }
 
     /// What the client accepts.
-    enum Representation { case json, table }
+    enum Representation: Equatable {
+        /// The object or list itself.
+        case json
+        /// A `meta.k8s.io` Table of that version (`v1`, `v1beta1`).
+        case table(version: String)
+        /// `PartialObjectMetadata` (`list` false) or `PartialObjectMetadataList` of that
+        /// `meta.k8s.io` version.
+        case metadata(version: String, list: Bool)
+    }
 
-    /// Chooses JSON or Table from the Accept header.
+    /// The media types a 406 names.
+    static let acceptableMediaTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+
+    /// Chooses the representation from the Accept header: the first media range this server
+    /// can produce, in the client's order, except that a Table is preferred whenever one is
+    /// named and a Table convertor is installed (kubectl lists it first anyway).
     ///
     /// - Throws: 406 when nothing acceptable can be produced.
     func representation(_ request: APIRequest) throws -> Representation {
         guard let accept = request.headers[.accept], !accept.isEmpty else { return .json }
-        var wantsTable = false
-        var acceptsJSON = false
+        var table: Representation?
+        var first: Representation?
         for part in accept.split(separator: ",") {
             let items = part.split(separator: ";").map { $0.trimmingSpaces() }
             let type = items.first?.lowercased() ?? ""
-            let params = Set(items.dropFirst())
+            var parameters: [String: String] = [:]
+            for item in items.dropFirst() {
+                let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
+                if pair.count == 2 { parameters[pair[0].lowercased()] = pair[1] }
+            }
+            var candidate: Representation?
             if type == "application/json" {
-                if params.contains("as=Table") {
-                    if params.contains("v=v1") && params.contains("g=meta.k8s.io") { wantsTable = true }
-                } else if !params.contains(where: { $0.hasPrefix("as=") }) {
-                    acceptsJSON = true
+                switch (parameters["as"], parameters["g"], parameters["v"]) {
+                case (nil, _, _):
+                    candidate = .json
+                case ("Table"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
+                    if table == nil { table = .table(version: version) }
+                case ("PartialObjectMetadata"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
+                    candidate = .metadata(version: version, list: false)
+                case ("PartialObjectMetadataList"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
+                    candidate = .metadata(version: version, list: true)
+                default:
+                    break
                 }
             } else if type == "*/*" || type == "application/*" {
-                acceptsJSON = true
+                candidate = .json
             }
+            if first == nil { first = candidate }
         }
-        if wantsTable && tableConvertor != nil { return .table }
-        if acceptsJSON { return .json }
-        if wantsTable { return .table }
-        throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"])
+        if let table, tableConvertor != nil { return table }
+        if let first { return first }
+        if let table { return table }
+        throw StatusError.notAcceptable(acceptedMediaTypes: Self.acceptableMediaTypes)
     }
 
-    /// A response carrying one object (or its Table).
+    /// The 406 for a metadata-only form that does not fit the response (a list asked for of
+    /// one object, or one object of a list).
+    static func metadataMismatch(askedList: Bool) -> StatusError {
+        StatusError(
+            code: 406, reason: .notAcceptable,
+            message: askedList
+                ? "you requested PartialObjectMetadataList, but the requested object is not a list"
+                : "you requested PartialObjectMetadata, but the requested object is a list")
+    }
+
+    /// A response carrying one object (or its Table, or its metadata).
     func respond(
         _ request: APIRequest, object: CachedObject, descriptor: ResourceDescriptor,
         status: HTTPResponse.Status = .ok, warnings: [String] = []
     ) throws -> APIResponse {
         var headers = HTTPFields()
         for warning in warnings { headers.append(HTTPField(name: HTTPField.Name("Warning")!, value: "299 - \(JSONValue.string(warning).serializedString())")) }
-        if try representation(request) == .table {
-            guard let table = tableConvertor?.table(for: [object.value], descriptor: descriptor, listMetadata: nil, includeObject: request.queryValue("includeObject")) else {
+        switch try representation(request) {
+        case .table(let version):
+            guard let table = table(for: [object.value], descriptor: descriptor, listMetadata: nil, request: request, version: version) else {
                 throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json"])
             }
             return ResponseEncoding.json(table.serialized(), status: status, headers: headers)
+        case .metadata(let version, let list):
+            guard !list else { throw Self.metadataMismatch(askedList: true) }
+            return ResponseEncoding.json(PartialObjectMetadata.object(object.value, version: version).serialized(), status: status, headers: headers)
+        case .json:
+            return ResponseEncoding.json(object.bytes, status: status, headers: headers)
         }
-        return ResponseEncoding.json(object.bytes, status: status, headers: headers)
+    }
+
+    /// The Table of `objects` in the `meta.k8s.io` version asked for, or `nil` without a convertor.
+    func table(for objects: [JSONValue], descriptor: ResourceDescriptor, listMetadata: JSONValue?, request: APIRequest, version: String) -> JSONValue? {
+        guard var table = tableConvertor?.table(for: objects, descriptor: descriptor, listMetadata: listMetadata, includeObject: request.queryValue("includeObject")) else {
+            return nil
+        }
+        if version != "v1" { table.setMember("apiVersion", .string("meta.k8s.io/\(version)")) }
+        return table
     }
 
     /// The namespace and selectors of a list, watch or deletecollection.
@@ -206,13 +257,19 @@ extension ResourceHandler {
             limit: limit.map { Int(max(0, $0)) },
             continueToken: request.queryValue("continue"))
         let representation = try representation(request)
+        if case .metadata(_, list: false) = representation { throw Self.metadataMismatch(askedList: false) }
         let page = try await store.list(filter: filter, options: options)
         let meta = ResponseEncoding.listMetadata(revision: page.revision, continueToken: page.continueToken, remaining: page.remainingItemCount)
-        if representation == .table {
-            guard let table = tableConvertor?.table(for: page.objects.map(\.value), descriptor: store.descriptor, listMetadata: meta, includeObject: request.queryValue("includeObject")) else {
+        switch representation {
+        case .table(let version):
+            guard let table = table(for: page.objects.map(\.value), descriptor: store.descriptor, listMetadata: meta, request: request, version: version) else {
                 throw StatusError.notAcceptable(acceptedMediaTypes: ["application/json"])
             }
             return ResponseEncoding.json(table.serialized())
+        case .metadata(let version, _):
+            return ResponseEncoding.json(PartialObjectMetadata.list(page.objects.map(\.value), metadata: meta, version: version).serialized())
+        case .json:
+            break
         }
         let bytes = ResponseEncoding.list(kind: store.descriptor.listKind, apiVersion: store.descriptor.apiVersion, metadata: meta, objects: page.objects)
         return ResponseEncoding.json(bytes)

@@ -27,6 +27,14 @@ extension ResourceHandler {
         if let seconds = try intParameter(request, "timeoutSeconds"), seconds > 0 {
             timeout = min(timeout, .seconds(seconds))
         }
+        // Metadata-only clients (informers over PartialObjectMetadata) get each object in that
+        // form; anything else (a Table, protobuf) is streamed as plain objects, as before.
+        let metadataVersion: String?
+        if case .metadata(let version, _)? = try? representation(request) { metadataVersion = version } else { metadataVersion = nil }
+        let encode: @Sendable (CachedObject) -> [UInt8] = { object in
+            guard let metadataVersion else { return object.bytes }
+            return PartialObjectMetadata.object(object.value, version: metadataVersion).serialized()
+        }
         let (events, id) = try await store.watch(filter: filter, resourceVersion: request.queryValue("resourceVersion"), sendInitialEvents: sendInitial)
         let cache = registry.cache
         let prefix = store.keys.resourcePrefix
@@ -35,12 +43,16 @@ extension ResourceHandler {
         let forwarder = Task {
             for await event in events {
                 switch event {
-                case .added(let object): continuation.yield(ResponseEncoding.watchLine(type: "ADDED", object: object.bytes))
-                case .modified(let object): continuation.yield(ResponseEncoding.watchLine(type: "MODIFIED", object: object.bytes))
-                case .deleted(let object): continuation.yield(ResponseEncoding.watchLine(type: "DELETED", object: object.bytes))
+                case .added(let object): continuation.yield(ResponseEncoding.watchLine(type: "ADDED", object: encode(object)))
+                case .modified(let object): continuation.yield(ResponseEncoding.watchLine(type: "MODIFIED", object: encode(object)))
+                case .deleted(let object): continuation.yield(ResponseEncoding.watchLine(type: "DELETED", object: encode(object)))
                 case .bookmark(let revision, let initialEventsEnd):
                     guard bookmarks else { continue }
-                    continuation.yield(ResponseEncoding.watchLine(type: "BOOKMARK", object: Self.bookmarkObject(descriptor, revision: revision, initialEventsEnd: initialEventsEnd)))
+                    var bookmark = Self.bookmarkObject(descriptor, revision: revision, initialEventsEnd: initialEventsEnd)
+                    if let metadataVersion {
+                        bookmark = PartialObjectMetadata.object(bookmark, version: metadataVersion)
+                    }
+                    continuation.yield(ResponseEncoding.watchLine(type: "BOOKMARK", object: bookmark.serialized()))
                 case .error(let error):
                     continuation.yield(ResponseEncoding.watchLine(type: "ERROR", object: error.statusJSON().serialized()))
                     continuation.finish()
@@ -73,10 +85,9 @@ extension ResourceHandler {
 
     /// The object of a BOOKMARK event: only the kind and `metadata.resourceVersion` (plus the
     /// `k8s.io/initial-events-end` annotation after the initial events).
-    static func bookmarkObject(_ descriptor: ResourceDescriptor, revision: Int64, initialEventsEnd: Bool) -> [UInt8] {
+    static func bookmarkObject(_ descriptor: ResourceDescriptor, revision: Int64, initialEventsEnd: Bool) -> JSONValue {
         var meta: JSONValue = ["resourceVersion": .string(String(revision))]
         if initialEventsEnd { meta.setMember("annotations", ["k8s.io/initial-events-end": "true"]) }
-        let object: JSONValue = ["kind": .string(descriptor.kind), "apiVersion": .string(descriptor.apiVersion), "metadata": meta]
-        return object.serialized()
+        return ["kind": .string(descriptor.kind), "apiVersion": .string(descriptor.apiVersion), "metadata": meta]
     }
 }

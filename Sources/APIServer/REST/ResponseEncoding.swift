@@ -3,11 +3,25 @@ import KubeAPI
 
 /// Building response bodies from already encoded objects.
 enum ResponseEncoding {
-    /// A JSON response.
+    /// A JSON response. The body ends with a newline, as upstream's encoder writes it (clients
+    /// compare error texts byte for byte).
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> APIResponse {
         var headers = extra
         headers[.contentType] = "application/json"
-        return APIResponse(status: status, headers: headers, body: .bytes(bytes))
+        return APIResponse(status: status, headers: headers, body: .bytes(terminated(bytes)))
+    }
+
+    /// A JSON value as a response body: compact, ending with a newline.
+    static func document(_ value: JSONValue, escapingHTML: Bool = true) -> [UInt8] {
+        terminated(value.serialized(escapingHTML: escapingHTML))
+    }
+
+    /// `bytes` with a final newline (unchanged when it has one).
+    static func terminated(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.last != UInt8(ascii: "\n") else { return bytes }
+        var out = bytes
+        out.append(UInt8(ascii: "\n"))
+        return out
     }
 
     /// A `Status` failure response.

@@ -9,7 +9,8 @@ public struct CachedObject: Sendable {
     public let namespace: String
     /// `metadata.name`.
     public let name: String
-    /// The object, `metadata.resourceVersion` included.
+    /// The object, `metadata.resourceVersion` included, with the fields upstream always writes
+    /// (see ``filled(_:)``).
     public let value: JSONValue
     /// The object encoded as compact JSON.
     public let bytes: [UInt8]
@@ -38,7 +39,7 @@ public struct CachedObject: Sendable {
 
     /// Wraps an object, setting its `resourceVersion` to `revision` and encoding it.
     init(key: String, value: JSONValue, revision: Int64, fields: SelectableFields) {
-        var object = value
+        var object = Self.filled(value)
         object.updateMetadata { $0["resourceVersion"] = .string(String(revision)) }
         self.key = key
         self.namespace = object.metadataString("namespace")
@@ -48,6 +49,14 @@ public struct CachedObject: Sendable {
         self.labels = object.labels
         self.fields = fields.values(of: object)
         self.revision = revision
+    }
+
+    /// An object with every field upstream's encoder writes even when unset
+    /// (`status.replicas: 0`, `status: {}`) added, as decoding into upstream's Go types does:
+    /// clients validating required fields accept it, and a client's read-modify-write sends
+    /// back what the server holds. Custom resources are unchanged.
+    static func filled(_ object: JSONValue) -> JSONValue {
+        AlwaysEmittedFields.kubernetes.filling(object)
     }
 
     /// The same object stamped with another revision (a deletion's).

@@ -152,7 +152,8 @@ extension ResourceStore {
 
 extension CachedObject {
     /// Wraps an object that has no revision yet (dry-run create): `resourceVersion` stays unset.
-    init(unstamped value: JSONValue, key: String, fields: SelectableFields) {
+    init(unstamped object: JSONValue, key: String, fields: SelectableFields) {
+        let value = Self.filled(object)
         self.key = key
         self.namespace = value.metadataString("namespace")
         self.name = value.metadataString("name")

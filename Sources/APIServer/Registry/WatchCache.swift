@@ -64,6 +64,9 @@ public final class WatchCache: Sendable {
     struct State: Sendable {
         var revision: Int64 = 0
         var started = false
+        /// Whether the cache is loaded and following the datastore (false while it reloads
+        /// after losing its watch, and after ``stop()``).
+        var following = false
         var resources: [String: Resource] = [:]
         var waiters: [Int: (revision: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
         var nextID = 0
@@ -127,6 +130,14 @@ public final class WatchCache: Sendable {
         }
     }
 
+    /// Whether every registered resource is loaded and the cache follows the datastore's
+    /// changes (what `/readyz`'s `informer-sync` check reports).
+    public var isSynced: Bool {
+        state.withLock { state in
+            state.following && state.resources.values.allSatisfy { $0.pending == nil }
+        }
+    }
+
     // MARK: - Feeding
 
     /// Loads every registered resource and starts following the datastore. Returns once the
@@ -141,10 +152,12 @@ public final class WatchCache: Sendable {
                     try await self.follow(from: from)
                     return
                 } catch DatastoreError.closed {
+                    self.state.withLock { $0.following = false }
                     return
                 } catch is CancellationError {
                     return
                 } catch {
+                    self.state.withLock { $0.following = false }
                     self.logger.warning("watch cache lost the datastore watch, reloading", metadata: ["error": "\(error)"])
                     do {
                         from = try await self.load(reset: true)
@@ -162,6 +175,7 @@ public final class WatchCache: Sendable {
     public func stop() {
         feeder.withLock { $0?.cancel() }
         let continuations = state.withLock { state in
+            state.following = false
             var all: [AsyncStream<CacheWatchEvent>.Continuation] = []
             for (prefix, resource) in state.resources {
                 all.append(contentsOf: resource.watchers.values.map(\.continuation))
@@ -228,6 +242,7 @@ public final class WatchCache: Sendable {
             state.revision = at
             state.written = [:]
             state.started = true
+            state.following = true
             return ended
         }
         for continuation in ended { continuation.finish() }

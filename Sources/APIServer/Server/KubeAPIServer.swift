@@ -29,18 +29,20 @@ public final class KubeAPIServer: Sendable {
         /// The server token (K10 form or bare secret), accepted as a bearer token for `system:masters`.
         public var serverToken: String?
         /// The network Service cluster IPs come from (`--service-cidr`).
-        public var serviceCIDR: ServiceCIDR
+        public var serviceIPRange: ServiceIPRange
         /// The range NodePort Services get their ports from (`--service-node-port-range`).
         public var serviceNodePortRange: ClosedRange<Int>
         /// Serves `/cacerts` and `/v1-k3s/node-certificate` for joining nodes when set.
         public var nodeJoin: NodeJoinConfiguration?
+        /// What `/version` reports.
+        public var version: VersionInfo
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
-            serviceCIDR: ServiceCIDR = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
-            nodeJoin: NodeJoinConfiguration? = nil
+            serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
+            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo()
         ) {
             self.host = host
             self.port = port
@@ -48,9 +50,10 @@ public final class KubeAPIServer: Sendable {
             self.serviceAccountKey = serviceAccountKey
             self.tokenAuthFile = tokenAuthFile
             self.serverToken = serverToken
-            self.serviceCIDR = serviceCIDR
+            self.serviceIPRange = serviceIPRange
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
+            self.version = version
         }
     }
 
@@ -84,7 +87,7 @@ public final class KubeAPIServer: Sendable {
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
         self.logger = logger
-        let serviceAllocator = ServiceAllocator(serviceCIDR: configuration.serviceCIDR, nodePortRange: configuration.serviceNodePortRange)
+        let serviceAllocator = ServiceAllocator(serviceIPRange: configuration.serviceIPRange, nodePortRange: configuration.serviceNodePortRange)
         self.serviceAllocator = serviceAllocator
         self.securePort = Mutex(configuration.port)
         let ready = ReadyFlag()
@@ -105,7 +108,7 @@ public final class KubeAPIServer: Sendable {
         self.customResources = CustomResourceController(
             registry: registry, discovery: catalog, openAPI: openAPI, catalog: customCatalog, logger: logger)
         let metrics = APIMetrics()
-        let system = SystemEndpoints(metrics: metrics)
+        let system = SystemEndpoints(version: configuration.version, metrics: metrics)
         self.system = system
 
         // Authentication: client certificates, then bearer tokens.
@@ -209,6 +212,10 @@ public final class KubeAPIServer: Sendable {
                 logger: logger
             )
         }
+        system.addCheck(.log(logger))
+        system.addCheck(.datastore(datastore))
+        let cache = registry.cache
+        system.addCheck(.informerSync(cache))
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
     }
 
@@ -313,7 +320,7 @@ public final class KubeAPIServer: Sendable {
             "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["component": "apiserver", "provider": "kubernetes"]],
             "spec": [
                 "type": "ClusterIP",
-                "clusterIP": .string(serviceAllocator.apiServerServiceIP),
+                "clusterIP": .string(serviceAllocator.serviceIPRange.apiServerServiceIP.description),
                 "ports": [["name": "https", "protocol": "TCP", "port": 443, "targetPort": .int(Int64(port))]],
                 "sessionAffinity": "None",
             ],

@@ -28,7 +28,7 @@ struct ServiceAccountTokenHandler: APIHandler {
                 members["kind"] = "TokenRequest"
                 json = .object(members)
             }
-            return APIResponse(status: .created, headers: [.contentType: "application/json"], body: .bytes(json.serialized()))
+            return APIResponse(status: .created, headers: [.contentType: "application/json"], body: .bytes(ResponseEncoding.document(json)))
         } catch let error as StatusError {
             return ResponseEncoding.failure(error)
         } catch let error as JSONParseError {

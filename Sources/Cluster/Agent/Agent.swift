@@ -90,10 +90,12 @@ public struct Agent: Sendable {
             clients[credential.nodeName] = KubeClient(transport: transport, userAgent: "k3s-agent/\(credential.nodeName)")
         }
         let byName = clients
-        logger.notice("joined", metadata: ["server": "\(configuration.server)", "nodes": "\(names.count)"])
+        let template = Self.kubeletTemplate(configuration.nodeTemplate, nodeName: configuration.nodeName, joined: credentials[0])
+        logger.notice("joined", metadata: [
+            "server": "\(configuration.server)", "nodes": "\(names.count)",
+            "cluster-dns": "\(template.clusterDNS.joined(separator: ","))", "cluster-domain": "\(template.clusterDomain)",
+        ])
 
-        var template = configuration.nodeTemplate ?? KubeletConfiguration(nodeName: configuration.nodeName)
-        template.nodeName = configuration.nodeName
         let pool = HollowNodePool(
             client: byName[names[0]]!,
             configuration: .init(
@@ -111,6 +113,18 @@ public struct Agent: Sendable {
 }
 
 extension Agent {
+    /// The kubelet settings of the agent's nodes: `template` (or the defaults) named `nodeName`,
+    /// with the cluster DNS addresses and domain the server handed out when it joined them
+    /// (`k3s server --cluster-dns`, `--cluster-domain`); the template's own values stay where
+    /// the server handed none.
+    public static func kubeletTemplate(_ template: KubeletConfiguration?, nodeName: String, joined: NodeCredentials) -> KubeletConfiguration {
+        var result = template ?? KubeletConfiguration(nodeName: nodeName)
+        result.nodeName = nodeName
+        if !joined.clusterDNS.isEmpty { result.clusterDNS = joined.clusterDNS }
+        if let domain = joined.clusterDomain { result.clusterDomain = domain }
+        return result
+    }
+
     /// The token in `file` without surrounding white space, or `nil` when it cannot be read.
     public static func readToken(file: String) -> String? {
         guard let text = try? FileSystem.readTextFile(file) else { return nil }

@@ -1,7 +1,8 @@
 import KubeClient
 
-/// What a node holds after joining: where the API server is, the CA to trust, and its own
-/// client certificate (`system:node:<name>` in `system:nodes`) with the private key.
+/// What a node holds after joining: where the API server is, the CA to trust, its own client
+/// certificate (`system:node:<name>` in `system:nodes`) with the private key, and the cluster
+/// DNS settings the server hands its kubelets.
 public struct NodeCredentials: Sendable, Hashable {
     /// The API server URL.
     public var server: String
@@ -13,14 +14,24 @@ public struct NodeCredentials: Sendable, Hashable {
     public var certificatePEM: String
     /// The node's private key (PEM, PKCS#8).
     public var privateKeyPEM: String
+    /// The cluster DNS service addresses the server handed out (`k3s server --cluster-dns`);
+    /// empty when it handed none.
+    public var clusterDNS: [String]
+    /// The cluster DNS domain the server handed out; `nil` when it handed none.
+    public var clusterDomain: String?
 
     /// Creates credentials.
-    public init(server: String, nodeName: String, caBundlePEM: String, certificatePEM: String, privateKeyPEM: String) {
+    public init(
+        server: String, nodeName: String, caBundlePEM: String, certificatePEM: String, privateKeyPEM: String,
+        clusterDNS: [String] = [], clusterDomain: String? = nil
+    ) {
         self.server = server
         self.nodeName = nodeName
         self.caBundlePEM = caBundlePEM
         self.certificatePEM = certificatePEM
         self.privateKeyPEM = privateKeyPEM
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
     }
 
     /// The HTTPS transport configuration these credentials describe.

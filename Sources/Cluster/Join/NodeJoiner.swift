@@ -1,8 +1,8 @@
-import APIServer
 import Crypto
 import KubeAPI
 import KubeClient
 import Logging
+import NodeJoinAPI
 
 /// Joins a node to a cluster the K3s way and returns its credentials.
 ///
@@ -12,7 +12,11 @@ import Logging
 ///    (``NodeJoinFailure/caHashMismatch(expected:actual:)``). A token without a hash trusts
 ///    this CA on first use (logged as a warning).
 /// 3. Creates an ECDSA P-256 key and asks `POST /v1-k3s/node-certificate`, now trusting only
-///    that CA and presenting the token, for a client certificate for `system:node:<name>`.
+///    that CA and presenting the token, for a client certificate for `system:node:<name>`; the
+///    answer also carries the cluster DNS settings the server hands its kubelets.
+///
+/// It speaks only the wire contract (``NodeJoinPaths``, ``NodeCertificateRequest``,
+/// ``NodeCertificateResponse``), never the API server's code.
 public struct NodeJoiner: Sendable {
     /// The API server URL (`https://10.0.0.1:6443`).
     public var server: String
@@ -73,7 +77,7 @@ public struct NodeJoiner: Sendable {
             throw .invalidResponse("the server's CA bundle cannot be used: \(error)")
         }
         let response = try await Self.exchange(transport, KubeRequest(
-            method: .post, path: NodeJoinHandler.nodeCertificatePath,
+            method: .post, path: NodeJoinPaths.nodeCertificate,
             headers: [(name: "Content-Type", value: "application/json")],
             body: request.json.serialized()))
         guard response.status == 200 else {
@@ -87,7 +91,8 @@ public struct NodeJoiner: Sendable {
         logger.info("joined the cluster", metadata: ["server": "\(endpoint)", "node": "\(nodeName)"])
         return NodeCredentials(
             server: server, nodeName: nodeName, caBundlePEM: answer.serverCAPEM,
-            certificatePEM: answer.certificatePEM, privateKeyPEM: key.pemRepresentation + "\n")
+            certificatePEM: answer.certificatePEM, privateKeyPEM: key.pemRepresentation + "\n",
+            clusterDNS: answer.clusterDNS, clusterDomain: answer.clusterDomain)
     }
 
     func fetchCA(_ endpoint: ServerEndpoint) async throws(NodeJoinFailure) -> String {
@@ -98,13 +103,13 @@ public struct NodeJoiner: Sendable {
             throw .unreachable("\(error)")
         }
         let response = try await Self.exchange(
-            transport, KubeRequest(method: .get, path: NodeJoinHandler.caCertificatesPath, headers: [(name: "Accept", value: "*/*")]))
+            transport, KubeRequest(method: .get, path: NodeJoinPaths.caCertificates, headers: [(name: "Accept", value: "*/*")]))
         guard response.status == 200 else {
             throw .refused(status: response.status, message: Self.statusMessage(response.body))
         }
         let text = String(decoding: response.body, as: UTF8.self)
         guard text.contains("-----BEGIN CERTIFICATE-----") else {
-            throw .invalidResponse("\(NodeJoinHandler.caCertificatesPath) did not return PEM certificates")
+            throw .invalidResponse("\(NodeJoinPaths.caCertificates) did not return PEM certificates")
         }
         return text
     }

@@ -1,3 +1,5 @@
+import KubeAPI
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -31,13 +33,11 @@ public struct Kubeconfig: Sendable, Hashable {
     /// one specific address.
     public static func serverURL(for configuration: ServerConfiguration) -> String {
         let host: String
-        switch configuration.bindAddress {
-        case let address where address.isUnspecified || address.isLoopback:
+        let address = configuration.bindAddress
+        if address.isUnspecified || address.isLoopback {
             host = "127.0.0.1"
-        case .v4(let address):
-            host = address.description
-        case .v6(let address):
-            host = "[\(address)]"
+        } else {
+            host = address.family == .ipv4 ? address.description : "[\(address)]"
         }
         return "https://\(host):\(configuration.httpsListenPort)"
     }

@@ -1,4 +1,5 @@
 import Crypto
+import KubeAPI
 import X509
 
 #if canImport(FoundationEssentials)

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The names the API server's serving certificate must be valid for.
 public struct ServingIdentity: Sendable, Hashable {
     /// DNS names, lower-cased, without duplicates, in order.
@@ -23,7 +25,7 @@ public struct ServingIdentity: Sendable, Hashable {
             "kubernetes", "kubernetes.default", "kubernetes.default.svc",
             "kubernetes.default.svc.\(configuration.clusterDomain)",
         ]
-        var addresses: [IPAddress] = [.v4(IPv4Address(value: 0x7F00_0001)), .v6(.loopback), configuration.advertiseAddress]
+        var addresses: [IPAddress] = [.ipv4Loopback, .ipv6Loopback, configuration.advertiseAddress]
         for cidr in configuration.serviceCIDRs {
             if let first = cidr.address(at: 1) { addresses.append(first) }
         }

@@ -9,16 +9,21 @@ import ServiceLifecycle
 ///
 /// On start it prepares the PKI and node token under the data directory, opens the datastore,
 /// binds the API server (the kubeconfig is written once the port is known, so
-/// `--https-listen-port 0` works), and serves until a shutdown signal. The scheduler,
-/// controllers and agent join the group as they are built.
+/// `--https-listen-port 0` works), and serves until a shutdown signal. The group holds the
+/// datastore, the API server and the control plane (the scheduler and the controllers, each
+/// unless disabled). The server runs no node of its own yet (see
+/// ``ServerConfiguration/disableAgent``): nodes join with `k3s agent`.
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
+    /// What `/version` reports (the `k3s` binary passes its build stamp).
+    public let version: VersionInfo
     private let logger: Logger
 
     /// Creates a server from its configuration.
-    public init(configuration: ServerConfiguration, logger: Logger) {
+    public init(configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), logger: Logger) {
         self.configuration = configuration
+        self.version = version
         self.logger = logger
     }
 
@@ -50,10 +55,12 @@ public struct Server: Sendable {
                 serviceAccountKey: .es256(pki.serviceAccountKey),
                 tokenAuthFile: tokenAuthFile,
                 serverToken: credentials.nodeToken.description,
-                serviceCIDR: try configuration.serviceCIDRs.first.map { try ServiceCIDR(parsing: $0.description) } ?? .default,
+                serviceIPRange: configuration.serviceIPRange,
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
-                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki)
+                    caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
+                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain),
+                version: version
             ),
             datastore: datastore.store,
             logger: logger
@@ -73,12 +80,17 @@ public struct Server: Sendable {
                     rootCAPEM: pki.serverCAPEM),
                 identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
             logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: datastore), .init(service: APIServerService(server: apiServer)),
+        ]
+        // A service that returns stops the whole group: with the scheduler and the controllers
+        // both disabled the control plane has nothing to run, so it is left out.
+        if !configuration.disableScheduler || !configuration.disableControllerManager {
+            services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: datastore), .init(service: APIServerService(server: apiServer)),
-                    .init(service: ControlPlaneService(controlPlane: controlPlane)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

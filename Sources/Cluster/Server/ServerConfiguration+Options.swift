@@ -1,3 +1,4 @@
+import APIServer
 import KubeAPI
 
 extension ServerConfiguration {
@@ -114,12 +115,11 @@ extension ServerConfiguration {
         }
         if let text = options.string("service-cidr"), !text.isEmpty {
             serviceCIDRs = try Self.cidrs(text, flag: "service-cidr")
-            for cidr in serviceCIDRs {
-                do {
-                    _ = try ServiceIPRange(cidr)
-                } catch {
-                    throw ServerConfigurationError(flag: "service-cidr", value: text, reason: error.description)
-                }
+            for cidr in serviceCIDRs where (try? ServiceIPRange(cidr))?.dnsServiceIP == nil {
+                throw ServerConfigurationError(
+                    flag: "service-cidr", value: text,
+                    reason: "service CIDR \(cidr) is too small: it must hold at least the API server and DNS addresses"
+                )
             }
         }
         if let text = options.string("service-node-port-range"), !text.isEmpty {
@@ -133,7 +133,7 @@ extension ServerConfiguration {
             clusterCIDRs = try Self.cidrs(text, flag: "cluster-cidr")
         }
         for service in serviceCIDRs {
-            for cluster in clusterCIDRs where service.contains(cluster.network) || cluster.contains(service.network) {
+            for cluster in clusterCIDRs where service.overlaps(cluster) {
                 throw ServerConfigurationError(
                     flag: "service-cidr", value: "\(service)",
                     reason: "overlaps --cluster-cidr \(cluster); services and pods need separate networks"
@@ -152,7 +152,7 @@ extension ServerConfiguration {
                 )
             }
         } else {
-            clusterDNS = serviceCIDRs.map { (try? ServiceIPRange($0))?.dnsServiceIP ?? $0.network }
+            clusterDNS = serviceCIDRs.compactMap { (try? ServiceIPRange($0))?.dnsServiceIP }
         }
         if let text = options.string("cluster-domain"), !text.isEmpty {
             guard Self.isDNSName(text) else {
@@ -180,16 +180,17 @@ extension ServerConfiguration {
         return address
     }
 
-    static func cidrs(_ text: String, flag: String) throws(ServerConfigurationError) -> [CIDR] {
-        var result: [CIDR] = []
+    /// One network, or an IPv4 and an IPv6 one; host bits are cleared, as K3s does.
+    static func cidrs(_ text: String, flag: String) throws(ServerConfigurationError) -> [IPPrefix] {
+        var result: [IPPrefix] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             do {
-                result.append(try CIDR(parsing: part.trimmingLeadingSpaces().trimmingTrailingSpaces()))
+                result.append(try IPPrefix(parsing: part.trimmingLeadingSpaces().trimmingTrailingSpaces()).masked)
             } catch {
                 throw ServerConfigurationError(flag: flag, value: text, reason: error.description)
             }
         }
-        if result.count > 2 || (result.count == 2 && result[0].network.bitWidth == result[1].network.bitWidth) {
+        if result.count > 2 || (result.count == 2 && result[0].family == result[1].family) {
             throw ServerConfigurationError(flag: flag, value: text, reason: "give one network, or one IPv4 and one IPv6 network for dual stack")
         }
         return result

@@ -1,3 +1,6 @@
+import APIServer
+import KubeAPI
+
 /// Everything `k3s server` is told on its command line or in its config file.
 ///
 /// Defaults match K3s so that users' habits carry over. Build one from raw settings with
@@ -10,9 +13,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The default kubeconfig written for the admin, as in K3s.
     public static let defaultKubeconfigPath = "/etc/rancher/k3s/k3s.yaml"
     /// The default service network.
-    public static let defaultServiceCIDR = try! CIDR(parsing: "10.43.0.0/16")
+    public static let defaultServiceCIDR = ServiceIPRange.default.prefix
     /// The default pod network.
-    public static let defaultClusterCIDR = try! CIDR(parsing: "10.42.0.0/16")
+    public static let defaultClusterCIDR = try! IPPrefix(parsing: "10.42.0.0/16")
 
     /// Where the server keeps its state (`--data-dir`).
     public var dataDir: String
@@ -42,18 +45,22 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var tokenAuthFile: String?
     /// The networks service cluster IPs come from (`--service-cidr`, default 10.43.0.0/16;
     /// comma-separated for dual stack, primary first).
-    public var serviceCIDRs: [CIDR]
+    public var serviceCIDRs: [IPPrefix]
     /// The ports NodePort services take theirs from (`--service-node-port-range`, default
     /// 30000-32767).
     public var serviceNodePortRange: ClosedRange<Int>
     /// The networks pod IPs come from (`--cluster-cidr`, default 10.42.0.0/16).
-    public var clusterCIDRs: [CIDR]
+    public var clusterCIDRs: [IPPrefix]
     /// The cluster DNS service IPs (`--cluster-dns`, default the tenth address of each
-    /// service network: 10.43.0.10).
+    /// service network: 10.43.0.10). Handed to every joining node for its kubelet
+    /// (`KubeletConfiguration.clusterDNS`, the `nameserver` of pods' `resolv.conf`).
     public var clusterDNS: [IPAddress]
-    /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`).
+    /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`); handed to joining
+    /// nodes with ``clusterDNS``.
     public var clusterDomain: String
-    /// Run without the node agent (`--disable-agent`).
+    /// `--disable-agent`: the switch that will turn off the node `k3s server` is to run by
+    /// default. This build runs no node inside the server whether it is set or not (nodes join
+    /// with `k3s agent`), so it changes nothing yet.
     public var disableAgent: Bool
     /// Run without the scheduler (`--disable-scheduler`).
     public var disableScheduler: Bool
@@ -78,7 +85,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.datastore = datastore ?? .sqlite(path: DatastoreEndpoint.defaultSQLitePath(dataDir: dataDir))
         self.keyPrefix = keyPrefix
         self.httpsListenPort = 6443
-        self.bindAddress = .v4(IPv4Address(value: 0))
+        self.bindAddress = .ipv4Unspecified
         self.advertiseAddress = host.defaultAdvertiseAddress
         self.tlsSANs = []
         self.writeKubeconfig = ServerConfiguration.defaultKubeconfigPath
@@ -88,7 +95,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.serviceCIDRs = [ServerConfiguration.defaultServiceCIDR]
         self.serviceNodePortRange = 30000...32767
         self.clusterCIDRs = [ServerConfiguration.defaultClusterCIDR]
-        self.clusterDNS = [try! ServiceIPRange(ServerConfiguration.defaultServiceCIDR).dnsServiceIP]
+        self.clusterDNS = [ServiceIPRange.default.dnsServiceIP!]
         self.clusterDomain = "cluster.local"
         self.disableAgent = false
         self.disableScheduler = false
@@ -102,7 +109,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var serviceIPRange: ServiceIPRange {
         // Validated when the configuration was built; a hand-made tiny network falls back to
         // the default rather than trapping.
-        (try? ServiceIPRange(serviceCIDRs[0])) ?? (try! ServiceIPRange(ServerConfiguration.defaultServiceCIDR))
+        serviceCIDRs.first.flatMap { try? ServiceIPRange($0) } ?? .default
     }
 
     /// `DATA_DIR/server`.

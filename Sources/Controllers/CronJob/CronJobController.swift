@@ -38,33 +38,20 @@ public struct CronJobController: Controller {
         let client = context.client(for: name)
         let cronJobs = context.informers.informer(BatchV1.CronJob.self)
         let jobs = context.informers.informer(BatchV1.Job.self)
-        jobs.addIndex(Self.jobsByCronJob) { job in
-            ControllerPodFacts.controllerUID(job.metadata, kind: "CronJob").map { [$0] } ?? []
-        }
+        jobs.indexByController(Self.jobsByCronJob, kind: "CronJob")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         cronJobs.addHandler(.any { cronJob in queue.add(objectKey(cronJob.metadata)) })
         jobs.addHandler(.any { job in
-            if let owner = ControllerPodFacts.controllerName(job.metadata, kind: "CronJob") {
+            if let owner = job.metadata.controllerRef(kind: "CronJob")?.name {
                 queue.add("\(job.metadata.namespace ?? "")/\(owner)")
             }
         })
-        await cronJobs.waitForSync()
-        await jobs.waitForSync()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await recorder.run() }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await queue.run(workers: context.options.workers) { key in
-                        try await self.reconcile(key, cronJobs: cronJobs.lister, jobs: jobs.lister, client: client, recorder: recorder, queue: queue)
-                    }
-                } onCancel: {
-                    queue.shutdown()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [cronJobs, jobs],
+            .queue(queue, workers: context.options.workers) { key in
+                try await self.reconcile(key, cronJobs: cronJobs.lister, jobs: jobs.lister, client: client, recorder: recorder, queue: queue)
+            })
     }
 
     func reconcile(
@@ -247,7 +234,7 @@ public struct CronJobController: Controller {
         var annotations = template.metadata?.annotations ?? [:]
         annotations[scheduledTimestampAnnotation] = scheduled.description
         meta.annotations = annotations
-        meta.ownerReferences = [ControllerPodFacts.ownerReference(apiVersion: "batch/v1", kind: "CronJob", cronJob.metadata)]
+        meta.ownerReferences = [MetaV1.OwnerReference.controller(cronJob)]
         return BatchV1.Job(metadata: meta, spec: template.spec)
     }
 }

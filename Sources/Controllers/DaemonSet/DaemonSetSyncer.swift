@@ -8,12 +8,8 @@ import KubeClient
 import Logging
 
 /// The DaemonSet reconcile loop behind ``DaemonSetController``.
-final class DaemonSetSyncer: Sendable {
-    static var ownerIndex: String { "workload.controllerUID" }
-
-    let name: String
-    let context: ControllerContext
-    let client: KubeClient
+final class DaemonSetSyncer: IdentifiedController, Sendable {
+    let identity: ControllerIdentity
     let daemonSets: Informer<AppsV1.DaemonSet>
     let nodes: Informer<CoreV1.Node>
     let pods: Informer<CoreV1.Pod>
@@ -21,31 +17,19 @@ final class DaemonSetSyncer: Sendable {
     let queue = WorkQueue<String>(name: "daemonset")
     let expectations = ReplicaExpectations()
     let recorder: EventRecorder
-    let logger: Logger
 
     init(name: String, context: ControllerContext) {
-        self.name = name
-        self.context = context
-        self.client = context.client(for: name)
+        self.identity = ControllerIdentity(name, context: context)
         self.daemonSets = context.informers.informer(AppsV1.DaemonSet.self)
         self.nodes = context.informers.informer(CoreV1.Node.self)
         self.pods = context.informers.informer(CoreV1.Pod.self)
         self.revisions = context.informers.informer(AppsV1.ControllerRevision.self)
-        self.recorder = EventRecorder(client: client, component: name, logger: context.logger)
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "\(name)"
-        self.logger = logger
+        self.recorder = identity.recorder()
     }
 
     func run() async throws {
-        pods.addIndex(Self.ownerIndex) { pod in [WorkloadPods.controllerRef(pod.metadata)?.uid ?? ""] }
-        daemonSets.addHandler(InformerHandler(
-            onAdd: { [queue] in queue.add(objectKey($0.metadata)) },
-            onUpdate: { [queue] _, new in queue.add(objectKey(new.metadata)) },
-            onDelete: { [queue, expectations] in
-                expectations.remove(objectKey($0.metadata))
-                queue.add(objectKey($0.metadata))
-            }))
+        pods.indexByController(WorkloadPods.controllerIndex, orphans: true)
+        daemonSets.addHandler(expectations.ownerHandler(queue: queue))
         nodes.addHandler(InformerHandler(
             onAdd: { [weak self] _ in self?.queueAll() },
             onUpdate: { [weak self] old, new in
@@ -59,22 +43,9 @@ final class DaemonSetSyncer: Sendable {
                 if new.metadata.deletionTimestamp != nil, old.metadata.deletionTimestamp == nil { self?.podGone(new) } else { self?.podChanged(new, added: false) }
             },
             onDelete: { [weak self] pod in self?.podGone(pod) }))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.recorder.run() }
-            group.addTask {
-                await self.daemonSets.waitForSync()
-                await self.nodes.waitForSync()
-                await self.pods.waitForSync()
-                await self.revisions.waitForSync()
-                await self.queue.run(workers: self.context.options.workers) { key in try await self.sync(key) }
-            }
-            await withTaskCancellationHandler {
-                await group.next()
-            } onCancel: {
-                self.queue.shutdown()
-            }
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [daemonSets, nodes, pods, revisions],
+            .queue(queue, workers: context.options.workers) { key in try await self.sync(key) })
     }
 
     func queueAll() {
@@ -82,7 +53,7 @@ final class DaemonSetSyncer: Sendable {
     }
 
     func ownerKey(of pod: CoreV1.Pod) -> String? {
-        guard let ref = WorkloadPods.controllerRef(pod.metadata), ref.kind == "DaemonSet", let dsName = ref.name,
+        guard let ref = pod.metadata.controllerRef, ref.kind == "DaemonSet", let dsName = ref.name,
             let ds = daemonSets.lister.get(dsName, namespace: pod.metadata.namespace ?? ""), ds.metadata.uid == ref.uid
         else { return nil }
         return objectKey(ds.metadata)
@@ -93,7 +64,7 @@ final class DaemonSetSyncer: Sendable {
         if added { expectations.creationObserved(key) }
         queue.add(key)
         if let ds = daemonSets.lister.get(splitObjectKey(key).name, namespace: pod.metadata.namespace),
-            let seconds = ds.spec?.minReadySeconds, seconds > 0, WorkloadPods.isReady(pod) {
+            let seconds = ds.spec?.minReadySeconds, seconds > 0, pod.isReady {
             queue.addAfter(key, .seconds(seconds + 1))
         }
     }
@@ -126,7 +97,7 @@ final class DaemonSetSyncer: Sendable {
         }
         guard !selector.isEverything, let template = ds.spec?.template else { return }
         let hash = try await syncRevisions(ds, template: template)
-        let owned = pods.lister.byIndex(Self.ownerIndex, ds.metadata.uid ?? "").filter { $0.metadata.namespace == namespace && selector.matches($0.metadata.labels ?? [:]) }
+        let owned = pods.lister.byIndex(WorkloadPods.controllerIndex, ds.metadata.uid ?? "").filter { $0.metadata.namespace == namespace && selector.matches($0.metadata.labels ?? [:]) }
         var byNode: [String: [CoreV1.Pod]] = [:]
         for pod in owned where pod.metadata.deletionTimestamp == nil {
             byNode[DaemonPlacement.targetNode(of: pod) ?? "", default: []].append(pod)
@@ -159,7 +130,7 @@ final class DaemonSetSyncer: Sendable {
             } else if !existing.isEmpty {
                 let failed = existing.filter { $0.status?.phase == "Failed" }
                 delete.append(contentsOf: failed)
-                let running = existing.filter { $0.status?.phase != "Failed" && $0.status?.phase != "Succeeded" }
+                let running = existing.filter { !$0.isTerminal }
                 if running.count > 1 {
                     let sorted = running.sorted { ($0.metadata.creationTimestamp?.secondsSinceEpoch ?? 0, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp?.secondsSinceEpoch ?? 0, $1.metadata.name ?? "") }
                     delete.append(contentsOf: sorted.dropFirst())
@@ -180,7 +151,7 @@ final class DaemonSetSyncer: Sendable {
             for nodeName in eligible {
                 guard let pod = (byNode[nodeName] ?? []).first(where: { !deleting.contains($0.metadata.uid ?? "") }) else { unavailable += 1; continue }
                 let isOld = pod.metadata.labels?[DaemonPlacement.revisionHashLabel] != hash
-                let available = WorkloadPods.isAvailable(pod, minReadySeconds: minReady, now: now)
+                let available = pod.isAvailable(minReadySeconds: minReady, at: now)
                 if !available { unavailable += 1 }
                 if isOld {
                     if available { oldAvailable.append(pod) } else { delete.append(pod) }
@@ -231,7 +202,7 @@ final class DaemonSetSyncer: Sendable {
     func syncRevisions(_ ds: AppsV1.DaemonSet, template: CoreV1.PodTemplateSpec) async throws -> String {
         let namespace = ds.metadata.namespace ?? ""
         let uid = ds.metadata.uid ?? ""
-        let owned = revisions.lister.list(namespace: namespace).filter { WorkloadPods.controllerRef($0.metadata)?.uid == uid }
+        let owned = revisions.lister.list(namespace: namespace).filter { $0.metadata.controllerRef?.uid == uid }
         let data: JSONValue = ["spec": ["template": try JSONValue(encoding: template), "$patch": "replace"]]
         let hash = PodTemplateHash.compute(template, collisionCount: ds.status?.collisionCount)
         let revisionName = "\(ds.metadata.name ?? "")-\(hash)"
@@ -247,13 +218,13 @@ final class DaemonSetSyncer: Sendable {
             labels[DaemonPlacement.revisionHashLabel] = hash
             let revision = AppsV1.ControllerRevision(
                 data: data,
-                metadata: MetaV1.ObjectMeta(labels: labels, name: revisionName, namespace: namespace, ownerReferences: [WorkloadPods.ownerReference(to: ds)]),
+                metadata: MetaV1.ObjectMeta(labels: labels, name: revisionName, namespace: namespace, ownerReferences: [MetaV1.OwnerReference.controller(ds)]),
                 revision: maxRevision + 1)
             do {
                 _ = try await revClient.create(revision, namespace: namespace)
             } catch let error as StatusError where error.code == 409 {
                 let existing = try await revClient.get(revisionName, namespace: namespace)
-                if WorkloadPods.controllerRef(existing.metadata)?.uid != uid {
+                if existing.metadata.controllerRef?.uid != uid {
                     var ds = ds
                     var status = ds.status ?? AppsV1.DaemonSetStatus()
                     status.collisionCount = (status.collisionCount ?? 0) + 1
@@ -265,7 +236,7 @@ final class DaemonSetSyncer: Sendable {
         }
         // History: delete the oldest revisions no pod uses, beyond the limit.
         let limit = ds.spec?.revisionHistoryLimit ?? 10
-        let inUse = Set(pods.lister.byIndex(Self.ownerIndex, uid).compactMap { $0.metadata.labels?[DaemonPlacement.revisionHashLabel] })
+        let inUse = Set(pods.lister.byIndex(WorkloadPods.controllerIndex, uid).compactMap { $0.metadata.labels?[DaemonPlacement.revisionHashLabel] })
         let history = owned.filter { $0.metadata.name != revisionName && !inUse.contains($0.metadata.labels?[DaemonPlacement.revisionHashLabel] ?? "") }
             .sorted { ($0.revision ?? 0) < ($1.revision ?? 0) }
         if history.count > limit {
@@ -284,13 +255,13 @@ final class DaemonSetSyncer: Sendable {
         for node in nodes {
             let nodeName = node.metadata.name ?? ""
             let placement = DaemonPlacement.evaluate(template, node: node)
-            let podsHere = (byNode[nodeName] ?? []).filter { $0.status?.phase != "Failed" && $0.status?.phase != "Succeeded" }
+            let podsHere = (byNode[nodeName] ?? []).filter { !$0.isTerminal }
             if placement.shouldRun {
                 desired += 1
                 guard let pod = podsHere.first else { continue }
                 current += 1
-                if WorkloadPods.isReady(pod) { ready += 1 }
-                if WorkloadPods.isAvailable(pod, minReadySeconds: minReady, now: now) { available += 1 }
+                if pod.isReady { ready += 1 }
+                if pod.isAvailable(minReadySeconds: minReady, at: now) { available += 1 }
                 if pod.metadata.labels?[DaemonPlacement.revisionHashLabel] == hash { updated += 1 }
             } else if !podsHere.isEmpty {
                 misscheduled += 1

@@ -45,7 +45,7 @@ extension DeploymentSyncer {
         var selector = d.spec?.selector ?? MetaV1.LabelSelector()
         selector.matchLabels = (selector.matchLabels ?? [:]).merging([PodTemplateHash.label: hash]) { _, new in new }
         let rsName = "\(d.metadata.name ?? "")-\(hash)"
-        var meta = MetaV1.ObjectMeta(labels: templateMeta.labels, name: rsName, namespace: d.metadata.namespace, ownerReferences: [WorkloadPods.ownerReference(to: d)])
+        var meta = MetaV1.ObjectMeta(labels: templateMeta.labels, name: rsName, namespace: d.metadata.namespace, ownerReferences: [MetaV1.OwnerReference.controller(d)])
         meta.annotations = nil
         var rs = AppsV1.ReplicaSet(
             metadata: meta,
@@ -61,7 +61,7 @@ extension DeploymentSyncer {
             rs = try await rsClient.create(rs)
         } catch let error as StatusError where error.code == 409 {
             let current = try await rsClient.get(rsName, namespace: d.metadata.namespace)
-            if let ref = WorkloadPods.controllerRef(current.metadata), ref.uid == d.metadata.uid,
+            if let ref = current.metadata.controllerRef, ref.uid == d.metadata.uid,
                 PodTemplateHash.equalIgnoringHash(d.spec?.template, current.spec?.template) {
                 rs = current
                 alreadyExists = true
@@ -287,8 +287,8 @@ extension DeploymentSyncer {
         let uids = Set(old.compactMap(\.metadata.uid))
         guard !uids.isEmpty, let namespace = old.first?.metadata.namespace else { return false }
         return pods.lister.list(namespace: namespace).contains { pod in
-            guard let ref = WorkloadPods.controllerRef(pod.metadata), let uid = ref.uid, uids.contains(uid) else { return false }
-            return pod.status?.phase != "Succeeded" && pod.status?.phase != "Failed"
+            guard let ref = pod.metadata.controllerRef, let uid = ref.uid, uids.contains(uid) else { return false }
+            return !pod.isTerminal
         }
     }
 

@@ -8,7 +8,7 @@ import KubeClient
 import Logging
 
 /// The Deployment reconcile loop behind ``DeploymentController``.
-final class DeploymentSyncer: Sendable {
+final class DeploymentSyncer: IdentifiedController, Sendable {
     static let revisionAnnotation = "deployment.kubernetes.io/revision"
     static let desiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas"
     static let maxReplicasAnnotation = "deployment.kubernetes.io/max-replicas"
@@ -19,27 +19,19 @@ final class DeploymentSyncer: Sendable {
         desiredReplicasAnnotation, maxReplicasAnnotation, "deprecated.deployment.rollback.to",
     ]
 
-    let name: String
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let deployments: Informer<AppsV1.Deployment>
     let replicaSets: Informer<AppsV1.ReplicaSet>
     let pods: Informer<CoreV1.Pod>
     let queue = WorkQueue<String>(name: "deployment")
     let recorder: EventRecorder
-    let logger: Logger
 
     init(name: String, context: ControllerContext) {
-        self.name = name
-        self.context = context
-        self.client = context.client(for: name)
+        self.identity = ControllerIdentity(name, context: context)
         self.deployments = context.informers.informer(AppsV1.Deployment.self)
         self.replicaSets = context.informers.informer(AppsV1.ReplicaSet.self)
         self.pods = context.informers.informer(CoreV1.Pod.self)
-        self.recorder = EventRecorder(client: client, component: name, logger: context.logger)
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "\(name)"
-        self.logger = logger
+        self.recorder = identity.recorder()
     }
 
     func run() async throws {
@@ -52,28 +44,16 @@ final class DeploymentSyncer: Sendable {
             },
             onDelete: { [weak self] in self?.replicaSetChanged($0) }))
         pods.addHandler(InformerHandler(onDelete: { [weak self] pod in self?.podDeleted(pod) }))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.recorder.run() }
-            group.addTask {
-                await self.deployments.waitForSync()
-                await self.replicaSets.waitForSync()
-                await self.pods.waitForSync()
-                await self.queue.run(workers: self.context.options.workers) { key in try await self.sync(key) }
-            }
-            await withTaskCancellationHandler {
-                await group.next()
-            } onCancel: {
-                self.queue.shutdown()
-            }
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [deployments, replicaSets, pods],
+            .queue(queue, workers: context.options.workers) { key in try await self.sync(key) })
     }
 
     // MARK: Events
 
     func replicaSetChanged(_ rs: AppsV1.ReplicaSet) {
         let namespace = rs.metadata.namespace ?? ""
-        if let ref = WorkloadPods.controllerRef(rs.metadata) {
+        if let ref = rs.metadata.controllerRef {
             guard ref.kind == "Deployment", let owner = ref.name,
                 let d = deployments.lister.get(owner, namespace: namespace), d.metadata.uid == ref.uid else { return }
             queue.add(objectKey(d.metadata))
@@ -88,9 +68,9 @@ final class DeploymentSyncer: Sendable {
     }
 
     func podDeleted(_ pod: CoreV1.Pod) {
-        guard let ref = WorkloadPods.controllerRef(pod.metadata), ref.kind == "ReplicaSet", let rsName = ref.name,
+        guard let ref = pod.metadata.controllerRef, ref.kind == "ReplicaSet", let rsName = ref.name,
             let rs = replicaSets.lister.get(rsName, namespace: pod.metadata.namespace),
-            let dRef = WorkloadPods.controllerRef(rs.metadata), dRef.kind == "Deployment", let dName = dRef.name,
+            let dRef = rs.metadata.controllerRef, dRef.kind == "Deployment", let dName = dRef.name,
             let d = deployments.lister.get(dName, namespace: pod.metadata.namespace), d.spec?.strategy?.type == "Recreate"
         else { return }
         queue.add(objectKey(d.metadata))
@@ -192,7 +172,7 @@ final class DeploymentSyncer: Sendable {
         var owned: [AppsV1.ReplicaSet] = []
         for rs in replicaSets.lister.list(namespace: d.metadata.namespace ?? "") {
             let matches = selector.matches(rs.metadata.labels ?? [:])
-            if let ref = WorkloadPods.controllerRef(rs.metadata) {
+            if let ref = rs.metadata.controllerRef {
                 guard ref.uid == uid else { continue }
                 if matches {
                     owned.append(rs)
@@ -202,7 +182,7 @@ final class DeploymentSyncer: Sendable {
                     _ = try? await rsClient.patch(rs.metadata.name ?? "", namespace: rs.metadata.namespace, type: .merge, body: body)
                 }
             } else if matches, d.metadata.deletionTimestamp == nil, rs.metadata.deletionTimestamp == nil {
-                let references = (rs.metadata.ownerReferences ?? []) + [WorkloadPods.ownerReference(to: d)]
+                let references = (rs.metadata.ownerReferences ?? []) + [MetaV1.OwnerReference.controller(d)]
                 let body: JSONValue = ["metadata": ["ownerReferences": try JSONValue(encoding: references), "uid": .string(rs.metadata.uid ?? "")]]
                 if let adopted = try? await rsClient.patch(rs.metadata.name ?? "", namespace: rs.metadata.namespace, type: .merge, body: body) {
                     owned.append(adopted)

@@ -25,7 +25,7 @@ public enum EndpointSliceComputation {
         guard ServiceEndpoints.isCandidate(pod), let ip = pod.status?.podIP else { return nil }
         let terminating = pod.metadata.deletionTimestamp != nil
         let publish = service.spec?.publishNotReadyAddresses == true
-        let ready = publish || ServiceEndpoints.isReady(pod)
+        let ready = publish || pod.isReady
         return DiscoveryV1.Endpoint(
             addresses: [ip],
             conditions: DiscoveryV1.EndpointConditions(ready: ready && (publish || !terminating), serving: ready, terminating: terminating),

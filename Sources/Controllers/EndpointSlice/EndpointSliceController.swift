@@ -7,23 +7,17 @@ import Synchronization
 /// selector, keeps IPv4 EndpointSlices listing the selected pods that have an IP (at most 100
 /// per slice, grouped by resolved ports), owned by the service and labelled with
 /// `kubernetes.io/service-name` and `endpointslice.kubernetes.io/managed-by`.
-public final class EndpointSliceController: Controller {
+public final class EndpointSliceController: Controller, IdentifiedController {
     /// `endpointslice-controller`.
-    public let name = "endpointslice-controller"
-    let context: ControllerContext
-    let client: KubeClient
+    public var name: String { identity.name }
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "endpoint_slice")
-    let logger: Logger
     /// Slices created but not yet seen by the informer, per service key, with a deadline.
     let pendingCreates = Mutex<[String: (names: Set<String>, until: ContinuousClock.Instant)]>([:])
 
     /// Creates the controller.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "endpointslice-controller")
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "endpointslice-controller"
-        self.logger = logger
+        self.identity = ControllerIdentity("endpointslice-controller", context: context)
     }
 
     /// Watches services, pods and slices and reconciles until cancelled.
@@ -45,14 +39,11 @@ public final class EndpointSliceController: Controller {
                   let namespace = slice.metadata.namespace else { return }
             self.queue.add("\(namespace)/\(service)")
         })
-        await context.informers.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: context.options.workers) { key in
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .queue(queue, workers: context.options.workers) { key in
                 try await self.sync(key, services: services.lister, pods: pods.lister, slices: slices.lister)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+            })
     }
 
     func enqueueServices(selecting pods: [CoreV1.Pod], services: Lister<CoreV1.Service>) {

@@ -1,7 +1,7 @@
 import KubeAPI
 
 /// Pure rules shared by the EndpointSlice and Endpoints controllers: which pods back a
-/// service, whether each is ready, and which port each service port reaches on each pod.
+/// service, whether each can be an endpoint, and which port each service port reaches on each pod.
 public enum ServiceEndpoints {
     /// One service port resolved on one pod.
     public struct ResolvedPort: Sendable, Hashable, Comparable {
@@ -53,16 +53,10 @@ public enum ServiceEndpoints {
         return result.sorted()
     }
 
-    /// Whether the pod's `Ready` condition is `True`.
-    public static func isReady(_ pod: CoreV1.Pod) -> Bool {
-        pod.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } ?? false
-    }
-
     /// Whether a pod can be an endpoint at all: it has an IP and has not finished.
     public static func isCandidate(_ pod: CoreV1.Pod) -> Bool {
         guard let ip = pod.status?.podIP, !ip.isEmpty else { return false }
-        let phase = pod.status?.phase ?? ""
-        return phase != "Succeeded" && phase != "Failed"
+        return !pod.isTerminal
     }
 
     /// Whether the service selects `pod` (a service without selector selects nothing here).

@@ -15,7 +15,7 @@ public enum EndpointsComputation {
             let address = CoreV1.EndpointAddress(
                 hostname: ServiceEndpoints.hostname(of: pod, for: service), ip: pod.status?.podIP,
                 nodeName: pod.spec?.nodeName, targetRef: ServiceEndpoints.reference(to: pod))
-            if publish || ServiceEndpoints.isReady(pod) {
+            if publish || pod.isReady {
                 groups[ports, default: ([], [])].ready.append(address)
             } else {
                 groups[ports, default: ([], [])].notReady.append(address)

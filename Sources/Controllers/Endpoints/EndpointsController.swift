@@ -5,21 +5,15 @@ import Logging
 /// The legacy Endpoints controller (`endpoint-controller`): keeps one `Endpoints` object per
 /// service with a selector, named like the service, listing its pods' addresses and ports;
 /// deletes it when the service goes.
-public final class EndpointsController: Controller {
+public final class EndpointsController: Controller, IdentifiedController {
     /// `endpoint-controller`.
-    public let name = "endpoint-controller"
-    let context: ControllerContext
-    let client: KubeClient
+    public var name: String { identity.name }
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "endpoint")
-    let logger: Logger
 
     /// Creates the controller.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "endpoint-controller")
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "endpoint-controller"
-        self.logger = logger
+        self.identity = ControllerIdentity("endpoint-controller", context: context)
     }
 
     /// Watches services, pods and endpoints and reconciles until cancelled.
@@ -37,14 +31,11 @@ public final class EndpointsController: Controller {
         pods.addHandler(InformerHandler(
             onAdd: { enqueue([$0]) }, onUpdate: { old, new in if old != new { enqueue([old, new]) } }, onDelete: { enqueue([$0]) }))
         endpoints.addHandler(InformerHandler(onDelete: { self.queue.add(objectKey($0.metadata)) }))
-        await context.informers.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: context.options.workers) { key in
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .queue(queue, workers: context.options.workers) { key in
                 try await self.sync(key, services: services.lister, pods: pods.lister, endpoints: endpoints.lister)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+            })
     }
 
     func sync(_ key: String, services: Lister<CoreV1.Service>, pods: Lister<CoreV1.Pod>, endpoints: Lister<CoreV1.Endpoints>) async throws {

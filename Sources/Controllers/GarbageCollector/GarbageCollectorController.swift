@@ -10,26 +10,21 @@ import Synchronization
 /// owners deleted with `propagationPolicy=Orphan` (then removes the `orphan` finalizer).
 ///
 /// An owner is only considered gone after a live read by name that finds nothing or another UID.
-public final class GarbageCollectorController: Controller {
+public final class GarbageCollectorController: Controller, IdentifiedController {
     /// `generic-garbage-collector`.
-    public let name = "generic-garbage-collector"
-    let context: ControllerContext
-    let client: KubeClient
+    public var name: String { identity.name }
+    let identity: ControllerIdentity
     let mapper: ResourceMapper
     let graph = Mutex(OwnerGraph())
     let absentOwners = Mutex<Set<String>>([])
     let deleteQueue = WorkQueue<String>(name: "garbage_collector_attempt_to_delete")
     let orphanQueue = WorkQueue<String>(name: "garbage_collector_attempt_to_orphan")
-    let logger: Logger
 
     /// Creates the collector.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "generic-garbage-collector")
-        self.mapper = ResourceMapper(client: client)
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "generic-garbage-collector"
-        self.logger = logger
+        let identity = ControllerIdentity("generic-garbage-collector", context: context)
+        self.identity = identity
+        self.mapper = ResourceMapper(client: identity.client)
     }
 
     /// Watches the built-in kinds that carry owner references and works the queues until cancelled.
@@ -53,16 +48,10 @@ public final class GarbageCollectorController: Controller {
         observe(CoreV1.Node.self)
         observe(CoordinationV1.Lease.self)
         observe(PolicyV1.PodDisruptionBudget.self)
-        await context.informers.waitForSync()
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.deleteQueue.run(workers: self.context.options.workers) { try await self.attemptToDelete($0) } }
-                group.addTask { await self.orphanQueue.run(workers: 2) { try await self.attemptToOrphan($0) } }
-            }
-        } onCancel: {
-            deleteQueue.shutdown()
-            orphanQueue.shutdown()
-        }
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .queue(deleteQueue, workers: context.options.workers) { try await self.attemptToDelete($0) },
+            .queue(orphanQueue, workers: 2) { try await self.attemptToOrphan($0) })
     }
 
     /// Feeds one kind's informer into the graph.

@@ -44,15 +44,13 @@ public struct JobController: Controller {
         let client = context.client(for: name)
         let jobs = context.informers.informer(BatchV1.Job.self)
         let pods = context.informers.informer(CoreV1.Pod.self)
-        pods.addIndex(Self.podsByJob) { pod in
-            ControllerPodFacts.controllerUID(pod.metadata, kind: "Job").map { [$0] } ?? []
-        }
+        pods.indexByController(Self.podsByJob, kind: "Job")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         jobs.addHandler(.any { job in queue.add(objectKey(job.metadata)) })
         let state = self.state
         let jobKey: @Sendable (CoreV1.Pod) -> String? = { pod in
-            ControllerPodFacts.controllerName(pod.metadata, kind: "Job").map { "\(pod.metadata.namespace ?? "")/\($0)" }
+            pod.metadata.controllerRef(kind: "Job")?.name.map { "\(pod.metadata.namespace ?? "")/\($0)" }
         }
         pods.addHandler(InformerHandler(
             onAdd: { pod in
@@ -74,22 +72,11 @@ public struct JobController: Controller {
                 state.observe(key, pod.metadata.name)
                 queue.add(key)
             }))
-        await jobs.waitForSync()
-        await pods.waitForSync()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await recorder.run() }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await queue.run(workers: context.options.workers) { key in
-                        try await self.reconcile(key, jobs: jobs.lister, pods: pods.lister, client: client, recorder: recorder, queue: queue)
-                    }
-                } onCancel: {
-                    queue.shutdown()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [jobs, pods],
+            .queue(queue, workers: context.options.workers) { key in
+                try await self.reconcile(key, jobs: jobs.lister, pods: pods.lister, client: client, recorder: recorder, queue: queue)
+            })
     }
 
     func reconcile(
@@ -102,7 +89,7 @@ public struct JobController: Controller {
             // The job is gone or going: its pods must not keep the tracking finalizer.
             state.pending.withLock { $0[key] = nil }
             let orphans = pods.list(namespace: namespace).filter {
-                ControllerPodFacts.controllerName($0.metadata, kind: "Job") == jobName
+                $0.metadata.controllerRef(kind: "Job")?.name == jobName
                     && ($0.metadata.finalizers ?? []).contains(JobSync.trackingFinalizer)
             }
             try await release(orphans, namespace: namespace, client: client.resource(CoreV1.Pod.self))
@@ -228,7 +215,7 @@ public struct JobController: Controller {
         meta.namespace = job.metadata.namespace
         meta.generateName = index.map { "\(jobName)-\($0)-" } ?? "\(jobName)-"
         meta.finalizers = (meta.finalizers ?? []) + [JobSync.trackingFinalizer]
-        meta.ownerReferences = [ControllerPodFacts.ownerReference(apiVersion: "batch/v1", kind: "Job", job.metadata)]
+        meta.ownerReferences = [MetaV1.OwnerReference.controller(job)]
         var labels = meta.labels ?? [:]
         labels["batch.kubernetes.io/job-name"] = labels["batch.kubernetes.io/job-name"] ?? jobName
         labels["job-name"] = labels["job-name"] ?? jobName

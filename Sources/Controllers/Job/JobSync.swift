@@ -70,13 +70,13 @@ public struct JobSync: Sendable {
             let uid = pod.metadata.uid ?? ""
             let tracked = pod.metadata.finalizers?.contains(Self.trackingFinalizer) ?? false
             var phase = pod.status?.phase
-            let terminating = ControllerPodFacts.isTerminating(pod)
-            guard tracked, phase == "Succeeded" || phase == "Failed" || terminating else { continue }
+            let terminating = pod.isTerminating
+            guard tracked, pod.isTerminal || terminating else { continue }
             if uncountedSucceeded.contains(uid) || uncountedFailed.contains(uid) {
                 finalizers.append(pod.metadata.name ?? "")
                 continue
             }
-            if phase != "Succeeded" && phase != "Failed" {
+            if !pod.isTerminal {
                 // A pod being deleted that has not finished.
                 if ending {
                     finalizers.append(pod.metadata.name ?? "")
@@ -126,10 +126,10 @@ public struct JobSync: Sendable {
         status.uncountedTerminatedPods = nil
         if indexed { status.completedIndexes = completed.text }
 
-        let running = pods.filter { !ControllerPodFacts.isTerminal($0) && !ControllerPodFacts.isTerminating($0) }
-        let terminating = pods.filter { !ControllerPodFacts.isTerminal($0) && ControllerPodFacts.isTerminating($0) }
+        let running = pods.filter { !$0.isTerminal && !$0.isTerminating }
+        let terminating = pods.filter { !$0.isTerminal && $0.isTerminating }
         status.active = running.count
-        status.ready = running.filter(ControllerPodFacts.isReady).count
+        status.ready = running.filter(\.isReady).count
         status.terminating = terminating.count
 
         let finishedCondition = Self.condition(job, "Complete") ?? Self.condition(job, "Failed")
@@ -250,7 +250,7 @@ public struct JobSync: Sendable {
     /// Pods to delete first: not ready before ready, newer before older.
     static func deletionOrder(_ pods: [CoreV1.Pod]) -> [CoreV1.Pod] {
         pods.sorted { a, b in
-            let ra = ControllerPodFacts.isReady(a), rb = ControllerPodFacts.isReady(b)
+            let ra = a.isReady, rb = b.isReady
             if ra != rb { return !ra }
             let ta = a.metadata.creationTimestamp?.secondsSinceEpoch ?? 0
             let tb = b.metadata.creationTimestamp?.secondsSinceEpoch ?? 0

@@ -6,15 +6,13 @@ import Logging
 /// (every namespaced resource discovery lists, custom ones included), reports progress in
 /// its status conditions, and once nothing is left removes the `kubernetes` finalizer
 /// through `namespaces/<name>/finalize` so the API server deletes the namespace.
-public final class NamespaceController: Controller {
+public final class NamespaceController: Controller, IdentifiedController {
     /// `namespace-controller`.
-    public let name = "namespace-controller"
+    public var name: String { identity.name }
     /// The finalizer this controller owns in `spec.finalizers`.
     public static let finalizer = "kubernetes"
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "namespace")
-    let logger: Logger
     /// How long to wait before looking again at a namespace whose content is still going.
     let recheckDelay: Duration
 
@@ -25,12 +23,8 @@ public final class NamespaceController: Controller {
 
     /// Creates the controller with a custom re-check delay (tests use a short one).
     public init(context: ControllerContext, recheckDelay: Duration) {
-        self.context = context
-        self.client = context.client(for: "namespace-controller")
+        self.identity = ControllerIdentity("namespace-controller", context: context)
         self.recheckDelay = recheckDelay
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "namespace-controller"
-        self.logger = logger
     }
 
     /// Watches namespaces and finalizes deleted ones until cancelled.
@@ -39,12 +33,7 @@ public final class NamespaceController: Controller {
         namespaces.addHandler(.any { namespace in
             if namespace.metadata.deletionTimestamp != nil, let name = namespace.metadata.name { self.queue.add(name) }
         })
-        await namespaces.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: 2) { try await self.sync($0) }
-        } onCancel: {
-            queue.shutdown()
-        }
+        await ControllerLoop.run(waitingFor: [namespaces], .queue(queue, workers: 2) { try await self.sync($0) })
     }
 
     func sync(_ name: String) async throws {

@@ -1,8 +1,11 @@
+import KubeAPI
+
 /// Why a CIDR could not be handed out or taken.
 public enum CIDRAllocatorError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The text is not an IPv4 CIDR (`10.42.0.0/16`).
+    /// The text is not a CIDR (`10.42.0.0/16`).
     case invalidCIDR(String)
-    /// The per-node prefix is shorter than the cluster's, or longer than 32.
+    /// The per-node prefix is shorter than the cluster's, longer than the family allows, or
+    /// cuts the cluster range into more than 2^24 ranges.
     case invalidMaskSize(cluster: Int, node: Int)
     /// Every node range is taken.
     case exhausted(String)
@@ -12,7 +15,7 @@ public enum CIDRAllocatorError: Error, Sendable, Hashable, CustomStringConvertib
     /// A readable message.
     public var description: String {
         switch self {
-        case .invalidCIDR(let text): "invalid IPv4 CIDR \"\(text)\""
+        case .invalidCIDR(let text): "invalid CIDR \"\(text)\""
         case .invalidMaskSize(let cluster, let node): "node mask size /\(node) does not fit the cluster range /\(cluster)"
         case .exhausted(let cidr): "no node CIDR left in \(cidr)"
         case .outOfRange(let cidr): "\(cidr) is not a node range of the cluster CIDR"
@@ -21,40 +24,49 @@ public enum CIDRAllocatorError: Error, Sendable, Hashable, CustomStringConvertib
 }
 
 /// Cuts fixed-size node ranges (`/24`) out of the cluster pod range (`10.42.0.0/16`), never
-/// handing out one twice: a plain value the node IPAM controller keeps behind a lock.
+/// handing out one twice: a plain value the node IPAM controller keeps behind a lock. Ranges
+/// are tracked by their index among the cluster range's subnets of the node size.
 public struct CIDRAllocator: Sendable, Hashable {
-    /// The cluster range's network address.
-    public let base: UInt32
-    /// The cluster range's prefix length.
-    public let clusterPrefix: Int
+    /// The cluster range, host bits cleared.
+    public let clusterCIDR: IPPrefix
     /// Each node range's prefix length.
-    public let nodePrefix: Int
+    public let nodeMaskSize: Int
     private var used: Set<UInt32> = []
     private var next: UInt32 = 0
 
-    /// Creates an allocator over `clusterCIDR`, with ranges of prefix `nodeMaskSize`.
+    /// The most node ranges one cluster range is cut into.
+    static let maximumCapacity = 1 << 24
+
+    /// Creates an allocator over `clusterCIDR` (host bits are cleared), with ranges of prefix
+    /// `nodeMaskSize`.
     ///
     /// - Throws: ``CIDRAllocatorError/invalidCIDR(_:)`` or ``CIDRAllocatorError/invalidMaskSize(cluster:node:)``.
     public init(clusterCIDR: String, nodeMaskSize: Int) throws(CIDRAllocatorError) {
-        let (address, prefix) = try Self.parse(clusterCIDR)
-        guard nodeMaskSize >= prefix, nodeMaskSize <= 32, nodeMaskSize - prefix <= 24 else {
-            throw .invalidMaskSize(cluster: prefix, node: nodeMaskSize)
+        guard let prefix = IPPrefix(clusterCIDR) else { throw .invalidCIDR(clusterCIDR) }
+        try self.init(clusterCIDR: prefix, nodeMaskSize: nodeMaskSize)
+    }
+
+    /// Creates an allocator over `clusterCIDR` (host bits are cleared), with ranges of prefix
+    /// `nodeMaskSize`.
+    ///
+    /// - Throws: ``CIDRAllocatorError/invalidMaskSize(cluster:node:)``.
+    public init(clusterCIDR: IPPrefix, nodeMaskSize: Int) throws(CIDRAllocatorError) {
+        guard let count = clusterCIDR.subnetCount(length: nodeMaskSize), count <= Self.maximumCapacity else {
+            throw .invalidMaskSize(cluster: clusterCIDR.length, node: nodeMaskSize)
         }
-        self.clusterPrefix = prefix
-        self.nodePrefix = nodeMaskSize
-        self.base = prefix == 0 ? 0 : address & ~(UInt32.max >> UInt32(prefix))
+        self.clusterCIDR = clusterCIDR.masked
+        self.nodeMaskSize = nodeMaskSize
     }
 
     /// An allocator with no room (stands in when the configuration is invalid).
-    init(emptyAt base: UInt32) {
-        self.base = base
-        self.clusterPrefix = 32
-        self.nodePrefix = 32
+    init() {
+        self.clusterCIDR = try! IPPrefix(address: .ipv4Unspecified, length: 32)
+        self.nodeMaskSize = 32
         self.used = [0]
     }
 
     /// How many node ranges the cluster range holds.
-    public var capacity: Int { 1 << (nodePrefix - clusterPrefix) }
+    public var capacity: Int { Int(clusterCIDR.subnetCount(length: nodeMaskSize) ?? 0) }
     /// How many are taken.
     public var allocatedCount: Int { used.count }
 
@@ -65,13 +77,13 @@ public struct CIDRAllocator: Sendable, Hashable {
         let count = UInt32(capacity)
         for step in 0..<count {
             let index = (next &+ step) % count
-            if !used.contains(index) {
+            if !used.contains(index), let subnet = clusterCIDR.subnet(at: UInt128(index), length: nodeMaskSize) {
                 used.insert(index)
                 next = (index + 1) % count
-                return format(index)
+                return subnet.description
             }
         }
-        throw .exhausted(Self.format(address: base, prefix: clusterPrefix))
+        throw .exhausted(clusterCIDR.description)
     }
 
     /// Marks `cidr` taken (a range a node already has). Returns `false` when it already was.
@@ -95,35 +107,13 @@ public struct CIDRAllocator: Sendable, Hashable {
         return used.contains(index)
     }
 
+    /// The index of a node range: it must be written as a network address (no host bits), have
+    /// the node prefix length and lie in the cluster range.
     func index(of cidr: String) throws(CIDRAllocatorError) -> UInt32 {
-        let (address, prefix) = try Self.parse(cidr)
-        guard prefix == nodePrefix else { throw .outOfRange(cidr) }
-        let shift = UInt32(32 - nodePrefix)
-        let offset = address &- base
-        guard address >= base, (offset >> shift) < UInt32(capacity), offset & ((shift == 32 ? 0 : (1 << shift)) &- 1) == 0 else {
+        guard let prefix = IPPrefix(cidr) else { throw .invalidCIDR(cidr) }
+        guard prefix.length == nodeMaskSize, let index = clusterCIDR.index(ofSubnet: prefix) else {
             throw .outOfRange(cidr)
         }
-        return offset >> shift
-    }
-
-    func format(_ index: UInt32) -> String {
-        Self.format(address: base &+ (index << UInt32(32 - nodePrefix)), prefix: nodePrefix)
-    }
-
-    static func format(address: UInt32, prefix: Int) -> String {
-        "\(address >> 24).\((address >> 16) & 0xff).\((address >> 8) & 0xff).\(address & 0xff)/\(prefix)"
-    }
-
-    static func parse(_ text: String) throws(CIDRAllocatorError) -> (UInt32, Int) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let prefix = Int(parts[1]), (0...32).contains(prefix) else { throw .invalidCIDR(text) }
-        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4 else { throw .invalidCIDR(text) }
-        var address: UInt32 = 0
-        for octet in octets {
-            guard octet.count <= 3, let value = UInt32(octet), value <= 255 else { throw .invalidCIDR(text) }
-            address = address << 8 | value
-        }
-        return (address, prefix)
+        return UInt32(index)
     }
 }

@@ -32,7 +32,7 @@ public final class NodeIPAMController: Controller {
             state = Mutex(State(allocator: try CIDRAllocator(clusterCIDR: context.options.clusterCIDR, nodeMaskSize: context.options.nodeCIDRMaskSize)))
             configurationError = nil
         } catch {
-            state = Mutex(State(allocator: CIDRAllocator(emptyAt: 0)))
+            state = Mutex(State(allocator: CIDRAllocator()))
             configurationError = error
         }
         recorder = EventRecorder(client: client, component: "cidrAllocator", logger: context.logger)
@@ -63,7 +63,13 @@ public final class NodeIPAMController: Controller {
                     self.queue.add(waiting.metadata.name ?? "")
                 }
             }))
-        await nodes.waitForSync()
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [nodes], onSynced: { self.occupyExisting(nodes) },
+            .queue(queue, workers: 1) { try await self.sync($0, nodes: nodes.lister) })
+    }
+
+    /// Takes over the ranges `nodes` already have, so they are never handed out again.
+    func occupyExisting(_ nodes: Informer<CoreV1.Node>) {
         self.state.withLock { state in
             for node in nodes.lister.list() {
                 for cidr in Set((node.spec?.podCIDRs ?? []) + [node.spec?.podCIDR].compactMap { $0 }) {
@@ -72,16 +78,6 @@ public final class NodeIPAMController: Controller {
                     }
                 }
             }
-        }
-        await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.recorder.run() }
-                group.addTask { await self.queue.run(workers: 1) { try await self.sync($0, nodes: nodes.lister) } }
-                await group.next()
-                group.cancelAll()
-            }
-        } onCancel: {
-            queue.shutdown()
         }
     }
 

@@ -14,21 +14,19 @@ import Synchronization
 /// pods marked not ready; nodes are tainted from their conditions (`unreachable`,
 /// `not-ready`, pressure), and pods on `NoExecute`-tainted nodes are evicted once their
 /// tolerations run out. Time comes from the context's clock; checks run every `monitorPeriod`.
-public final class NodeLifecycleController: Controller {
+public final class NodeLifecycleController: Controller, IdentifiedController {
     /// `node-controller`.
-    public let name = "node-controller"
+    public var name: String { identity.name }
     struct Heard {
         var signature: String
         var at: Date
     }
 
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let monitorPeriod: Duration
     let heard = Mutex<[String: Heard]>([:])
     let recorder: EventRecorder
     let evictionRecorder: EventRecorder
-    let logger: Logger
 
     /// Creates the controller, checking every 5 seconds.
     public convenience init(context: ControllerContext) {
@@ -37,14 +35,11 @@ public final class NodeLifecycleController: Controller {
 
     /// Creates the controller with its own check period (tests use a short one).
     public init(context: ControllerContext, monitorPeriod: Duration) {
-        self.context = context
-        self.client = context.client(for: "node-controller")
+        let identity = ControllerIdentity("node-controller", context: context, logLabel: "node-lifecycle-controller")
+        self.identity = identity
         self.monitorPeriod = monitorPeriod
-        recorder = EventRecorder(client: client, component: "node-controller", logger: context.logger)
-        evictionRecorder = EventRecorder(client: client, component: "taint-eviction-controller", logger: context.logger)
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "node-lifecycle-controller"
-        self.logger = logger
+        recorder = identity.recorder()
+        evictionRecorder = identity.recorder(component: "taint-eviction-controller")
     }
 
     /// Monitors nodes until cancelled.
@@ -54,19 +49,9 @@ public final class NodeLifecycleController: Controller {
         let pods = context.informers.informer(CoreV1.Pod.self)
         pods.addIndex("nodeName") { [$0.spec?.nodeName ?? ""] }
         nodes.addHandler(InformerHandler(onDelete: { node in _ = self.heard.withLock { $0.removeValue(forKey: node.metadata.name ?? "") } }))
-        await context.informers.waitForSync()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.recorder.run() }
-            group.addTask { await self.evictionRecorder.run() }
-            group.addTask {
-                while !Task.isCancelled {
-                    await self.monitor(nodes: nodes.lister, leases: leases.lister, pods: pods.lister)
-                    try? await Task.sleep(for: self.monitorPeriod)
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder, evictionRecorder], waitingFor: [context.informers],
+            .every(monitorPeriod) { await self.monitor(nodes: nodes.lister, leases: leases.lister, pods: pods.lister) })
     }
 
     /// One pass over every node.

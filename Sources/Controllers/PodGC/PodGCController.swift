@@ -6,14 +6,12 @@ import Logging
 /// (grace 0) pods bound to nodes that no longer exist (checked with a live read of the node)
 /// and terminating pods that were never scheduled, and deletes the oldest finished pods
 /// beyond the terminated-pod threshold.
-public final class PodGCController: Controller {
+public final class PodGCController: Controller, IdentifiedController {
     /// `pod-garbage-collector`.
-    public let name = "pod-garbage-collector"
-    let context: ControllerContext
-    let client: KubeClient
+    public var name: String { identity.name }
+    let identity: ControllerIdentity
     let period: Duration
     let terminatedThreshold: Int
-    let logger: Logger
 
     /// Creates the collector, running every 20 seconds with upstream's threshold.
     public convenience init(context: ControllerContext) {
@@ -22,24 +20,18 @@ public final class PodGCController: Controller {
 
     /// Creates the collector with its own period and threshold (`0` disables terminated-pod collection).
     public init(context: ControllerContext, period: Duration, terminatedThreshold: Int) {
-        self.context = context
-        self.client = context.client(for: "pod-garbage-collector")
+        self.identity = ControllerIdentity("pod-garbage-collector", context: context)
         self.period = period
         self.terminatedThreshold = terminatedThreshold
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "pod-garbage-collector"
-        self.logger = logger
     }
 
     /// Collects until cancelled.
     public func run() async throws {
         let pods = context.informers.informer(CoreV1.Pod.self)
         let nodes = context.informers.informer(CoreV1.Node.self)
-        await context.informers.waitForSync()
-        while !Task.isCancelled {
-            await collect(pods: pods.lister.list(), nodes: nodes.lister)
-            try? await Task.sleep(for: period)
-        }
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .every(period) { await self.collect(pods: pods.lister.list(), nodes: nodes.lister) })
     }
 
     func collect(pods: [CoreV1.Pod], nodes: Lister<CoreV1.Node>) async {

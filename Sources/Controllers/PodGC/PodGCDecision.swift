@@ -5,17 +5,11 @@ public enum PodGCDecision {
     /// Upstream's default `--terminated-pod-gc-threshold`.
     public static let defaultTerminatedThreshold = 12_500
 
-    /// Whether a pod has finished (`Succeeded` or `Failed`).
-    public static func isTerminated(_ pod: CoreV1.Pod) -> Bool {
-        let phase = pod.status?.phase
-        return phase == "Succeeded" || phase == "Failed"
-    }
-
     /// The finished pods to delete so that at most `threshold` remain: the oldest first
     /// (by creation time, then name); none when `threshold` is not positive.
     public static func terminatedToDelete(_ pods: [CoreV1.Pod], threshold: Int) -> [CoreV1.Pod] {
         guard threshold > 0 else { return [] }
-        let finished = pods.filter { isTerminated($0) && $0.metadata.deletionTimestamp == nil }
+        let finished = pods.filter { $0.isTerminal && !$0.isTerminating }
         guard finished.count > threshold else { return [] }
         let ordered = finished.sorted {
             ($0.metadata.creationTimestamp?.secondsSinceEpoch ?? 0, $0.metadata.name ?? "")
@@ -34,6 +28,6 @@ public enum PodGCDecision {
 
     /// Terminating pods never bound to a node (nothing will ever finish them).
     public static func unscheduledTerminating(_ pods: [CoreV1.Pod]) -> [CoreV1.Pod] {
-        pods.filter { $0.metadata.deletionTimestamp != nil && ($0.spec?.nodeName ?? "").isEmpty }
+        pods.filter { $0.isTerminating && ($0.spec?.nodeName ?? "").isEmpty }
     }
 }

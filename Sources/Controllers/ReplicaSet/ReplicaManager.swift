@@ -10,70 +10,41 @@ import Logging
 /// The loop shared by the ReplicaSet and ReplicationController controllers: keeps
 /// `replicas` active pods matching each owner's selector, adopts orphans, releases pods that
 /// stopped matching, and writes the status.
-final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
+final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sendable {
     /// At most this many pods are created or deleted in one reconcile (upstream's burst).
     static var burstReplicas: Int { 500 }
-    static var ownerIndex: String { "workload.controllerUID" }
 
-    let name: String
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let owners: Informer<Owner>
     let pods: Informer<CoreV1.Pod>
     let queue = WorkQueue<String>(name: "replicas")
     let expectations = ReplicaExpectations()
     let recorder: EventRecorder
-    let logger: Logger
 
     init(name: String, context: ControllerContext) {
-        self.name = name
-        self.context = context
-        self.client = context.client(for: name)
+        self.identity = ControllerIdentity(name, context: context)
         self.owners = context.informers.informer(Owner.self)
         self.pods = context.informers.informer(CoreV1.Pod.self)
-        self.recorder = EventRecorder(client: client, component: name, logger: context.logger)
-        var logger = context.logger
-        logger[metadataKey: "controller"] = "\(name)"
-        self.logger = logger
+        self.recorder = identity.recorder()
     }
 
     func run() async throws {
-        pods.addIndex(Self.ownerIndex) { pod in [WorkloadPods.controllerRef(pod.metadata)?.uid ?? ""] }
-        owners.addHandler(InformerHandler(
-            onAdd: { [queue] in queue.add(objectKey($0.metadata)) },
-            onUpdate: { [queue] _, new in queue.add(objectKey(new.metadata)) },
-            onDelete: { [queue, expectations] in
-                let key = objectKey($0.metadata)
-                expectations.remove(key)
-                queue.add(key)
-            }))
+        pods.indexByController(WorkloadPods.controllerIndex, orphans: true)
+        owners.addHandler(expectations.ownerHandler(queue: queue))
         pods.addHandler(InformerHandler(
             onAdd: { [weak self] pod in self?.podAdded(pod) },
             onUpdate: { [weak self] old, new in self?.podUpdated(old, new) },
             onDelete: { [weak self] pod in self?.podDeleted(pod) }))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.recorder.run() }
-            group.addTask {
-                await self.owners.waitForSync()
-                await self.pods.waitForSync()
-                await self.queue.run(workers: self.context.options.workers) { key in
-                    try await self.sync(key)
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.next()
-            } onCancel: {
-                self.queue.shutdown()
-            }
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [owners, pods],
+            .queue(queue, workers: context.options.workers) { key in try await self.sync(key) })
     }
 
     // MARK: Pod events
 
     /// The key of the owner controlling `pod`, if it is of our kind.
     func ownerKey(of pod: CoreV1.Pod) -> String? {
-        guard let ref = WorkloadPods.controllerRef(pod.metadata), ref.kind == Owner.groupVersionKind.kind,
+        guard let ref = pod.metadata.controllerRef, ref.kind == Owner.groupVersionKind.kind,
             ref.apiVersion == Owner.groupVersionKind.apiVersion, let ownerName = ref.name
         else { return nil }
         let namespace = pod.metadata.namespace ?? ""
@@ -99,7 +70,7 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
                 expectations.creationObserved(key)
             }
             queue.add(key)
-        } else if WorkloadPods.controllerRef(pod.metadata) == nil {
+        } else if pod.metadata.controllerRef == nil {
             queueMatchingOwners(pod)
         }
     }
@@ -115,10 +86,10 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
             queue.add(newKey)
             // Recheck availability once minReadySeconds have passed after becoming ready.
             if let owner = owners.lister.get(splitObjectKey(newKey).name, namespace: new.metadata.namespace),
-                owner.minReadySeconds > 0, !WorkloadPods.isReady(old), WorkloadPods.isReady(new) {
+                owner.minReadySeconds > 0, !old.isReady, new.isReady {
                 queue.addAfter(newKey, .seconds(owner.minReadySeconds + 1))
             }
-        } else if WorkloadPods.controllerRef(new.metadata) == nil {
+        } else if new.metadata.controllerRef == nil {
             queueMatchingOwners(new)
         }
     }
@@ -178,7 +149,7 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
         let uid = owner.metadata.uid ?? ""
         let podClient = client.resource(CoreV1.Pod.self)
         var owned: [CoreV1.Pod] = []
-        for pod in pods.lister.byIndex(Self.ownerIndex, uid) where pod.metadata.namespace == namespace && WorkloadPods.isActive(pod) {
+        for pod in pods.lister.byIndex(WorkloadPods.controllerIndex, uid) where pod.metadata.namespace == namespace && pod.isActive {
             if selector.matches(pod.metadata.labels ?? [:]) {
                 owned.append(pod)
             } else if owner.metadata.deletionTimestamp == nil {
@@ -191,9 +162,9 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
             }
         }
         guard owner.metadata.deletionTimestamp == nil, !selector.isEverything else { return owned }
-        for pod in pods.lister.byIndex(Self.ownerIndex, "") where pod.metadata.namespace == namespace && WorkloadPods.isActive(pod) {
+        for pod in pods.lister.byIndex(WorkloadPods.controllerIndex, "") where pod.metadata.namespace == namespace && pod.isActive {
             guard selector.matches(pod.metadata.labels ?? [:]) else { continue }
-            let references = (pod.metadata.ownerReferences ?? []) + [WorkloadPods.ownerReference(to: owner)]
+            let references = (pod.metadata.ownerReferences ?? []) + [MetaV1.OwnerReference.controller(owner)]
             let body: JSONValue = ["metadata": ["ownerReferences": try JSONValue(encoding: references), "uid": .string(pod.metadata.uid ?? "")]]
             do {
                 owned.append(try await podClient.patch(pod.metadata.name ?? "", namespace: namespace, type: .merge, body: body))
@@ -269,8 +240,8 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: Sendable {
             let labels = pod.metadata.labels ?? [:]
             return templateLabels.allSatisfy { labels[$0.key] == $0.value }
         }.count
-        status.readyReplicas = pods.filter(WorkloadPods.isReady).count
-        status.availableReplicas = pods.filter { WorkloadPods.isAvailable($0, minReadySeconds: owner.minReadySeconds, now: now) }.count
+        status.readyReplicas = pods.filter(\.isReady).count
+        status.availableReplicas = pods.filter { $0.isAvailable(minReadySeconds: owner.minReadySeconds, at: now) }.count
         status.observedGeneration = owner.metadata.generation ?? status.observedGeneration
         let hasFailure = status.conditions.contains { $0.type == "ReplicaFailure" }
         if let failure, !hasFailure {

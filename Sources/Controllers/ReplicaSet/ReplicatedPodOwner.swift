@@ -2,20 +2,58 @@ import KubeAPI
 
 /// What the replica-keeping loop needs of its owner kind: a desired count, a selector, a pod
 /// template and a status. ReplicaSets and ReplicationControllers conform, so both run the
-/// same logic (a ReplicationController's selector is a plain label map).
+/// same logic (a ReplicationController's selector is a plain label map). Everything but the
+/// selector comes from the spec and status fields both kinds share (``ReplicaSpecFields``,
+/// ``ReplicaStatusFields``).
 public protocol ReplicatedPodOwner: KubernetesObject {
-    /// The desired number of pods (`spec.replicas`, 1 when absent).
-    var desiredReplicas: Int { get }
+    /// The kind's spec type.
+    associatedtype Spec: ReplicaSpecFields
+    /// The kind's status type.
+    associatedtype Status: ReplicaStatusFields
+    /// The object's spec.
+    var spec: Spec? { get }
+    /// The object's status.
+    var status: Status? { get set }
     /// The pod selector.
     ///
     /// - Throws: `SelectorParseError` when the selector is malformed.
     func podSelector() throws -> LabelSelector
-    /// The template new pods are made from.
-    var podTemplate: CoreV1.PodTemplateSpec? { get }
-    /// Seconds a pod must be ready before it counts as available.
-    var minReadySeconds: Int { get }
-    /// The status fields the loop maintains.
-    var replicaStatus: ReplicaStatusValues { get set }
+}
+
+extension ReplicatedPodOwner {
+    /// The desired number of pods (`spec.replicas`, 1 when absent).
+    public var desiredReplicas: Int { spec?.replicas ?? 1 }
+    /// The template new pods are made from (`spec.template`).
+    public var podTemplate: CoreV1.PodTemplateSpec? { spec?.template }
+    /// Seconds a pod must be ready before it counts as available (`spec.minReadySeconds`, 0
+    /// when absent).
+    public var minReadySeconds: Int { spec?.minReadySeconds ?? 0 }
+
+    /// The status fields the loop maintains, in kind-independent form. Setting it writes
+    /// them into `status` (created when absent) and leaves other status fields alone.
+    public var replicaStatus: ReplicaStatusValues {
+        get {
+            ReplicaStatusValues(
+                replicas: status?.replicas ?? 0, fullyLabeledReplicas: status?.fullyLabeledReplicas ?? 0,
+                readyReplicas: status?.readyReplicas ?? 0, availableReplicas: status?.availableReplicas ?? 0,
+                observedGeneration: status?.observedGeneration ?? 0,
+                conditions: (status?.conditions ?? []).map {
+                    WorkloadCondition(type: $0.type ?? "", status: $0.status ?? "", reason: $0.reason, message: $0.message, lastTransitionTime: $0.lastTransitionTime)
+                })
+        }
+        set {
+            var updated = status ?? Status()
+            updated.replicas = newValue.replicas
+            updated.fullyLabeledReplicas = newValue.fullyLabeledReplicas
+            updated.readyReplicas = newValue.readyReplicas
+            updated.availableReplicas = newValue.availableReplicas
+            updated.observedGeneration = newValue.observedGeneration
+            updated.conditions = newValue.conditions.isEmpty ? nil : newValue.conditions.map {
+                Status.Condition(lastTransitionTime: $0.lastTransitionTime, message: $0.message, reason: $0.reason, status: $0.status, type: $0.type)
+            }
+            status = updated
+        }
+    }
 }
 
 /// The kind-independent part of a ReplicaSet's or ReplicationController's status.
@@ -69,74 +107,14 @@ public struct WorkloadCondition: Sendable, Hashable {
 }
 
 extension AppsV1.ReplicaSet: ReplicatedPodOwner {
-    /// `spec.replicas`, 1 when absent.
-    public var desiredReplicas: Int { spec?.replicas ?? 1 }
     /// `spec.selector` as a label selector (nothing when absent).
     public func podSelector() throws -> LabelSelector { try LabelSelector(spec?.selector) }
-    /// `spec.template`.
-    public var podTemplate: CoreV1.PodTemplateSpec? { spec?.template }
-    /// `spec.minReadySeconds`, 0 when absent.
-    public var minReadySeconds: Int { spec?.minReadySeconds ?? 0 }
-    /// The status in kind-independent form.
-    public var replicaStatus: ReplicaStatusValues {
-        get {
-            ReplicaStatusValues(
-                replicas: status?.replicas ?? 0, fullyLabeledReplicas: status?.fullyLabeledReplicas ?? 0,
-                readyReplicas: status?.readyReplicas ?? 0, availableReplicas: status?.availableReplicas ?? 0,
-                observedGeneration: status?.observedGeneration ?? 0,
-                conditions: (status?.conditions ?? []).map {
-                    WorkloadCondition(type: $0.type ?? "", status: $0.status ?? "", reason: $0.reason, message: $0.message, lastTransitionTime: $0.lastTransitionTime)
-                })
-        }
-        set {
-            var updated = status ?? AppsV1.ReplicaSetStatus()
-            updated.replicas = newValue.replicas
-            updated.fullyLabeledReplicas = newValue.fullyLabeledReplicas
-            updated.readyReplicas = newValue.readyReplicas
-            updated.availableReplicas = newValue.availableReplicas
-            updated.observedGeneration = newValue.observedGeneration
-            updated.conditions = newValue.conditions.isEmpty ? nil : newValue.conditions.map {
-                AppsV1.ReplicaSetCondition(lastTransitionTime: $0.lastTransitionTime, message: $0.message, reason: $0.reason, status: $0.status, type: $0.type)
-            }
-            status = updated
-        }
-    }
 }
 
 extension CoreV1.ReplicationController: ReplicatedPodOwner {
-    /// `spec.replicas`, 1 when absent.
-    public var desiredReplicas: Int { spec?.replicas ?? 1 }
     /// `spec.selector` as an equality selector (nothing when absent or empty).
     public func podSelector() throws -> LabelSelector {
         guard let labels = spec?.selector, !labels.isEmpty else { return .nothing }
         return try LabelSelector(matchLabels: labels)
-    }
-    /// `spec.template`.
-    public var podTemplate: CoreV1.PodTemplateSpec? { spec?.template }
-    /// `spec.minReadySeconds`, 0 when absent.
-    public var minReadySeconds: Int { spec?.minReadySeconds ?? 0 }
-    /// The status in kind-independent form.
-    public var replicaStatus: ReplicaStatusValues {
-        get {
-            ReplicaStatusValues(
-                replicas: status?.replicas ?? 0, fullyLabeledReplicas: status?.fullyLabeledReplicas ?? 0,
-                readyReplicas: status?.readyReplicas ?? 0, availableReplicas: status?.availableReplicas ?? 0,
-                observedGeneration: status?.observedGeneration ?? 0,
-                conditions: (status?.conditions ?? []).map {
-                    WorkloadCondition(type: $0.type ?? "", status: $0.status ?? "", reason: $0.reason, message: $0.message, lastTransitionTime: $0.lastTransitionTime)
-                })
-        }
-        set {
-            var updated = status ?? CoreV1.ReplicationControllerStatus()
-            updated.replicas = newValue.replicas
-            updated.fullyLabeledReplicas = newValue.fullyLabeledReplicas
-            updated.readyReplicas = newValue.readyReplicas
-            updated.availableReplicas = newValue.availableReplicas
-            updated.observedGeneration = newValue.observedGeneration
-            updated.conditions = newValue.conditions.isEmpty ? nil : newValue.conditions.map {
-                CoreV1.ReplicationControllerCondition(lastTransitionTime: $0.lastTransitionTime, message: $0.message, reason: $0.reason, status: $0.status, type: $0.type)
-            }
-            status = updated
-        }
     }
 }

@@ -21,10 +21,7 @@ public struct QuotaUsage: Sendable {
     }
 
     /// Whether a pod still counts against quota (not finished).
-    public static func counts(_ pod: CoreV1.Pod) -> Bool {
-        let phase = pod.status?.phase
-        return phase != "Succeeded" && phase != "Failed"
-    }
+    public static func counts(_ pod: CoreV1.Pod) -> Bool { !pod.isTerminal }
 
     /// The usage of each resource name in `hard` (names this accounting does not know are
     /// left out, as upstream leaves them for other evaluators).

@@ -6,17 +6,15 @@ import Logging
 /// `status.hard` (its spec) and `status.used` (object counts, pod requests and limits, claim
 /// storage in its namespace) up to date. Quota *enforcement* belongs to the API server's
 /// admission and is not done here.
-public final class ResourceQuotaController: Controller {
+public final class ResourceQuotaController: Controller, IdentifiedController {
     /// `resourcequota-controller`.
-    public let name = "resourcequota-controller"
-    let context: ControllerContext
-    let client: KubeClient
+    public var name: String { identity.name }
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "resourcequota_primary")
 
     /// Creates the controller.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "resourcequota-controller")
+        self.identity = ControllerIdentity("resourcequota-controller", context: context)
     }
 
     /// Watches quotas and the counted kinds until cancelled.
@@ -41,23 +39,18 @@ public final class ResourceQuotaController: Controller {
         configMaps.addHandler(.any { touch($0.metadata.namespace) })
         secrets.addHandler(.any { touch($0.metadata.namespace) })
         controllers.addHandler(.any { touch($0.metadata.namespace) })
-        await informers.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: 2) { namespace in
-                let usage = QuotaUsage(
-                    pods: pods.lister.list(namespace: namespace), services: services.lister.list(namespace: namespace),
-                    counts: [
-                        "configmaps": configMaps.lister.list(namespace: namespace).count,
-                        "secrets": secrets.lister.list(namespace: namespace).count,
-                        "replicationcontrollers": controllers.lister.list(namespace: namespace).count,
-                        "resourcequotas": quotas.lister.list(namespace: namespace).count,
-                    ],
-                    claims: claims.lister.list(namespace: namespace))
-                try await self.sync(quotas.lister.list(namespace: namespace), usage: usage)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+        await ControllerLoop.run(waitingFor: [informers], .queue(queue, workers: 2) { namespace in
+            let usage = QuotaUsage(
+                pods: pods.lister.list(namespace: namespace), services: services.lister.list(namespace: namespace),
+                counts: [
+                    "configmaps": configMaps.lister.list(namespace: namespace).count,
+                    "secrets": secrets.lister.list(namespace: namespace).count,
+                    "replicationcontrollers": controllers.lister.list(namespace: namespace).count,
+                    "resourcequotas": quotas.lister.list(namespace: namespace).count,
+                ],
+                claims: claims.lister.list(namespace: namespace))
+            try await self.sync(quotas.lister.list(namespace: namespace), usage: usage)
+        })
     }
 
     func sync(_ quotas: [CoreV1.ResourceQuota], usage: QuotaUsage) async throws {

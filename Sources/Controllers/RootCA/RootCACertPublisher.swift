@@ -5,21 +5,19 @@ import Logging
 /// The root CA publisher (`root-ca-cert-publisher`): keeps a ConfigMap `kube-root-ca.crt`
 /// whose `ca.crt` is the cluster CA bundle (``ControllerOptions/rootCAPEM``) in every active
 /// namespace, restoring it when it is edited or deleted.
-public final class RootCACertPublisher: Controller {
+public final class RootCACertPublisher: Controller, IdentifiedController {
     /// `root-ca-cert-publisher`.
-    public let name = "root-ca-cert-publisher"
+    public var name: String { identity.name }
     /// The ConfigMap's name.
     public static let configMapName = "kube-root-ca.crt"
     /// The key holding the bundle.
     public static let dataKey = "ca.crt"
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "root_ca_cert_publisher")
 
     /// Creates the publisher.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "root-ca-cert-publisher")
+        self.identity = ControllerIdentity("root-ca-cert-publisher", context: context)
     }
 
     /// Watches namespaces and the published ConfigMaps until cancelled.
@@ -30,14 +28,11 @@ public final class RootCACertPublisher: Controller {
         configMaps.addHandler(.any { map in
             if map.metadata.name == Self.configMapName { self.queue.add(map.metadata.namespace ?? "") }
         })
-        await context.informers.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: context.options.workers) { namespace in
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .queue(queue, workers: context.options.workers) { namespace in
                 try await self.sync(namespace, namespaces: namespaces.lister, configMaps: configMaps.lister)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+            })
     }
 
     func sync(_ namespace: String, namespaces: Lister<CoreV1.Namespace>, configMaps: Lister<CoreV1.ConfigMap>) async throws {

@@ -4,19 +4,17 @@ import Logging
 
 /// The service account controller (`service-account-controller`): makes sure every active
 /// namespace has a `default` ServiceAccount, recreating it when deleted.
-public final class ServiceAccountController: Controller {
+public final class ServiceAccountController: Controller, IdentifiedController {
     /// `service-account-controller`.
-    public let name = "service-account-controller"
+    public var name: String { identity.name }
     /// The accounts every namespace gets.
     public static let accountNames = ["default"]
-    let context: ControllerContext
-    let client: KubeClient
+    let identity: ControllerIdentity
     let queue = WorkQueue<String>(name: "serviceaccount")
 
     /// Creates the controller.
     public init(context: ControllerContext) {
-        self.context = context
-        self.client = context.client(for: "service-account-controller")
+        self.identity = ControllerIdentity("service-account-controller", context: context)
     }
 
     /// Watches namespaces and service accounts until cancelled.
@@ -27,14 +25,11 @@ public final class ServiceAccountController: Controller {
         accounts.addHandler(InformerHandler(onDelete: { account in
             if Self.accountNames.contains(account.metadata.name ?? "") { self.queue.add(account.metadata.namespace ?? "") }
         }))
-        await context.informers.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: context.options.workers) { namespace in
+        await ControllerLoop.run(
+            waitingFor: [context.informers],
+            .queue(queue, workers: context.options.workers) { namespace in
                 try await self.sync(namespace, namespaces: namespaces.lister, accounts: accounts.lister)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+            })
     }
 
     func sync(_ namespace: String, namespaces: Lister<CoreV1.Namespace>, accounts: Lister<CoreV1.ServiceAccount>) async throws {

@@ -23,35 +23,23 @@ public struct StatefulSetController: Controller {
         let sets = context.informers.informer(AppsV1.StatefulSet.self)
         let pods = context.informers.informer(CoreV1.Pod.self)
         let revisions = context.informers.informer(AppsV1.ControllerRevision.self)
-        pods.addIndex(Self.podsBySet) { ControllerPodFacts.controllerUID($0.metadata, kind: "StatefulSet").map { [$0] } ?? [] }
-        revisions.addIndex(Self.revisionsBySet) { ControllerPodFacts.controllerUID($0.metadata, kind: "StatefulSet").map { [$0] } ?? [] }
+        pods.indexByController(Self.podsBySet, kind: "StatefulSet")
+        revisions.indexByController(Self.revisionsBySet, kind: "StatefulSet")
         let queue = WorkQueue<String>(name: name)
         let recorder = EventRecorder(client: client, component: name, logger: context.logger)
         sets.addHandler(.any { queue.add(objectKey($0.metadata)) })
         pods.addHandler(.any { pod in
-            if let owner = ControllerPodFacts.controllerName(pod.metadata, kind: "StatefulSet") {
+            if let owner = pod.metadata.controllerRef(kind: "StatefulSet")?.name {
                 queue.add("\(pod.metadata.namespace ?? "")/\(owner)")
             }
         })
-        await sets.waitForSync()
-        await pods.waitForSync()
-        await revisions.waitForSync()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await recorder.run() }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await queue.run(workers: context.options.workers) { key in
-                        try await self.reconcile(
-                            key, sets: sets.lister, pods: pods.lister, revisions: revisions.lister,
-                            client: client, recorder: recorder, queue: queue)
-                    }
-                } onCancel: {
-                    queue.shutdown()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await ControllerLoop.run(
+            recorders: [recorder], waitingFor: [sets, pods, revisions],
+            .queue(queue, workers: context.options.workers) { key in
+                try await self.reconcile(
+                    key, sets: sets.lister, pods: pods.lister, revisions: revisions.lister,
+                    client: client, recorder: recorder, queue: queue)
+            })
     }
 
     func reconcile(
@@ -75,7 +63,7 @@ public struct StatefulSetController: Controller {
             let revisionName = "\(setName)-\(StatefulSetRevision.hash(data, collisionCount: collisionCount))"
             if let existing = ownedRevisions.first(where: { $0.metadata.name == revisionName }) ?? revisions.get(revisionName, namespace: namespace) {
                 if StatefulSetRevision.template(of: existing) == template,
-                   ControllerPodFacts.controllerUID(existing.metadata, kind: "StatefulSet") == uid {
+                   existing.metadata.controllerRef(kind: "StatefulSet")?.uid == uid {
                     updateRevision = existing
                     break
                 }
@@ -89,7 +77,7 @@ public struct StatefulSetController: Controller {
                 data: data,
                 metadata: MetaV1.ObjectMeta(
                     labels: labels, name: revisionName, namespace: namespace,
-                    ownerReferences: [ControllerPodFacts.ownerReference(apiVersion: "apps/v1", kind: "StatefulSet", set.metadata)]),
+                    ownerReferences: [MetaV1.OwnerReference.controller(set)]),
                 revision: number)
             do {
                 updateRevision = try await client.resource(AppsV1.ControllerRevision.self).create(revision, namespace: namespace)
@@ -130,17 +118,13 @@ public struct StatefulSetController: Controller {
         }
 
         // Status.
-        let live = owned.filter { !ControllerPodFacts.isTerminating($0) }
-        let minReady = Int64(set.spec?.minReadySeconds ?? 0)
-        let now = Time(context.now()).secondsSinceEpoch
+        let live = owned.filter { !$0.isTerminating }
+        let minReady = set.spec?.minReadySeconds ?? 0
+        let now = context.now()
         status.observedGeneration = set.metadata.generation
         status.replicas = live.count
-        status.readyReplicas = live.filter(ControllerPodFacts.isRunningAndReady).count
-        status.availableReplicas = live.filter { pod in
-            guard ControllerPodFacts.isRunningAndReady(pod) else { return false }
-            guard minReady > 0 else { return true }
-            return (ControllerPodFacts.readySince(pod)?.secondsSinceEpoch ?? now) + minReady <= now
-        }.count
+        status.readyReplicas = live.filter(\.isRunningAndReady).count
+        status.availableReplicas = live.filter { $0.isRunningAndReady && $0.isAvailable(minReadySeconds: minReady, at: now) }.count
         status.updatedReplicas = live.filter { StatefulSetPlan.revision(of: $0) == updateName }.count
         status.currentReplicas = live.filter { StatefulSetPlan.revision(of: $0) == currentName }.count
         status.updateRevision = updateName
@@ -205,7 +189,7 @@ public struct StatefulSetController: Controller {
             claim.metadata.uid = nil
             claim.metadata.labels = (template.metadata.labels ?? [:]).merging(selectorLabels) { a, _ in a }
             if deleteWithSet {
-                var owner = ControllerPodFacts.ownerReference(apiVersion: "apps/v1", kind: "StatefulSet", set.metadata)
+                var owner = MetaV1.OwnerReference.controller(set)
                 owner.controller = true
                 claim.metadata.ownerReferences = [owner]
             }
@@ -227,7 +211,7 @@ public struct StatefulSetController: Controller {
         labels["apps.kubernetes.io/pod-index"] = String(ordinal)
         labels["controller-revision-hash"] = revision.metadata.name ?? ""
         meta.labels = labels
-        meta.ownerReferences = [ControllerPodFacts.ownerReference(apiVersion: "apps/v1", kind: "StatefulSet", set.metadata)]
+        meta.ownerReferences = [MetaV1.OwnerReference.controller(set)]
         var spec = template.spec ?? CoreV1.PodSpec()
         spec.hostname = podName
         if let service = set.spec?.serviceName, !service.isEmpty { spec.subdomain = service }

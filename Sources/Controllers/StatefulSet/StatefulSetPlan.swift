@@ -50,16 +50,16 @@ public struct StatefulSetPlan: Sendable, Hashable {
         var blocked = false
         for ordinal in range {
             if let pod = byOrdinal[ordinal] {
-                if ControllerPodFacts.isTerminating(pod) {
+                if pod.isTerminating {
                     if !parallel { blocked = true; break }
                     continue
                 }
-                if ControllerPodFacts.isTerminal(pod) {
+                if pod.isTerminal {
                     delete.append(pod.metadata.name ?? "")
                     if !parallel { blocked = true; break }
                     continue
                 }
-                if !parallel && !ControllerPodFacts.isRunningAndReady(pod) { blocked = true; break }
+                if !parallel && !pod.isRunningAndReady { blocked = true; break }
             } else {
                 create.append(Creation(ordinal: ordinal, updateRevision: usesUpdate(ordinal)))
                 if !parallel { blocked = true; break }
@@ -68,9 +68,9 @@ public struct StatefulSetPlan: Sendable, Hashable {
         if parallel && (!create.isEmpty || !delete.isEmpty) { blocked = true }
 
         // Surplus pods: highest first; one at a time unless Parallel.
-        let inRangeHealthy = range.allSatisfy { byOrdinal[$0].map(ControllerPodFacts.isRunningAndReady) ?? false }
+        let inRangeHealthy = range.allSatisfy { byOrdinal[$0].map(\.isRunningAndReady) ?? false }
         for (_, pod) in condemned {
-            if ControllerPodFacts.isTerminating(pod) {
+            if pod.isTerminating {
                 if !parallel { blocked = true; break }
                 continue
             }
@@ -81,11 +81,11 @@ public struct StatefulSetPlan: Sendable, Hashable {
         if blocked || strategy != "RollingUpdate" { return }
 
         // Rolling update: highest ordinal first, down to the partition, one at a time.
-        let allHealthy = range.allSatisfy { byOrdinal[$0].map(ControllerPodFacts.isRunningAndReady) ?? false }
+        let allHealthy = range.allSatisfy { byOrdinal[$0].map(\.isRunningAndReady) ?? false }
         for ordinal in range.reversed() where ordinal - start >= partition {
             guard let pod = byOrdinal[ordinal] else { return }
             if Self.revision(of: pod) == updateRevision {
-                if !ControllerPodFacts.isRunningAndReady(pod) { return }
+                if !pod.isRunningAndReady { return }
                 continue
             }
             if allHealthy { delete.append(pod.metadata.name ?? "") }

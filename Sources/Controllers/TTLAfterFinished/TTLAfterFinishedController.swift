@@ -38,14 +38,11 @@ public struct TTLAfterFinishedController: Controller {
                 queue.add(objectKey(job.metadata))
             }
         })
-        await jobs.waitForSync()
-        await withTaskCancellationHandler {
-            await queue.run(workers: context.options.workers) { key in
+        await ControllerLoop.run(
+            waitingFor: [jobs],
+            .queue(queue, workers: context.options.workers) { key in
                 try await reconcile(key, jobs: jobs.lister, client: client, queue: queue)
-            }
-        } onCancel: {
-            queue.shutdown()
-        }
+            })
     }
 
     private func finishTimeIsSet(_ job: BatchV1.Job) -> Bool { Self.finishTime(of: job) != nil }

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// Where an API server listens: host, port and an optional path prefix, from an
 /// `https://host[:port][/prefix]` URL.
 public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
@@ -53,11 +55,7 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the host is an IP address literal (no SNI, verified against IP SANs).
-    public var hostIsIPAddress: Bool {
-        if host.contains(":") { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
-    }
+    public var hostIsIPAddress: Bool { IPAddress(host) != nil }
 
     /// The `Host` header value.
     var hostHeader: String {

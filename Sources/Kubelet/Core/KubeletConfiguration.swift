@@ -48,6 +48,12 @@ public struct KubeletConfiguration: Sendable {
     public var restartBackoff: RestartBackoff
     /// Back-off between failed image pulls (`ImagePullBackOff`).
     public var imagePullBackoff: RestartBackoff
+    /// The cluster DNS service addresses (IPv4 or IPv6, textual form) written as `nameserver`
+    /// into the `resolv.conf` of pods with `dnsPolicy: ClusterFirst`; the server hands them to
+    /// joining nodes (`k3s server --cluster-dns`). Empty means no cluster DNS.
+    public var clusterDNS: [String]
+    /// The cluster DNS domain (`cluster.local`), the base of pods' DNS search paths.
+    public var clusterDomain: String
 
     /// Creates a configuration with upstream defaults and a hollow node's capacity
     /// (4 CPUs, 16 GiB memory, 100 GiB ephemeral storage, 110 pods).
@@ -62,7 +68,7 @@ public struct KubeletConfiguration: Sendable {
         podCIDR: String? = nil, waitForPodCIDR: Bool = true, kubeletPort: Int = 10250, leaseDurationSeconds: Int = 40,
         leaseRenewInterval: Duration = .seconds(10), nodeStatusUpdateInterval: Duration = .seconds(10),
         nodeStatusReportInterval: Duration = .seconds(300), heartbeatJitter: Bool = false, restartBackoff: RestartBackoff = RestartBackoff(),
-        imagePullBackoff: RestartBackoff = RestartBackoff()
+        imagePullBackoff: RestartBackoff = RestartBackoff(), clusterDNS: [String] = [], clusterDomain: String = "cluster.local"
     ) {
         self.nodeName = nodeName
         self.nodeIP = nodeIP
@@ -85,5 +91,7 @@ public struct KubeletConfiguration: Sendable {
         self.heartbeatJitter = heartbeatJitter
         self.restartBackoff = restartBackoff
         self.imagePullBackoff = imagePullBackoff
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
     }
 }

@@ -28,6 +28,13 @@ public final class HollowNodePool: Sendable {
         /// node has its own identity); `nil` or a `nil` answer uses the pool's shared client.
         public var clientFor: (@Sendable (String) -> KubeClient?)?
 
+        /// Default pod CIDRs are the /24s of this range, from `10.42.0.0/24` (node 0) up.
+        static let defaultPodCIDRs = try! IPPrefix(parsing: "10.0.0.0/8")
+        /// The index of node 0's pod CIDR among the /24s of ``defaultPodCIDRs``.
+        static let firstDefaultPodCIDR = defaultPodCIDRs.index(ofSubnet: try! IPPrefix(parsing: "10.42.0.0/24"))!
+        /// Default node IPs count up from `10.128.0.1` (node 0).
+        static let defaultNodeIPs = try! IPPrefix(parsing: "10.128.0.0/9")
+
         /// Creates pool settings.
         public init(
             namePrefix: String = "hollow", count: Int, template: KubeletConfiguration? = nil,
@@ -39,10 +46,9 @@ public final class HollowNodePool: Sendable {
             self.namePrefix = namePrefix
             self.count = count
             self.template = template ?? KubeletConfiguration(nodeName: namePrefix)
-            self.podCIDR = podCIDR ?? { index in "10.\(42 + index / 256).\(index % 256).0/24" }
+            self.podCIDR = podCIDR ?? { index in Self.defaultPodCIDRs.subnet(at: Self.firstDefaultPodCIDR + UInt128(index), length: 24)?.description }
             self.nodeIP = nodeIP ?? { index in
-                let value = UInt32(0x0A80_0000) + UInt32(index + 1)
-                return "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
+                Self.defaultNodeIPs.address(at: UInt128(index + 1))?.description ?? Self.defaultNodeIPs.lastAddress.description
             }
             self.runtime = runtime
             self.registrationConcurrency = max(1, registrationConcurrency)

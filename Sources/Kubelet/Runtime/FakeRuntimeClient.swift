@@ -1,3 +1,4 @@
+import KubeAPI
 import Synchronization
 
 /// An in-memory `RuntimeClient` that runs hollow containers: nothing executes, but containers go
@@ -38,7 +39,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         var config: CRI.PodSandboxConfig
         var state: CRI.PodSandboxState
         var createdAt: Int64
-        var ip: String?
+        var ip: IPAddress?
     }
 
     struct ContainerRecord {
@@ -112,7 +113,7 @@ public final class FakeRuntimeClient: RuntimeClient {
             var fresh = pool
             // Keep addresses of live sandboxes that fall into the new range.
             for record in state.sandboxes.values {
-                if let ip = record.ip, fresh.contains(ip) { fresh.reserve(ip) }
+                if let ip = record.ip { fresh.reserve(ip) }
             }
             state.pool = fresh
         }
@@ -127,7 +128,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
         let now = clock.wallNanoseconds
         return try state.withLock { state throws(RuntimeError) -> String in
-            var ip: String?
+            var ip: IPAddress?
             if !config.hostNetwork {
                 guard var pool = state.pool else {
                     throw RuntimeError(.failedPrecondition, "network not ready: no pod CIDR configured")
@@ -177,7 +178,7 @@ public final class FakeRuntimeClient: RuntimeClient {
     public func podSandboxStatus(_ id: String) async throws -> CRI.PodSandboxStatus {
         try state.withLock { state throws(RuntimeError) -> CRI.PodSandboxStatus in
             guard let record = state.sandboxes[id] else { throw RuntimeError(.notFound, "pod sandbox \(id) not found") }
-            return CRI.PodSandboxStatus(sandbox: Self.entry(id, record), ip: record.ip)
+            return CRI.PodSandboxStatus(sandbox: Self.entry(id, record), ip: record.ip?.description)
         }
     }
 

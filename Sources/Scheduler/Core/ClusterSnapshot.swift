@@ -79,8 +79,7 @@ public final class ClusterSnapshot {
     public func upsertPod(_ pod: PodInfo) {
         removePod(key: pod.key)
         guard let nodeName = pod.pod.spec?.nodeName, !nodeName.isEmpty else { return }
-        let phase = pod.pod.status?.phase
-        if phase == "Succeeded" || phase == "Failed" { return }
+        if pod.pod.isTerminal { return }
         place(pod, on: nodeName)
     }
 

@@ -50,26 +50,6 @@ public final class NodeInfo {
         for pod in pods { addPod(pod) }
     }
 
-    /// A deep copy (the pod infos are shared; they are immutable).
-    public func clone() -> NodeInfo {
-        let copy = NodeInfo(name: name)
-        copy.node = node
-        copy.labels = labels
-        copy.allocatable = allocatable
-        copy.taints = taints
-        copy.unschedulable = unschedulable
-        copy.pods = pods
-        copy.requested = requested
-        copy.nonZeroMilliCPU = nonZeroMilliCPU
-        copy.nonZeroMemory = nonZeroMemory
-        copy.usedPorts = usedPorts
-        copy.podsWithAffinity = podsWithAffinity
-        copy.podsWithRequiredAntiAffinity = podsWithRequiredAntiAffinity
-        copy.hasPreferNoScheduleTaint = hasPreferNoScheduleTaint
-        copy.generation = generation
-        return copy
-    }
-
     /// Replaces the node object (or clears it with `nil`).
     public func setNode(_ node: CoreV1.Node?) {
         self.node = node

@@ -76,8 +76,8 @@ public final class PodInfo: Sendable {
             }
         self.creationSeconds = pod.metadata.creationTimestamp?.secondsSinceEpoch ?? 0
         self.startSeconds = pod.status?.startTime?.secondsSinceEpoch ?? creationSeconds
-        self.isTerminating = pod.metadata.deletionTimestamp != nil
-        self.controllerUID = pod.metadata.ownerReferences?.first(where: { $0.controller == true })?.uid
+        self.isTerminating = pod.isTerminating
+        self.controllerUID = pod.metadata.controllerRef?.uid
         var invalid: String?
         func compile(_ terms: [CoreV1.PodAffinityTerm]?) -> [AffinityTerm] {
             (terms ?? []).compactMap { term in

@@ -3,7 +3,7 @@ import KubeClient
 import Logging
 import Synchronization
 
-/// The scheduler: watches pods, nodes and priority classes, places each pending pod that names
+/// The scheduler: watches pods, nodes and namespaces, places each pending pod that names
 /// this scheduler onto a node and binds it, preempting lower-priority pods when nothing fits.
 ///
 /// Decisions come from the I/O-free core (``SchedulingAlgorithm``, ``Preemption``,
@@ -105,7 +105,7 @@ public final class Scheduler: Sendable {
 
     // MARK: - Informer events
 
-    private func priority(of pod: CoreV1.Pod, _ state: borrowing State) -> Int {
+    private func priority(of pod: CoreV1.Pod) -> Int {
         // Admission resolves `priorityClassName` into `spec.priority` (as upstream's Priority
         // admission does), so the scheduler reads the number; like upstream's scheduler it does
         // not watch PriorityClasses (its RBAC role cannot).
@@ -143,11 +143,11 @@ public final class Scheduler: Sendable {
         let key = (pod.metadata.namespace ?? "default") + "/" + (pod.metadata.name ?? "")
         let assigned = !(pod.spec?.nodeName ?? "").isEmpty
         let wakeUp: Bool = state.withLock { state in
-            let info = PodInfo(pod, priority: priority(of: pod, state))
+            let info = PodInfo(pod, priority: priority(of: pod))
             if assigned {
                 state.queue.remove(key)
                 state.snapshot.removeNomination(key: key)
-                let finished = pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed"
+                let finished = pod.isTerminal
                 let wasThere = state.snapshot.nodeName(ofPod: key) != nil
                 state.snapshot.upsertPod(info)
                 if finished && wasThere {
@@ -156,8 +156,7 @@ public final class Scheduler: Sendable {
                 }
                 return false
             }
-            guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.metadata.deletionTimestamp == nil,
-                  pod.status?.phase != "Succeeded", pod.status?.phase != "Failed" else {
+            guard pod.spec?.schedulerName ?? "default-scheduler" == schedulerName, pod.isActive else {
                 state.queue.remove(key)
                 state.snapshot.removeNomination(key: key)
                 return false

@@ -11,7 +11,7 @@ struct AdmissionFixture {
     init(cidr: String = "10.43.0.0/16", nodePorts: ClosedRange<Int> = 30000...32767, datastore: InMemoryDatastore? = nil) async throws {
         let datastore = datastore ?? InMemoryDatastore(compaction: .disabled)
         self.datastore = datastore
-        services = ServiceAllocator(serviceCIDR: try ServiceCIDR(parsing: cidr), nodePortRange: nodePorts)
+        services = ServiceAllocator(serviceIPRange: try ServiceIPRange(IPPrefix(parsing: cidr)), nodePortRange: nodePorts)
         registry = ResourceRegistry(datastore: datastore, hooks: RegistryHooks(admission: .builtin(services: services)))
         try await registry.start()
         try await registry.ensureNamespaces(["default"])

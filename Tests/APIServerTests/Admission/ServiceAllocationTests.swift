@@ -10,7 +10,7 @@ import Testing
         let created = try await fixture.create("services", AdmissionFixture.service("web"))
         let ip = try #require(created[path: "spec", "clusterIP"]?.stringValue)
         #expect(created[path: "spec", "clusterIPs"] == .array([.string(ip)]))
-        let offset = try #require(fixture.services.serviceCIDR.offset(of: ip))
+        let offset = try #require(fixture.services.offset(of: ip))
         #expect(offset > 1)
         #expect(ip.hasPrefix("10.43."))
         // Upper band first: the low addresses people pick by hand stay free.
@@ -284,21 +284,49 @@ import Testing
     @Test(arguments: [
         ("10.43.0.0/16", "10.43.0.1", "10.43.255.254"), ("192.168.10.7/24", "192.168.10.1", "192.168.10.254"),
         ("fd00:43::/112", "fd00:43::1", "fd00:43::ffff"), ("10.0.0.0/30", "10.0.0.1", "10.0.0.2"),
+        ("fd00::/127", "fd00::1", "fd00::1"),
+        // Capped at 2^20 addresses: the last tracked one is not a broadcast address.
+        ("10.0.0.0/8", "10.0.0.1", "10.15.255.255"), ("fd00::/64", "fd00::1", "fd00::f:ffff"),
     ])
-    func cidrRanges(cidr: String, first: String, last: String) throws {
-        let range = try ServiceCIDR(parsing: cidr)
-        #expect(range.address(at: 1) == first)
-        #expect(range.address(at: range.lastUsableOffset) == last)
-        #expect(range.offset(of: first) == 1)
-        #expect(range.offset(of: last) == range.lastUsableOffset)
+    func ranges(cidr: String, first: String, last: String) throws {
+        let range = try ServiceIPRange(IPPrefix(parsing: cidr))
+        #expect(range.address(at: 1).description == first)
+        #expect(range.apiServerServiceIP.description == first)
+        #expect(range.address(at: range.lastUsableOffset).description == last)
+        #expect(range.offset(of: IPAddress(first)!) == 1)
+        #expect(range.offset(of: IPAddress(last)!) == range.lastUsableOffset)
+        #expect(range.offset(of: range.prefix.network) == nil)
+        #expect(range.offset(of: IPAddress(cidr.contains(":") ? "10.43.0.1" : "fd00:43::1")!) == nil)
     }
 
-    @Test(arguments: ["", "10.43.0.0", "10.43.0.0/33", "10.43.0.0/32", "10.43.0.0/31", "300.1.1.1/8", "fd00::/129", "a/b", "10.43.0.0/-1"])
-    func badCIDRs(text: String) {
-        #expect(throws: ServiceCIDR.ParseError.self) { try ServiceCIDR(parsing: text) }
+    @Test(arguments: [
+        ("10.43.0.0/16", "10.43.0.1", "10.43.0.10"), ("10.96.0.0/12", "10.96.0.1", "10.96.0.10"),
+        ("172.16.5.0/28", "172.16.5.1", "172.16.5.10"), ("fd00:43::/112", "fd00:43::1", "fd00:43::a"),
+    ])
+    func reservedAddresses(cidr: String, apiServer: String, dns: String) throws {
+        let range = try ServiceIPRange(IPPrefix(parsing: cidr))
+        #expect(range.apiServerServiceIP == IPAddress(apiServer))
+        #expect(range.dnsServiceIP == IPAddress(dns))
+    }
+
+    @Test func addressesOutsideTheUsableRangeHaveNoOffset() throws {
+        let range = try ServiceIPRange(IPPrefix(parsing: "10.96.0.0/24"))
+        #expect(range.offset(of: IPAddress("10.96.0.255")!) == nil)
+        #expect(range.offset(of: IPAddress("10.96.1.1")!) == nil)
+        let capped = try ServiceIPRange(IPPrefix(parsing: "10.0.0.0/8"))
+        #expect(capped.offset(of: IPAddress("10.16.0.0")!) == nil)
+        #expect(range.dnsServiceIP == IPAddress("10.96.0.10"))
+        #expect(try ServiceIPRange(IPPrefix(parsing: "10.0.0.0/29")).dnsServiceIP == nil)
+        #expect(ServiceIPRange.default.description == "10.43.0.0/16")
+    }
+
+    @Test(arguments: ["10.43.0.0/32", "10.43.0.0/31", "fd00::/128"])
+    func tooSmallRanges(text: String) throws {
+        let prefix = try IPPrefix(parsing: text)
+        #expect(throws: ServiceIPRange.TooSmall(prefix: prefix)) { try ServiceIPRange(prefix) }
     }
 
     @Test func kubernetesServiceIP() {
-        #expect(ServiceAllocator().apiServerServiceIP == "10.43.0.1")
+        #expect(ServiceAllocator().serviceIPRange.apiServerServiceIP == IPAddress("10.43.0.1"))
     }
 }

@@ -1,3 +1,4 @@
+import ClusterTesting
 import Datastore
 import HTTPTypes
 import KubeAPI
@@ -63,17 +64,6 @@ final class CustomResourceFixture: Sendable {
         }
     }
 
-    /// Polls `condition` until it holds or `deadline` passes; returns whether it held.
-    func eventually(within deadline: Duration = .seconds(30), _ condition: () async -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + deadline
-        while clock.now < end {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return await condition()
-    }
-
     /// Creates `crd` and waits until it is Established; returns the time that took.
     @discardableResult
     func establish(_ crd: JSONValue) async throws -> Duration {
@@ -82,13 +72,12 @@ final class CustomResourceFixture: Sendable {
         let created = await send(.post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: crd)
         guard created.status == 201 else { throw FixtureError.failed("create CRD: \(created.status) \(created.text)") }
         let name = crd.metadataString("name")
-        let ok = await eventually {
+        try await eventually("\(name) established") {
             let reply = await send(.get, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/\(name)")
             return (reply.json[path: "status", "conditions"]?.arrayValue ?? []).contains {
                 $0["type"]?.stringValue == "Established" && $0["status"]?.stringValue == "True"
             }
         }
-        guard ok else { throw FixtureError.failed("\(name) not established") }
         return clock.now - start
     }
 

@@ -1,3 +1,4 @@
+import ClusterTesting
 import Datastore
 import KubeAPI
 import Testing
@@ -30,12 +31,11 @@ import Testing
         let created = await f.send(.post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: F.cronTabCRD())
         #expect(created.status == 201)
         let discovery = DiscoveryHandler(catalog: f.discovery)
-        let listed = await f.eventually {
+        try await eventually("crontabs listed in discovery") {
             let response = await discovery.handle(APIRequest(method: .get, path: "/apis/stable.example.com/v1"))
             guard case .bytes(let bytes) = response.body, response.status.code == 200 else { return false }
             return ((try? JSONValue(parsing: bytes))?["resources"]?.arrayValue ?? []).contains { $0["name"] == "crontabs" }
         }
-        #expect(listed)
         let response = await discovery.handle(APIRequest(method: .get, path: "/apis/stable.example.com/v1"))
         guard case .bytes(let bytes) = response.body else { Issue.record("no body"); return }
         let resources = try JSONValue(parsing: bytes)["resources"]?.arrayValue ?? []
@@ -202,8 +202,7 @@ import Testing
         #expect(deleted.status == 200)
         let finalizers = deleted.json[path: "metadata", "finalizers"]?.arrayValue ?? []
         #expect(finalizers.contains("customresourcecleanup.apiextensions.k8s.io"))
-        let gone = await f.eventually { await f.send(.get, path).status == 404 }
-        #expect(gone)
+        try await eventually("the CRD gone") { await f.send(.get, path).status == 404 }
         #expect(await f.send(.get, F.cronTabs).status == 404)
         #expect(f.discovery.descriptor(group: "stable.example.com", version: "v1", resource: "crontabs") == nil)
         #expect(f.openAPI.v3Document(path: "apis/stable.example.com/v1") == nil)
@@ -237,10 +236,9 @@ import Testing
         var crd = await f.send(.get, path).json
         crd = CustomResourceDefinitionValidationTests.setting(crd, ["spec", "versions", "0", "schema", "openAPIV3Schema", "properties", "spec", "properties", "replicas", "maximum"], 100)
         #expect(await f.send(.put, path, body: crd).status == 200)
-        let accepted = await f.eventually {
+        try await eventually("the new maximum accepted") {
             await f.send(.post, F.cronTabs, query: [("dryRun", "All")], body: F.cronTab("u", spec: ["cronSpec": "* * * * *", "replicas": 50])).status == 201
         }
-        #expect(accepted)
     }
 }
 
@@ -298,11 +296,10 @@ extension CustomResourceServingTests {
         clash = CustomResourceDefinitionValidationTests.setting(clash, ["spec", "names"], ["plural": "crontabsv2", "singular": "crontabv2", "kind": "CronTabV2", "shortNames": ["ct"]])
         #expect(await f.send(.post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body: clash).status == 201)
         let path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/crontabsv2.stable.example.com"
-        let rejected = await f.eventually {
+        try await eventually("NamesAccepted=False") {
             let conditions = await f.send(.get, path).json[path: "status", "conditions"]?.arrayValue ?? []
             return conditions.contains { $0["type"] == "NamesAccepted" && $0["status"] == "False" }
         }
-        #expect(rejected)
         let conditions = await f.send(.get, path).json[path: "status", "conditions"]?.arrayValue ?? []
         let names = try #require(conditions.first { $0["type"] == "NamesAccepted" })
         #expect(names["reason"] == "ShortNamesConflict")

@@ -1,3 +1,4 @@
+import ClusterTesting
 import Datastore
 import Foundation
 import Testing
@@ -201,9 +202,7 @@ struct SQLiteDatastoreFileTests {
             }
             return written
         }
-        while try await store.currentRevision < 400 {
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        try await eventually("400 revisions written", interval: .milliseconds(1)) { try await store.currentRevision >= 400 }
         let before = try await store.currentRevision
         try await store.snapshot(to: snapshotPath)
         let after = try await store.currentRevision
@@ -338,18 +337,13 @@ struct SQLiteDatastoreFileTests {
         }
         // Wait for a checkpoint after the last write so the main file holds everything (~3 MB).
         let checkpointsBefore = store.statistics.checkpoints
-        let deadline = ContinuousClock.now + .seconds(20)
-        while store.statistics.checkpoints == checkpointsBefore, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("a checkpoint after the last write") { store.statistics.checkpoints > checkpointsBefore }
         let full = TemporaryDirectory.size(path)
         #expect(full > 3_000_000)
         try await store.compact(upTo: try await store.currentRevision)
         #expect(store.statistics.compactedRows == 400)
         // The maintenance task vacuums the free pages and checkpoints the shrunken file.
-        while TemporaryDirectory.size(path) > full / 4, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("the file vacuumed to a quarter") { TemporaryDirectory.size(path) <= full / 4 }
         #expect(TemporaryDirectory.size(path) <= full / 4, "\(TemporaryDirectory.size(path)) of \(full) bytes")
         try await store.verify()
         try await store.close()

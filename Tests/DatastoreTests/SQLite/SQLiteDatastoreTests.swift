@@ -1,3 +1,4 @@
+import ClusterTesting
 import Datastore
 import Foundation
 import Testing
@@ -311,10 +312,7 @@ struct SQLiteDatastoreTests {
             for step in 1...200 {
                 revision = try await store.update(key: "/registry/hot", value: bytes("\(step)"), expectedRevision: revision)
             }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try await store.compactedRevision < revision - 20, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await eventually("compaction to revision \(revision - 20)") { try await store.compactedRevision >= revision - 20 }
             let compacted = try await store.compactedRevision
             #expect(compacted >= revision - 20)
             #expect(compacted <= revision - 20, "keeps at least minimumRetainedRevisions")
@@ -337,11 +335,7 @@ struct SQLiteDatastoreTests {
             }
             // Let several maintenance passes run: wait until the store checkpointed (it only does so
             // after a pass finds it quiet), then check nothing was compacted.
-            let deadline = ContinuousClock.now + .seconds(20)
-            while store.statistics.checkpoints == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            #expect(store.statistics.checkpoints > 0)
+            try await eventually("a checkpoint") { store.statistics.checkpoints > 0 }
             #expect(try await store.compactedRevision == 0)
             #expect(try await store.get(key: "/registry/hot", revision: 2)?.value == bytes("1"))
         }
@@ -360,10 +354,7 @@ struct SQLiteDatastoreTests {
             revision = try await store.update(key: "/registry/hot", value: bytes("\(step)"), expectedRevision: revision)
         }
         let compaction = Task { try await store.compact(upTo: revision) }
-        let started = ContinuousClock.now + .seconds(20)
-        while store.statistics.compactedRows == 0, ContinuousClock.now < started {
-            await Task.yield()
-        }
+        try await eventually("the compaction to start", interval: .milliseconds(1)) { store.statistics.compactedRows > 0 }
         try await store.close()
         _ = try? await compaction.value
         let removedBefore = store.statistics.compactedRows
@@ -371,10 +362,7 @@ struct SQLiteDatastoreTests {
         let reopened = try SQLiteDatastore(configuration: configuration)
         #expect(try await reopened.compactedRevision == revision)
         // The maintenance task finishes the job: 599 superseded rows in all.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while removedBefore + reopened.statistics.compactedRows < 599, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await eventually("599 rows compacted") { removedBefore + reopened.statistics.compactedRows >= 599 }
         #expect(removedBefore + reopened.statistics.compactedRows == 599)
         #expect(try await reopened.get(key: "/registry/hot", revision: nil)?.value == bytes("599"))
         try await reopened.verify()

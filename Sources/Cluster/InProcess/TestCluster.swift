@@ -7,9 +7,12 @@ import KubeClient
 import Kubelet
 import Logging
 
-/// A whole cluster in one process for tests and tools: an in-memory datastore, the API server,
-/// the scheduler, every controller and hollow nodes (kubelets over a fake runtime), wired with
-/// in-process transports: no sockets, no TLS, no files.
+/// The in-process cluster: a whole cluster in one process for tests and tools (`k3s-bench
+/// cluster`): an in-memory datastore, the API server, the scheduler, every controller and hollow
+/// nodes (kubelets over a fake runtime), wired with in-process transports: no sockets, no TLS,
+/// no files. It is part of `Cluster` (a library the benchmark links), not of the
+/// `ClusterTesting` target, which holds only test support built on Swift Testing (the
+/// conformance suites and `TestAPIServer`).
 ///
 /// ```swift
 /// try await TestCluster.run(nodes: 3) { cluster in

@@ -1,3 +1,5 @@
+import KubeAPI
+
 /// The host facts the server's defaults depend on: its name and its address. Passed in so
 /// tests can pin them.
 public struct HostIdentity: Sendable, Hashable {

@@ -5,45 +5,13 @@ import Foundation
 #endif
 import KubeAPI
 
-/// Pod predicates and helpers the workload controllers (ReplicaSet, ReplicationController,
-/// Deployment, DaemonSet) share: readiness, availability, ownership and the deletion order.
+/// What the workload controllers (ReplicaSet, ReplicationController, Deployment, DaemonSet)
+/// share when they make and remove pods: pods from a template, the deletion order and slow-start
+/// batches. (Pod state such as `isReady` and `isActive` is on `CoreV1.Pod` itself, in KubeAPI.)
 public enum WorkloadPods {
-    /// Whether the pod is neither finished (`Succeeded`/`Failed`) nor being deleted.
-    public static func isActive(_ pod: CoreV1.Pod) -> Bool {
-        let phase = pod.status?.phase
-        return phase != "Succeeded" && phase != "Failed" && pod.metadata.deletionTimestamp == nil
-    }
-
-    /// The pod's `Ready` condition, if any.
-    public static func readyCondition(_ pod: CoreV1.Pod) -> CoreV1.PodCondition? {
-        pod.status?.conditions?.first { $0.type == "Ready" }
-    }
-
-    /// Whether the pod reports `Ready=True`.
-    public static func isReady(_ pod: CoreV1.Pod) -> Bool {
-        readyCondition(pod)?.status == "True"
-    }
-
-    /// Whether the pod has been ready for at least `minReadySeconds` at `now`.
-    public static func isAvailable(_ pod: CoreV1.Pod, minReadySeconds: Int, now: Date) -> Bool {
-        guard let ready = readyCondition(pod), ready.status == "True" else { return false }
-        if minReadySeconds <= 0 { return true }
-        guard let since = ready.lastTransitionTime else { return false }
-        return Int64(now.timeIntervalSince1970) - since.secondsSinceEpoch >= Int64(minReadySeconds)
-    }
-
-    /// The owner reference marked `controller: true`, if any.
-    public static func controllerRef(_ meta: MetaV1.ObjectMeta) -> MetaV1.OwnerReference? {
-        meta.ownerReferences?.first { $0.controller == true }
-    }
-
-    /// A controlling owner reference to `owner`.
-    public static func ownerReference(to owner: some KubernetesObject) -> MetaV1.OwnerReference {
-        let gvk = type(of: owner).groupVersionKind
-        return MetaV1.OwnerReference(
-            apiVersion: gvk.apiVersion, blockOwnerDeletion: true, controller: true, kind: gvk.kind,
-            name: owner.metadata.name, uid: owner.metadata.uid)
-    }
+    /// The pod informer index the workload controllers share: pods by the uid of their
+    /// controller, orphans under `""` (see `Informer.indexByController`).
+    static let controllerIndex = "workload.controllerUID"
 
     /// Builds a pod from a template: its labels, annotations, finalizers and spec, a
     /// `generateName` of `<prefix>-` and a controlling reference to `owner`.
@@ -54,7 +22,7 @@ public enum WorkloadPods {
         meta.labels = template.metadata?.labels
         meta.annotations = template.metadata?.annotations
         meta.finalizers = template.metadata?.finalizers
-        meta.ownerReferences = [ownerReference(to: owner)]
+        meta.ownerReferences = [.controller(owner)]
         return CoreV1.Pod(metadata: meta, spec: template.spec)
     }
 
@@ -76,11 +44,11 @@ public enum WorkloadPods {
             switch pod.status?.phase { case "Pending", nil: 0; case "Unknown": 1; case "Running": 2; default: 0 }
         }
         if phaseRank(a) != phaseRank(b) { return phaseRank(a) < phaseRank(b) }
-        let readyA = isReady(a), readyB = isReady(b)
+        let readyA = a.isReady, readyB = b.isReady
         if readyA != readyB { return !readyA }
         if colocatedA != colocatedB { return colocatedA > colocatedB }
         if readyA && readyB {
-            let sinceA = readyCondition(a)?.lastTransitionTime, sinceB = readyCondition(b)?.lastTransitionTime
+            let sinceA = a.readySince, sinceB = b.readySince
             if let sinceA, let sinceB, sinceA != sinceB { return sinceA > sinceB }
         }
         let restartsA = maxRestarts(a), restartsB = maxRestarts(b)

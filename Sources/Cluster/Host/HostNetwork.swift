@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KubeAPI
 
 /// Facts about the machine the server runs on, read from the operating system.
 public enum HostNetwork {
@@ -19,11 +20,11 @@ public enum HostNetwork {
     }
 
     /// Every IPv4 address of an interface that is up, in the order the system lists them.
-    public static func interfaceIPv4Addresses() -> [IPv4Address] {
+    public static func interfaceIPv4Addresses() -> [IPAddress] {
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0, let first = head else { return [] }
         defer { freeifaddrs(head) }
-        var result: [IPv4Address] = []
+        var result: [IPAddress] = []
         var cursor: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
@@ -34,7 +35,7 @@ public enum HostNetwork {
             let value = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
                 UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
             }
-            result.append(IPv4Address(value: value))
+            result.append(IPAddress(ipv4: value))
         }
         return result
     }
@@ -42,7 +43,6 @@ public enum HostNetwork {
     /// The first non-loopback IPv4 address of the host, else `127.0.0.1`: K3s's default for
     /// `--advertise-address`.
     public static func defaultAdvertiseAddress() -> IPAddress {
-        let candidate = interfaceIPv4Addresses().first { !IPAddress.v4($0).isLoopback && $0.value != 0 }
-        return .v4(candidate ?? IPv4Address(value: 0x7F00_0001))
+        interfaceIPv4Addresses().first { !$0.isLoopback && !$0.isUnspecified } ?? .ipv4Loopback
     }
 }

@@ -1,0 +1,54 @@
+import KubeAPI
+import OrderedCollections
+
+/// The answer to `POST /v1-k3s/node-certificate` (``NodeJoinPaths/nodeCertificate``): the
+/// node's client certificate, the CA to trust, and the cluster settings every kubelet needs.
+public struct NodeCertificateResponse: Sendable, Hashable {
+    /// The node's client certificate (PEM), signed by the client CA.
+    public var certificatePEM: String
+    /// The server CA bundle (PEM) to verify the API server with.
+    public var serverCAPEM: String
+    /// The cluster DNS service addresses the server was given (`k3s server --cluster-dns`), in
+    /// textual form; empty when the server did not say (a kubelet then keeps its own default).
+    public var clusterDNS: [String]
+    /// The cluster DNS domain (`k3s server --cluster-domain`); `nil` when the server did not say.
+    public var clusterDomain: String?
+
+    /// Creates a response.
+    public init(certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil) {
+        self.certificatePEM = certificatePEM
+        self.serverCAPEM = serverCAPEM
+        self.clusterDNS = clusterDNS
+        self.clusterDomain = clusterDomain
+    }
+
+    /// The JSON body; the cluster settings are left out when unknown.
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("certificatePEM", .string(certificatePEM)), ("serverCAPEM", .string(serverCAPEM)),
+        ]
+        if !clusterDNS.isEmpty { members.append(("clusterDNS", .array(clusterDNS.map { .string($0) }))) }
+        if let clusterDomain { members.append(("clusterDomain", .string(clusterDomain))) }
+        return .object(OrderedDictionary(uniqueKeysWithValues: members))
+    }
+
+    /// Reads a JSON body; `nil` when a certificate field is missing or not a string, or a cluster
+    /// setting has the wrong type. Absent cluster settings read as unknown.
+    public init?(json: JSONValue) {
+        guard let certificate = json["certificatePEM"]?.stringValue, let ca = json["serverCAPEM"]?.stringValue else { return nil }
+        var dns: [String] = []
+        if let value = json["clusterDNS"] {
+            guard let items = value.arrayValue else { return nil }
+            for item in items {
+                guard let address = item.stringValue else { return nil }
+                dns.append(address)
+            }
+        }
+        var domain: String?
+        if let value = json["clusterDomain"] {
+            guard let text = value.stringValue else { return nil }
+            domain = text
+        }
+        self.init(certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain)
+    }
+}
