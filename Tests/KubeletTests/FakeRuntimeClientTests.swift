@@ -1,3 +1,4 @@
+import ClusterTesting
 import Testing
 @testable import Kubelet
 
