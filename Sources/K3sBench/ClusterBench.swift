@@ -28,31 +28,23 @@ struct ClusterBench {
         try await concurrently(pods, width: 32) { i in
             _ = try await client.resource(CoreV1.Pod.self).create(Self.pod("pod-\(i)"), namespace: "default")
         }
-        // Count bindings through an informer (no polling of 10,000 pods).
+        // Count bindings through the cluster's shared pod informer (the one the scheduler reads:
+        // one copy of the pods, no polling of 10,000 of them).
         let bound = Mutex(0)
         let done = Latch()
-        let watchFactory = InformerFactory(client: client)
-        let watched = watchFactory.informer(CoreV1.Pod.self)
-        watched.addHandler(InformerHandler(onUpdate: { old, new in
+        let informers = cluster.informers
+        informers.informer(CoreV1.Pod.self).addHandler(InformerHandler(onUpdate: { old, new in
             guard old.spec?.nodeName == nil, new.spec?.nodeName != nil else { return }
             let count = bound.withLock { $0 += 1; return $0 }
             if count == pods { done.open() }
         }))
-        let watchTask = Task { await watchFactory.run() }
-        defer { watchTask.cancel() }
-        await watchFactory.waitForSync()
+        await informers.waitForSync()
 
         progress("scheduling")
         let schedulerClient = cluster.client(as: .scheduler)
-        let informers = InformerFactory(client: schedulerClient)
         let scheduler = Scheduler(client: schedulerClient, informers: informers, logger: TestCluster.quietLogger)
         let start = ContinuousClock.now
-        let task = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await informers.run() }
-                group.addTask { try? await scheduler.run() }
-            }
-        }
+        let task = Task { try? await scheduler.run() }
         defer { task.cancel() }
         await done.wait()
         let seconds = (ContinuousClock.now - start).seconds
