@@ -146,7 +146,13 @@ public final class Kubelet: Sendable {
         guard pod.spec?.nodeName == nodeName, let uid = pod.metadata.uid else { return }
         let changed = state.withLock { state -> Bool in
             if var entry = state.pods[uid] {
-                if entry.pod == pod { return false }
+                if entry.pod == pod {
+                    // Keep the informer's copy (a status write's answer is an equal but separate
+                    // one), so that the pod is held once in the process.
+                    entry.pod = pod
+                    state.pods[uid] = entry
+                    return false
+                }
                 if let old = entry.pod.metadata.resourceVersion.flatMap(Int.init),
                     let new = pod.metadata.resourceVersion.flatMap(Int.init), new < old {
                     return false
