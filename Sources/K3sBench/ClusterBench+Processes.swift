@@ -13,7 +13,9 @@ extension ClusterBench {
             throw BenchError("build k3s first: swift build -c release --product k3s")
         }
         progress("starting k3s server and k3s agent with \(nodes) hollow nodes")
-        let server = try K3sServer(binary: k3s)
+        // The default cluster CIDR (10.42.0.0/16) has room for 256 node /24s; give every hollow
+        // node one (10.64.0.0/10 overlaps neither the service range nor the hollow node IPs).
+        let server = try K3sServer(binary: k3s, extraArguments: nodes > 256 ? ["--cluster-cidr", "10.64.0.0/10"] : [])
         defer { server.stop() }
         _ = try server.waitUntilReady()
         let transport = try HTTPSTransport(kubeconfig: server.kubeconfig)
