@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "ClusterTesting",
             dependencies: [
-                "Datastore", "KubeAPI", "APIServer", "KubeClient",
+                "Datastore", "KubeAPI", "APIServer", "KubeClient", "Kubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -64,7 +64,8 @@ final class K3sServer {
     var pid: Int32 { process.processIdentifier }
     var kubeconfig: String { directory + "/kubeconfig.yaml" }
 
-    init(binary: String) throws {
+    /// Starts the server; `extraArguments` are appended to its command line.
+    init(binary: String, extraArguments: [String] = []) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-bench-\(UUID().uuidString)").path
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -73,7 +74,7 @@ final class K3sServer {
         process.arguments = [
             "server", "--data-dir", directory, "--https-listen-port", "\(port)", "--bind-address", "127.0.0.1",
             "--disable-agent", "--write-kubeconfig", directory + "/kubeconfig.yaml",
-        ]
+        ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         started = ContinuousClock.now

@@ -226,14 +226,16 @@ struct APIServerLoad: Sendable {
     }
 
     /// The server's RSS once the allocator has settled (median of a few readings).
-    private func settledRSS(_ pid: Int32) -> Double {
-        var readings: [Double] = []
-        for _ in 0..<5 {
-            usleep(200_000)
-            readings.append(residentSetMB(pid: pid))
-        }
-        return percentile(readings, 0.5)
+}
+
+/// The median of five RSS readings of `pid` taken 200 ms apart, in MiB.
+func settledRSS(_ pid: Int32) -> Double {
+    var readings: [Double] = []
+    for _ in 0..<5 {
+        usleep(200_000)
+        readings.append(residentSetMB(pid: pid))
     }
+    return percentile(readings, 0.5)
 }
 
 /// A ConfigMap of about 300 bytes.

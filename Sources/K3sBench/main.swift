@@ -4,7 +4,9 @@
 //   k3s-bench apiserver [--quick]   (needs the release k3s binary built next to it)
 //   k3s-bench apiserver --kubeconfig FILE   (the load figures against any API server)
 //   k3s-bench scheduler [--nodes 5000] [--pods 10000] [--quick]   (in-process cluster)
-//   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--quick]   (in-process cluster with hollow nodes)
+//   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--mode in-process|separate|both] [--quick]
+//       (hollow nodes in this process, and/or a k3s server plus a k3s agent process; the latter
+//       needs the release k3s binary built next to it)
 //
 // Progress and diagnostics go to stderr so stdout stays machine-readable.
 import Foundation
@@ -28,7 +30,7 @@ func usage() -> Never {
     usage: k3s-bench datastore [--backend sqlite|memory|all] [--quick]
            k3s-bench apiserver [--kubeconfig FILE] [--quick]
            k3s-bench scheduler [--nodes N] [--pods N] [--quick]
-           k3s-bench cluster [--nodes N] [--replicas N] [--quick]
+           k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -58,9 +60,13 @@ case "scheduler":
         pods: option("--pods").flatMap(Int.init) ?? (quick ? 1000 : 10_000))
 case "cluster":
     let quick = arguments.contains("--quick")
-    try await ClusterBench(quick: quick).cluster(
-        nodes: option("--nodes").flatMap(Int.init) ?? (quick ? 100 : 1000),
-        replicas: option("--replicas").flatMap(Int.init) ?? (quick ? 1000 : 10_000))
+    let nodes = option("--nodes").flatMap(Int.init) ?? (quick ? 100 : 1000)
+    let replicas = option("--replicas").flatMap(Int.init) ?? (quick ? 1000 : 10_000)
+    let mode = option("--mode") ?? "both"
+    guard ["in-process", "separate", "both"].contains(mode) else { usage() }
+    let bench = ClusterBench(quick: quick)
+    if mode != "in-process" { try await bench.separateProcesses(nodes: nodes, replicas: replicas) }
+    if mode != "separate" { try await bench.cluster(nodes: nodes, replicas: replicas) }
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

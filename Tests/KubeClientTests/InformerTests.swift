@@ -56,6 +56,66 @@ struct InformerTests {
         }
     }
 
+    @Test func aRemovedHandlerHearsNothingMore() async throws {
+        try await TestAPIServer.with { server in
+            let client = server.client()
+            let factory = InformerFactory(client: client)
+            let informer = factory.informer(CoreV1.ConfigMap.self)
+            let kept = EventLog()
+            let removed = EventLog()
+            informer.addHandler(.any { kept.append($0.metadata.name!) })
+            let registration = informer.addHandler(.any { removed.append($0.metadata.name!) })
+            #expect(informer.handlerCount == 2)
+            let run = Task { await factory.run() }
+            defer { run.cancel() }
+            await factory.waitForSync()
+            let maps = client.resource(CoreV1.ConfigMap.self)
+            _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(name: "first", namespace: "default")))
+            try await removed.wait { $0.contains("first") }
+            informer.removeHandler(registration)
+            informer.removeHandler(registration)
+            #expect(informer.handlerCount == 1)
+            _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(name: "second", namespace: "default")))
+            try await kept.wait { $0.contains("second") }
+            #expect(!removed.entries.withLock { $0 }.contains("second"))
+        }
+    }
+
+    @Test func handlersAddedInAScopeGoWhenItEnds() async throws {
+        try await TestAPIServer.with { server in
+            let informer = InformerFactory(client: server.client()).informer(CoreV1.ConfigMap.self)
+            informer.addHandler(.any { _ in })
+            await InformerHandlerScope.run {
+                informer.addHandler(.any { _ in })
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { informer.addHandler(.any { _ in }) }
+                }
+                #expect(informer.handlerCount == 3)
+            }
+            #expect(informer.handlerCount == 1, "only the handler added outside the scope is left")
+        }
+    }
+
+    @Test func componentsShareOneRunOfTheFactory() async throws {
+        try await TestAPIServer.with { server in
+            let client = server.client()
+            let factory = InformerFactory(client: client)
+            let informer = factory.informer(CoreV1.ConfigMap.self)
+            let log = EventLog()
+            informer.addHandler(.any { log.append($0.metadata.name!) })
+            let first = Task { await factory.run() }
+            let second = Task { await factory.run() }
+            defer { second.cancel() }
+            await factory.waitForSync()
+            first.cancel()
+            await first.value
+            // The second caller still runs the factory: the informer keeps watching.
+            _ = try await client.resource(CoreV1.ConfigMap.self).create(CoreV1.ConfigMap(metadata: .init(name: "later", namespace: "default")))
+            try await log.wait { $0.contains("later") }
+            #expect(log.entries.withLock { $0 }.filter { $0 == "later" }.count == 1, "one watch delivers each change once")
+        }
+    }
+
     @Test func factorySharesOneInformerPerKind() async throws {
         try await TestAPIServer.with { server in
             let factory = InformerFactory(client: server.client())

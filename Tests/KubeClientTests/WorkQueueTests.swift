@@ -1,3 +1,4 @@
+import ClusterTesting
 import KubeClient
 import Testing
 
@@ -74,6 +75,54 @@ struct WorkQueueTests {
         let waited = await delays.delays.sorted()
         #expect(waited.count == 3)
         #expect(waited.allSatisfy { $0 > .zero && $0 <= .milliseconds(400) }, "\(waited)")
+    }
+
+    @Test func delayedAddsArriveWhenTheInjectedClockGetsThere() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        queue.addAfter("late", .seconds(10))
+        queue.addAfter("late", .seconds(20))
+        #expect(queue.delayedCount == 1, "a later delayed add of a pending key is dropped")
+        #expect(queue.count == 0)
+        clock.advance(by: .seconds(10))
+        #expect(await queue.next() == "late")
+        #expect(queue.delayedCount == 0)
+        queue.done("late")
+        clock.advance(by: .seconds(10))
+        #expect(queue.count == 0, "the dropped add never fires")
+    }
+
+    @Test func anEarlierDelayedAddReplacesALaterOne() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        queue.addAfter("k", .seconds(20))
+        queue.addAfter("k", .seconds(5))
+        #expect(queue.delayedCount == 1)
+        clock.advance(by: .seconds(5))
+        #expect(await queue.next() == "k")
+        queue.done("k")
+        clock.advance(by: .seconds(15))
+        #expect(queue.count == 0, "the replaced timer does not fire")
+        #expect(queue.delayedCount == 0)
+    }
+
+    @Test func aNonPositiveDelayAddsAtOnce() async {
+        let queue = WorkQueue<String>(name: "t", clock: ManualClock())
+        queue.addAfter("now", .zero)
+        #expect(queue.count == 1)
+        #expect(queue.delayedCount == 0)
+    }
+
+    @Test func shutdownCancelsDelayedAdds() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(name: "t", clock: clock)
+        queue.addAfter("k", .seconds(5))
+        queue.shutdown()
+        #expect(queue.delayedCount == 0)
+        queue.addAfter("j", .seconds(5))
+        #expect(queue.delayedCount == 0, "a stopped queue takes no delayed adds")
+        clock.advance(by: .seconds(5))
+        #expect(await queue.next() == nil)
     }
 
     @Test func runRetriesFailedKeys() async {

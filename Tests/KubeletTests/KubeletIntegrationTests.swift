@@ -378,6 +378,41 @@ struct KubeletIntegrationTests {
         #expect(took < budget, "registering 1,000 nodes took \(took)")
     }
 
+    @Test func aPoolOnASharedFactoryReadsItsInformersAndLetsGoWhenItStops() async throws {
+        let server = try await TestAPIServer.start()
+        let client = server.client()
+        let informers = InformerFactory(client: client, logger: logger)
+        // Another component of the process (a scheduler, say) reads every pod already.
+        let shared = informers.informer(CoreV1.Pod.self)
+        let factoryTask = Task { await informers.run() }
+        let pool = HollowNodePool(
+            client: client, configuration: .init(namePrefix: "shared", count: 2), informers: informers,
+            clock: KubeletClock(ManualClock()), logger: logger)
+        let task = Task { try await pool.run() }
+        do {
+            let pods = client.resource(CoreV1.Pod.self)
+            var pod = pod("on-shared")
+            pod.spec?.nodeName = "shared-1"
+            _ = try await pods.create(pod, namespace: "default")
+            let running = try await awaitObject(pods, "on-shared", namespace: "default", "the pod to run") { phase($0) == "Running" }
+            #expect(running.status?.hostIP == "10.128.0.2")
+            #expect(shared.handlerCount == 1, "the pool reads the process's pod informer")
+            #expect(informers.informer(CoreV1.Node.self).handlerCount == 1)
+        } catch {
+            task.cancel()
+            factoryTask.cancel()
+            await server.stop()
+            throw error
+        }
+        task.cancel()
+        _ = await task.result
+        #expect(shared.handlerCount == 0, "a stopped pool leaves the shared informer")
+        #expect(informers.informer(CoreV1.Node.self).handlerCount == 0)
+        factoryTask.cancel()
+        await factoryTask.value
+        await server.stop()
+    }
+
     @Test func aPoolRunsEachPodOnItsNode() async throws {
         let server = try await TestAPIServer.start()
         let client = server.client()

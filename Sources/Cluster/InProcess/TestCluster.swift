@@ -14,6 +14,10 @@ import Logging
 /// `ClusterTesting` target, which holds only test support built on Swift Testing (the
 /// conformance suites and `TestAPIServer`).
 ///
+/// The scheduler, the controllers and the hollow nodes read through one shared
+/// ``informers`` factory; each hollow node writes as its own `system:node:<name>` identity, so
+/// the node authorizer checks its requests as it would a joined node's.
+///
 /// ```swift
 /// try await TestCluster.run(nodes: 3) { cluster in
 ///     let deployments = cluster.client.resource(AppsV1.Deployment.self)
@@ -61,18 +65,22 @@ public final class TestCluster: Sendable {
     public let datastore: InMemoryDatastore
     /// The hollow nodes.
     public let nodes: HollowNodePool
+    /// The informers the scheduler, the controllers and the hollow nodes share (running while
+    /// the cluster runs); tools that watch the cluster can read through them too.
+    public let informers: InformerFactory
     /// A cluster administrator's client.
     public let client: KubeClient
     private let tasks: [Task<Void, Never>]
     private let serverTask: Task<Void, any Error>
 
     private init(
-        apiServer: KubeAPIServer, datastore: InMemoryDatastore, nodes: HollowNodePool, tasks: [Task<Void, Never>],
-        serverTask: Task<Void, any Error>
+        apiServer: KubeAPIServer, datastore: InMemoryDatastore, nodes: HollowNodePool, informers: InformerFactory,
+        tasks: [Task<Void, Never>], serverTask: Task<Void, any Error>
     ) {
         self.apiServer = apiServer
         self.datastore = datastore
         self.nodes = nodes
+        self.informers = informers
         self.client = KubeClient(transport: apiServer.transport(as: .admin), userAgent: "test-cluster")
         self.tasks = tasks
         self.serverTask = serverTask
@@ -105,18 +113,23 @@ public final class TestCluster: Sendable {
         let serverTask = Task { try await apiServer.run() }
         await apiServer.waitUntilReady()
 
+        let informers = ControlPlane.sharedInformers(of: apiServer, logger: logger)
         let controlPlane = ControlPlane(
             apiServer: apiServer,
             options: .init(
                 scheduler: options.scheduler, controllers: options.controllers, leaderElection: false,
                 controllerOptions: options.controllerOptions, identity: "test-cluster"),
-            logger: logger)
+            informers: informers, logger: logger)
         var template = options.nodeTemplate ?? KubeletConfiguration(nodeName: options.nodeNamePrefix)
         template.nodeName = options.nodeNamePrefix
         let pool = HollowNodePool(
             client: KubeClient(transport: apiServer.transport(as: .admin), userAgent: "hollow-kubelet"),
-            configuration: .init(namePrefix: options.nodeNamePrefix, count: options.nodes, template: template, runtime: options.runtime),
-            logger: logger)
+            configuration: .init(
+                namePrefix: options.nodeNamePrefix, count: options.nodes, template: template, runtime: options.runtime,
+                clientFor: { name in
+                    KubeClient(transport: apiServer.transport(as: .node(name)), userAgent: "hollow-kubelet/\(name)")
+                }),
+            informers: informers, logger: logger)
         var tasks: [Task<Void, Never>] = []
         tasks.append(Task {
             do { try await controlPlane.run() } catch { logger.error("control plane stopped", metadata: ["error": "\(error)"]) }
@@ -124,7 +137,8 @@ public final class TestCluster: Sendable {
         tasks.append(Task {
             do { try await pool.run() } catch { logger.error("hollow nodes stopped", metadata: ["error": "\(error)"]) }
         })
-        let cluster = TestCluster(apiServer: apiServer, datastore: datastore, nodes: pool, tasks: tasks, serverTask: serverTask)
+        let cluster = TestCluster(
+            apiServer: apiServer, datastore: datastore, nodes: pool, informers: informers, tasks: tasks, serverTask: serverTask)
         do {
             try await cluster.waitForReadyNodes(options.nodes)
         } catch {

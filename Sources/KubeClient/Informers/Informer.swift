@@ -19,7 +19,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     public let selectors: ListOptions
     let resyncPeriod: Duration
     let store = ObjectStore<Object>()
-    let handlers = Mutex<[InformerHandler<Object>]>([])
+    let handlers = Mutex<(list: [(id: Int, handler: InformerHandler<Object>)], nextID: Int)>(([], 0))
     let synced = Latch()
     let logger: Logger
 
@@ -42,13 +42,29 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     }
 
     /// Registers callbacks. A handler added after the first list is told about every cached
-    /// object as an add. Handlers run on the informer's task and must not add handlers.
-    public func addHandler(_ handler: InformerHandler<Object>) {
-        handlers.withLock { handlers in
-            handlers.append(handler)
+    /// object as an add. Handlers run on the informer's task and must not add or remove handlers.
+    /// Returns what ``removeHandler(_:)`` takes; inside ``InformerHandlerScope/run(_:)`` the
+    /// handler is removed when the scope ends.
+    @discardableResult
+    public func addHandler(_ handler: InformerHandler<Object>) -> InformerHandlerRegistration {
+        let registration = handlers.withLock { handlers in
+            handlers.nextID += 1
+            handlers.list.append((handlers.nextID, handler))
             if synced.isOpen { for object in store.all() { handler.onAdd(object) } }
+            return InformerHandlerRegistration(id: handlers.nextID)
         }
+        InformerHandlerScope.current?.record { [weak self] in self?.removeHandler(registration) }
+        return registration
     }
+
+    /// Unregisters a handler (a component that stops while the shared informer runs on); once
+    /// this returns the handler is not called again. Removing it twice does nothing.
+    public func removeHandler(_ registration: InformerHandlerRegistration) {
+        handlers.withLock { handlers in handlers.list.removeAll { $0.id == registration.id } }
+    }
+
+    /// How many handlers are registered.
+    public var handlerCount: Int { handlers.withLock { $0.list.count } }
 
     /// Whether the first list has been delivered.
     public func hasSynced() -> Bool { synced.isOpen }
@@ -140,6 +156,6 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     }
 
     private func dispatch(_ body: (InformerHandler<Object>) -> Void) {
-        handlers.withLock { handlers in for handler in handlers { body(handler) } }
+        handlers.withLock { handlers in for entry in handlers.list { body(entry.handler) } }
     }
 }

@@ -2,8 +2,12 @@ import KubeAPI
 import Logging
 import Synchronization
 
-/// Shares one informer per kind (and namespace/selectors) among every controller of a process,
-/// so a kind is listed and watched once however many loops read it.
+/// Shares one informer per kind (and namespace/selectors) among every component of a process
+/// (scheduler, controllers, in-process kubelets), so a kind is listed, watched and cached once
+/// however many loops read it.
+///
+/// Several components may each ``run()`` the same factory: its informers start with the first
+/// call and stop when the last one returns.
 public final class InformerFactory: Sendable {
     private struct Key: Hashable {
         var type: ObjectIdentifier
@@ -15,6 +19,10 @@ public final class InformerFactory: Sendable {
     private struct State {
         var informers: [Key: any RunnableInformer] = [:]
         var running: AsyncStream<any RunnableInformer>.Continuation?
+        /// How many ``run()`` calls are in progress.
+        var runners = 0
+        /// The task running the informers while any ``run()`` call is in progress.
+        var task: Task<Void, Never>?
     }
 
     /// The client informers list and watch with.
@@ -56,23 +64,41 @@ public final class InformerFactory: Sendable {
     }
 
     /// Runs every informer requested so far, and each one requested later, until the calling
-    /// task is cancelled.
+    /// task is cancelled. Concurrent calls share one run: the informers keep running until the
+    /// last caller is cancelled.
     public func run() async {
-        let (stream, continuation) = AsyncStream<any RunnableInformer>.makeStream()
-        let existing = state.withLock { state -> [any RunnableInformer] in
+        state.withLock { state in
+            state.runners += 1
+            guard state.task == nil else { return }
+            let (stream, continuation) = AsyncStream<any RunnableInformer>.makeStream()
             state.running = continuation
-            return Array(state.informers.values)
-        }
-        for informer in existing { continuation.yield(informer) }
-        await withTaskGroup(of: Void.self) { group in
-            await withTaskCancellationHandler {
-                for await informer in stream {
-                    group.addTask { await informer.run() }
+            for informer in state.informers.values { continuation.yield(informer) }
+            state.task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for await informer in stream {
+                        group.addTask { await informer.run() }
+                    }
+                    group.cancelAll()
                 }
-            } onCancel: {
-                continuation.finish()
             }
-            group.cancelAll()
+        }
+        // Wait for cancellation: the stream never yields and ends when the task is cancelled.
+        let (cancelled, keepAlive) = AsyncStream<Never>.makeStream()
+        for await _ in cancelled {}
+        keepAlive.finish()
+        let stop = state.withLock { state -> (Task<Void, Never>, AsyncStream<any RunnableInformer>.Continuation?)? in
+            state.runners -= 1
+            guard state.runners == 0, let task = state.task else { return nil }
+            defer {
+                state.task = nil
+                state.running = nil
+            }
+            return (task, state.running)
+        }
+        if let stop {
+            stop.1?.finish()
+            stop.0.cancel()
+            await stop.0.value
         }
     }
 

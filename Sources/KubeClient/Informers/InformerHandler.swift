@@ -24,3 +24,8 @@ public struct InformerHandler<Object: Sendable>: Sendable {
         InformerHandler(onAdd: change, onUpdate: { _, new in change(new) }, onDelete: change)
     }
 }
+
+/// Identifies one ``Informer/addHandler(_:)`` call, for ``Informer/removeHandler(_:)``.
+public struct InformerHandlerRegistration: Sendable, Hashable {
+    let id: Int
+}

@@ -1,11 +1,14 @@
 import DequeModule
 import Synchronization
 
-/// A controller's work queue: keys to reconcile, deduplicated while waiting, never handed to
-/// two workers at once, with delayed and rate-limited re-adds.
+/// A work queue of keys to reconcile (a controller's objects, a kubelet's pods): deduplicated
+/// while waiting, never handed to two workers at once, with delayed and rate-limited re-adds.
 ///
 /// A worker loops `while let key = await queue.next() { ...; queue.done(key) }`. A key added
 /// while a worker holds it is queued again when the worker calls ``done(_:)``.
+///
+/// Delayed adds keep at most one timer per key: of several pending delayed adds of a key, only
+/// the one due first fires (a later one is dropped, an earlier one replaces it).
 public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     private struct State {
         var queue: Deque<Key> = []
@@ -15,6 +18,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var nextWaiter = 0
         var failures: [Key: Int] = [:]
         var bucket: TokenBucket
+        /// The pending delayed add of each key: when it is due (on the queue's clock) and its timer.
+        var timers: [Key: (deadline: Duration, id: Int, task: Task<Void, Never>)] = [:]
+        var nextTimer = 0
         var shutDown = false
     }
 
@@ -23,16 +29,40 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// How failed keys are delayed.
     public let rateLimiter: RateLimiter
     private let state: Mutex<State>
-    private let sleep: @Sendable (Duration) async throws -> Void
+    /// Time elapsed on the queue's clock since the queue was made.
+    private let elapsed: @Sendable () -> Duration
+    /// Waits out a delayed add: given its delay and its deadline on ``elapsed``'s timeline.
+    private let wait: @Sendable (_ delay: Duration, _ deadline: Duration) async throws -> Void
 
-    /// Creates a queue. `sleep` waits for delayed adds (inject one to control time in tests).
-    public init(
+    /// Creates a queue. `sleep` waits for delayed adds (inject one to control time in tests);
+    /// deadlines are measured on the continuous clock.
+    public convenience init(
         name: String, rateLimiter: RateLimiter = .default,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        let origin = ContinuousClock.now
+        self.init(
+            name: name, rateLimiter: rateLimiter, elapsed: { origin.duration(to: .now) },
+            wait: { delay, _ in try await sleep(delay) })
+    }
+
+    /// Creates a queue whose delayed adds wait on `clock` (a test's manual clock, or the clock
+    /// a kubelet runs on).
+    public convenience init<C: Clock>(name: String, rateLimiter: RateLimiter = .default, clock: C) where C.Duration == Duration {
+        let origin = clock.now
+        self.init(
+            name: name, rateLimiter: rateLimiter, elapsed: { origin.duration(to: clock.now) },
+            wait: { _, deadline in try await clock.sleep(until: origin.advanced(by: deadline), tolerance: nil) })
+    }
+
+    private init(
+        name: String, rateLimiter: RateLimiter, elapsed: @escaping @Sendable () -> Duration,
+        wait: @escaping @Sendable (_ delay: Duration, _ deadline: Duration) async throws -> Void
+    ) {
         self.name = name
         self.rateLimiter = rateLimiter
-        self.sleep = sleep
+        self.elapsed = elapsed
+        self.wait = wait
         self.state = Mutex(State(bucket: TokenBucket(tokens: Double(rateLimiter.burst), last: .now)))
     }
 
@@ -53,13 +83,36 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         handoff?.resume(returning: key)
     }
 
-    /// Queues `key` after `delay`.
+    /// Queues `key` after `delay` (at once when `delay` is not positive). When `key` already has
+    /// a delayed add pending, the one due first is kept and the other dropped.
     public func addAfter(_ key: Key, _ delay: Duration) {
         guard delay > .zero else { return add(key) }
-        Task {
-            try? await sleep(delay)
-            self.add(key)
+        let deadline = elapsed() + delay
+        let replaced = state.withLock { state -> Task<Void, Never>? in
+            guard !state.shutDown else { return nil }
+            if let pending = state.timers[key], pending.deadline <= deadline { return nil }
+            state.nextTimer += 1
+            let id = state.nextTimer
+            let task = Task { [wait] in
+                try? await wait(delay, deadline)
+                self.fire(key, timer: id)
+            }
+            return state.timers.updateValue((deadline, id, task), forKey: key)?.task
         }
+        replaced?.cancel()
+    }
+
+    /// Keys with a delayed add pending.
+    public var delayedCount: Int { state.withLock { $0.timers.count } }
+
+    /// Adds `key` if timer `id` is still its pending delayed add.
+    private func fire(_ key: Key, timer id: Int) {
+        let due = state.withLock { state -> Bool in
+            guard state.timers[key]?.id == id else { return false }
+            state.timers[key] = nil
+            return true
+        }
+        if due { add(key) }
     }
 
     /// Queues `key` after its backoff: call when reconciling it failed.
@@ -129,13 +182,18 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         handoff?.resume(returning: key)
     }
 
-    /// Stops the queue: waiting and later ``next()`` calls return `nil`; adds are ignored.
+    /// Stops the queue: waiting and later ``next()`` calls return `nil`; adds are ignored and
+    /// pending delayed adds are cancelled.
     public func shutdown() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Key?, Never>] in
+        let (waiters, timers) = state.withLock { state -> ([CheckedContinuation<Key?, Never>], [Task<Void, Never>]) in
             state.shutDown = true
-            defer { state.waiters = [] }
-            return state.waiters.map(\.continuation)
+            defer {
+                state.waiters = []
+                state.timers = [:]
+            }
+            return (state.waiters.map(\.continuation), state.timers.values.map(\.task))
         }
+        for timer in timers { timer.cancel() }
         for waiter in waiters { waiter.resume(returning: nil) }
     }
 

@@ -21,7 +21,7 @@ extension Kubelet {
             return
         } catch {
             logger.warning("pod sync failed", metadata: ["pod": "\(entry.pod.key)", "error": "\(error)"])
-            queue.add(uid, at: clock.elapsed + .seconds(1))
+            queue.addAfter(.pod(uid), .seconds(1))
         }
     }
 
@@ -99,10 +99,9 @@ extension Kubelet {
             state.withLock { $0.pods[uid]?.lastWritten = status }
         }
         if let requeue = plan.requeueAt {
-            let delay = Duration.nanoseconds(max(0, requeue - clock.wallNanoseconds))
-            queue.add(uid, at: clock.elapsed + delay)
+            queue.addAfter(.pod(uid), .nanoseconds(max(0, requeue - clock.wallNanoseconds)))
         }
-        if let retryAt { queue.add(uid, at: retryAt) }
+        if let retryAt { queue.addAfter(.pod(uid), retryAt - clock.elapsed) }
     }
 
     /// Sends the new status as a JSON merge patch of `pods/status` (lists are replaced whole;
@@ -227,14 +226,7 @@ extension Kubelet {
         } catch let error as RuntimeError where error.code == .notFound {
             return PodRuntimeView()
         }
-        if let fake = runtime as? FakeRuntimeClient {
-            return PodRuntimeView(sandbox: sandbox, containers: fake.containerStatuses(inSandbox: sandboxID))
-        }
-        var statuses: [CRI.ContainerStatus] = []
-        for container in try await runtime.listContainers(CRI.ContainerFilter(podSandboxID: sandboxID)) {
-            if let status = try? await runtime.containerStatus(container.id) { statuses.append(status) }
-        }
-        return PodRuntimeView(sandbox: sandbox, containers: statuses)
+        return PodRuntimeView(sandbox: sandbox, containers: try await runtime.containerStatuses(inSandbox: sandboxID))
     }
 
     /// Graceful deletion: stops the containers within the grace period, then removes the pod from
@@ -261,7 +253,7 @@ extension Kubelet {
             // Already gone, or a different pod of the same name now.
         } catch {
             logger.warning("deleting the pod failed", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
-            queue.add(uid, at: clock.elapsed + .seconds(1))
+            queue.addAfter(.pod(uid), .seconds(1))
             return
         }
         state.withLock { $0.pods[uid]?.deleteRequested = true }

@@ -13,8 +13,17 @@ public final class Kubelet: Sendable {
     let runtime: any RuntimeClient
     let clock: KubeletClock
     let logger: Logger
-    let queue: PodWorkQueue
+    /// Pending work: pods to sync (by UID) and the node's own object to take note of.
+    let queue: WorkQueue<Work>
     let state = Mutex(State())
+
+    /// One unit of the kubelet's work; the queue never hands the same one to two workers.
+    enum Work: Hashable, Sendable {
+        /// Sync the pod with this UID.
+        case pod(String)
+        /// Act on the latest Node object (a new pod CIDR).
+        case node
+    }
 
     /// What the kubelet knows about one pod bound to it.
     struct PodEntry {
@@ -55,7 +64,7 @@ public final class Kubelet: Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
-        self.queue = PodWorkQueue(clock: clock)
+        self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
     }
 
     /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
@@ -71,42 +80,35 @@ public final class Kubelet: Sendable {
     /// Whether registration has completed (the Node and its Lease exist).
     public var isRegistered: Bool { state.withLock { $0.registered } }
 
-    /// Registers the node, then watches the pods bound to it and its own Node object and runs
-    /// them until the task is cancelled. Registration is retried until it succeeds.
+    /// Registers the node, then watches the pods bound to it (field selector
+    /// `spec.nodeName=NODE`) and its own Node object (`metadata.name=NODE`) with informers of its
+    /// own, and runs them until the task is cancelled. Registration is retried until it succeeds.
     public func run() async throws {
         try await registerUntilDone()
-        let pods = ListWatcher(
-            resource: client.resource(CoreV1.Pod.self), labelSelector: nil,
-            fieldSelector: "spec.nodeName=\(nodeName)", clock: clock, logger: logger)
-        let nodes = ListWatcher(
-            resource: client.resource(CoreV1.Node.self), labelSelector: nil,
-            fieldSelector: "metadata.name=\(nodeName)", clock: clock, logger: logger)
+        let informers = InformerFactory(client: client, logger: logger)
+        informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=\(nodeName)").addHandler(podHandler)
+        informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(nodeName)").addHandler(nodeHandler)
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                await pods.run { change in
-                    switch change {
-                    case .replace(let list): self.replacePods(list)
-                    case .upsert(let pod): self.upsertPod(pod)
-                    case .delete(let pod): self.deletePod(pod)
-                    }
-                }
-            }
-            group.addTask {
-                await nodes.run { change in
-                    switch change {
-                    case .replace(let list): if let node = list.first { await self.nodeChanged(node) }
-                    case .upsert(let node): await self.nodeChanged(node)
-                    case .delete: break
-                    }
-                }
-            }
+            group.addTask { await informers.run() }
             group.addTask { await self.runCore() }
         }
         try Task.checkCancellation()
     }
 
+    /// Feeds pod changes from an informer to this kubelet; pods bound to other nodes are ignored
+    /// (so the handler also works on an informer of every pod).
+    var podHandler: InformerHandler<CoreV1.Pod> {
+        InformerHandler(
+            onAdd: { self.upsertPod($0) }, onUpdate: { _, new in self.upsertPod(new) }, onDelete: { self.deletePod($0) })
+    }
+
+    /// Feeds changes of this kubelet's Node object from an informer; other nodes are ignored.
+    var nodeHandler: InformerHandler<CoreV1.Node> {
+        InformerHandler(onAdd: { self.nodeChanged($0) }, onUpdate: { _, new in self.nodeChanged(new) })
+    }
+
     /// Runs heartbeats, runtime events and pod workers until cancelled; pods and node changes
-    /// arrive through `replacePods`/`upsertPod`/`deletePod`/`nodeChanged`.
+    /// arrive through ``podHandler`` and ``nodeHandler``.
     func runCore() async {
         let events = runtime.containerEvents()
         await withTaskCancellationHandler {
@@ -115,15 +117,18 @@ public final class Kubelet: Sendable {
                 group.addTask { await self.runNodeStatus() }
                 group.addTask {
                     for await event in events where event.type == .stopped {
-                        self.queue.add(event.pod.uid)
+                        self.queue.add(.pod(event.pod.uid))
                     }
                 }
                 group.addTask {
                     await withDiscardingTaskGroup { workers in
-                        while let uid = await self.queue.next() {
+                        while let work = await self.queue.next() {
                             workers.addTask {
-                                await self.syncPod(uid)
-                                self.queue.done(uid)
+                                switch work {
+                                case .pod(let uid): await self.syncPod(uid)
+                                case .node: await self.syncNode()
+                                }
+                                self.queue.done(work)
                             }
                         }
                     }
@@ -136,26 +141,18 @@ public final class Kubelet: Sendable {
 
     // MARK: Input
 
-    /// Replaces the known pods with a full list (after a list or re-list).
-    func replacePods(_ pods: [CoreV1.Pod]) {
-        let mine = pods.filter { $0.spec?.nodeName == nodeName }
-        let present = Set(mine.compactMap(\.metadata.uid))
-        let vanished = state.withLock { state -> [String] in
-            state.pods.filter { !present.contains($0.key) && !$0.value.gone }.map(\.key)
-        }
-        for pod in mine { upsertPod(pod) }
-        state.withLock { state in
-            for uid in vanished { state.pods[uid]?.gone = true }
-        }
-        for uid in vanished { queue.add(uid) }
-    }
-
     /// Records a new or changed pod and schedules a sync.
     func upsertPod(_ pod: CoreV1.Pod) {
         guard pod.spec?.nodeName == nodeName, let uid = pod.metadata.uid else { return }
         let changed = state.withLock { state -> Bool in
             if var entry = state.pods[uid] {
-                if entry.pod == pod { return false }
+                if entry.pod == pod {
+                    // Keep the informer's copy (a status write's answer is an equal but separate
+                    // one), so that the pod is held once in the process.
+                    entry.pod = pod
+                    state.pods[uid] = entry
+                    return false
+                }
                 if let old = entry.pod.metadata.resourceVersion.flatMap(Int.init),
                     let new = pod.metadata.resourceVersion.flatMap(Int.init), new < old {
                     return false
@@ -167,7 +164,7 @@ public final class Kubelet: Sendable {
             }
             return true
         }
-        if changed { queue.add(uid) }
+        if changed { queue.add(.pod(uid)) }
     }
 
     /// Records that a pod left the API and schedules its cleanup.
@@ -178,16 +175,22 @@ public final class Kubelet: Sendable {
             state.pods[uid]?.gone = true
             return true
         }
-        if known { queue.add(uid) }
+        if known { queue.add(.pod(uid)) }
     }
 
-    /// Takes note of the node's current object: a new pod CIDR reaches the runtime and pods that
-    /// waited for it are synced.
-    func nodeChanged(_ node: CoreV1.Node) async {
+    /// Takes note of the node's current object and schedules ``syncNode()``.
+    func nodeChanged(_ node: CoreV1.Node) {
         guard node.metadata.name == nodeName else { return }
-        let cidr = node.spec?.podCIDRs?.joined(separator: ",") ?? node.spec?.podCIDR
+        state.withLock { $0.node = node }
+        queue.add(.node)
+    }
+
+    /// Acts on the latest Node object: a new pod CIDR reaches the runtime and pods that waited
+    /// for it are synced.
+    func syncNode() async {
         let newCIDR = state.withLock { state -> String? in
-            state.node = node
+            guard let node = state.node else { return nil }
+            let cidr = node.spec?.podCIDRs?.joined(separator: ",") ?? node.spec?.podCIDR
             guard let cidr, !cidr.isEmpty, cidr != state.podCIDR else { return nil }
             state.podCIDR = cidr
             return cidr
@@ -202,6 +205,6 @@ public final class Kubelet: Sendable {
         }
         await reportNodeStatus(force: false)
         let waiting = state.withLock { state in state.pods.filter { $0.value.sandboxID == nil }.map(\.key) }
-        for uid in waiting { queue.add(uid) }
+        for uid in waiting { queue.add(.pod(uid)) }
     }
 }

@@ -3,8 +3,13 @@ import KubeClient
 import Logging
 
 /// Runs many hollow kubelets (`PREFIX-0`, `PREFIX-1`, ...) in one process, each with its own
-/// `FakeRuntimeClient`, sharing one `KubeClient`, one pod watch and one node watch (events are
-/// dispatched by node name), like kubemark or KWOK.
+/// `FakeRuntimeClient`, fed by one pod informer and one node informer (events are dispatched by
+/// node name), like kubemark or KWOK.
+///
+/// Inside a server process the pool uses the process's shared ``InformerFactory`` (the same
+/// informers as the scheduler and the controllers, so it holds no copy of its own); on its own
+/// (a `k3s agent`) it lists and watches with its client only the pods bound to some node and
+/// its own nodes.
 public final class HollowNodePool: Sendable {
     /// Settings of a pool.
     public struct Configuration: Sendable {
@@ -64,14 +69,23 @@ public final class HollowNodePool: Sendable {
     public let kubelets: [Kubelet]
     private let byName: [String: Kubelet]
     private let client: KubeClient
-    private let clock: KubeletClock
+    private let sharedInformers: InformerFactory?
     private let logger: Logger
 
     /// Creates the kubelets; nothing is registered until `registerAll()` or `run()`.
-    public init(client: KubeClient, configuration: Configuration, clock: KubeletClock = .continuous, logger: Logger) {
+    ///
+    /// - Parameters:
+    ///   - client: lists and watches pods and nodes when `informers` is `nil`; writes for every
+    ///     node that `Configuration.clientFor` gives no client of its own.
+    ///   - informers: the process's shared factory; its (unselected) pod and node informers feed
+    ///     the pool. `nil` makes the pool a factory of its own over `client`.
+    public init(
+        client: KubeClient, configuration: Configuration, informers: InformerFactory? = nil, clock: KubeletClock = .continuous,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.client = client
-        self.clock = clock
+        self.sharedInformers = informers
         self.logger = logger
         var kubelets: [Kubelet] = []
         for index in 0..<max(0, configuration.count) {
@@ -118,43 +132,36 @@ public final class HollowNodePool: Sendable {
         }
     }
 
-    /// Registers every node (retrying failures, like a kubelet does), then runs them all with one
-    /// shared pod watch and one shared node watch until the task is cancelled.
+    /// Registers every node (retrying failures, like a kubelet does), then runs them all, fed by
+    /// one pod informer and one node informer, until the task is cancelled.
     public func run() async throws {
         try await registerAll(retrying: true)
-        let pods = ListWatcher(
-            resource: client.resource(CoreV1.Pod.self), labelSelector: nil, fieldSelector: "spec.nodeName!=",
-            clock: clock, logger: logger)
-        let nodes = ListWatcher(
-            resource: client.resource(CoreV1.Node.self), labelSelector: "\(Self.poolLabel)=\(configuration.namePrefix)",
-            fieldSelector: nil, clock: clock, logger: logger)
+        let informers = sharedInformers ?? InformerFactory(client: client, logger: logger)
+        let pods: Informer<CoreV1.Pod>
+        let nodes: Informer<CoreV1.Node>
+        if sharedInformers != nil {
+            pods = informers.informer(CoreV1.Pod.self)
+            nodes = informers.informer(CoreV1.Node.self)
+        } else {
+            pods = informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName!=")
+            nodes = informers.informer(CoreV1.Node.self, labelSelector: "\(Self.poolLabel)=\(configuration.namePrefix)")
+        }
+        let byName = self.byName
+        let kubelet: @Sendable (CoreV1.Pod) -> Kubelet? = { byName[$0.spec?.nodeName ?? ""] }
+        let podRegistration = pods.addHandler(InformerHandler(
+            onAdd: { kubelet($0)?.upsertPod($0) },
+            onUpdate: { _, new in kubelet(new)?.upsertPod(new) },
+            onDelete: { kubelet($0)?.deletePod($0) }))
+        let nodeRegistration = nodes.addHandler(InformerHandler(
+            onAdd: { byName[$0.metadata.name ?? ""]?.nodeChanged($0) },
+            onUpdate: { _, new in byName[new.metadata.name ?? ""]?.nodeChanged(new) }))
+        defer {
+            pods.removeHandler(podRegistration)
+            nodes.removeHandler(nodeRegistration)
+        }
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                await pods.run { change in
-                    switch change {
-                    case .replace(let list):
-                        var grouped: [String: [CoreV1.Pod]] = [:]
-                        for pod in list { grouped[pod.spec?.nodeName ?? "", default: []].append(pod) }
-                        for kubelet in self.kubelets { kubelet.replacePods(grouped[kubelet.nodeName] ?? []) }
-                    case .upsert(let pod):
-                        self.byName[pod.spec?.nodeName ?? ""]?.upsertPod(pod)
-                    case .delete(let pod):
-                        self.byName[pod.spec?.nodeName ?? ""]?.deletePod(pod)
-                    }
-                }
-            }
-            group.addTask {
-                await nodes.run { change in
-                    switch change {
-                    case .replace(let list):
-                        for node in list { await self.byName[node.metadata.name ?? ""]?.nodeChanged(node) }
-                    case .upsert(let node):
-                        await self.byName[node.metadata.name ?? ""]?.nodeChanged(node)
-                    case .delete:
-                        break
-                    }
-                }
-            }
+            // A shared factory keeps running while any of its users runs it.
+            group.addTask { await informers.run() }
             for kubelet in kubelets {
                 group.addTask { await kubelet.runCore() }
             }

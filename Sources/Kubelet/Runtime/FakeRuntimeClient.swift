@@ -143,11 +143,12 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
-    /// Kills the sandbox's running containers (exit code 137) and returns its IP to the pool.
+    /// Kills the sandbox's running containers (exit code 137) and returns its IP to the pool;
+    /// unknown IDs are ignored.
     public func stopPodSandbox(_ id: String) async throws {
         let now = clock.wallNanoseconds
-        try state.withLock { state throws(RuntimeError) in
-            guard var sandbox = state.sandboxes[id] else { throw RuntimeError(.notFound, "pod sandbox \(id) not found") }
+        state.withLock { state in
+            guard var sandbox = state.sandboxes[id] else { return }
             for containerID in state.containerOrder where state.containers[containerID]?.sandboxID == id {
                 Self.finish(&state, containerID, at: now, exitCode: 137, reason: "Error")
             }
@@ -301,8 +302,8 @@ public final class FakeRuntimeClient: RuntimeClient {
         }
     }
 
-    /// Statuses of every container in `sandboxID`, oldest first: one call instead of a list plus a
-    /// status per container (the kubelet uses it when the runtime is a `FakeRuntimeClient`).
+    /// Statuses of every container in `sandboxID`, oldest first, read at once (one lock, no list
+    /// plus a status per container).
     public func containerStatuses(inSandbox sandboxID: String) -> [CRI.ContainerStatus] {
         state.withLock { state in
             state.containerOrder.compactMap { id in
@@ -341,6 +342,12 @@ public final class FakeRuntimeClient: RuntimeClient {
     /// Every pulled image, sorted by reference.
     public func listImages() async throws -> [CRI.Image] {
         state.withLock { state in state.images.keys.sorted().compactMap { state.images[$0] } }
+    }
+
+    /// Forgets a pulled image; absent images are ignored.
+    public func removeImage(_ image: CRI.ImageSpec) async throws {
+        let reference = try ImageReference(image.image)
+        _ = state.withLock { $0.images.removeValue(forKey: reference.normalized) }
     }
 
     // MARK: Events

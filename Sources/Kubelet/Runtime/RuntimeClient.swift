@@ -1,6 +1,7 @@
 /// The kubelet's seam to a container runtime, shaped like the CRI `RuntimeService` and
-/// `ImageService`. `CRIRuntimeClient` speaks to containerd; `FakeRuntimeClient` runs hollow
-/// containers in memory.
+/// `ImageService`. The kubelet uses nothing else of a runtime. `FakeRuntimeClient` runs hollow
+/// containers in memory; a client of containerd's CRI socket is planned with the real node.
+/// Every implementation must pass `RuntimeClientConformance` (in `ClusterTesting`).
 ///
 /// Every method may throw `RuntimeError`; the codes each one uses are listed with it. Stop and
 /// remove operations are idempotent, as in CRI: stopping a stopped object or removing a missing
@@ -24,7 +25,8 @@ public protocol RuntimeClient: Sendable {
     func runPodSandbox(_ config: CRI.PodSandboxConfig) async throws -> String
 
     /// Stops a sandbox: kills its running containers (no grace) and releases its network (the pod
-    /// IP returns to the pool). Idempotent; throws `.notFound` only for an unknown ID.
+    /// IP returns to the pool). Idempotent, as CRI requires: stopping a stopped sandbox, or one
+    /// already removed (an unknown ID), succeeds.
     func stopPodSandbox(_ id: String) async throws
 
     /// Removes a sandbox and all its containers, stopping them first if needed. Removing an unknown
@@ -60,6 +62,13 @@ public protocol RuntimeClient: Sendable {
     /// The containers that match `filter`, oldest first.
     func listContainers(_ filter: CRI.ContainerFilter) async throws -> [CRI.Container]
 
+    /// The status of every container in a sandbox, oldest first: what `listContainers` filtered
+    /// on the sandbox followed by `containerStatus` of each gives, in one call (the kubelet reads
+    /// a pod's runtime state with it). An unknown sandbox has no containers (an empty answer, not
+    /// `.notFound`); a container removed while the statuses are gathered is left out. The default
+    /// implementation makes those calls; a runtime that can answer at once provides its own.
+    func containerStatuses(inSandbox sandboxID: String) async throws -> [CRI.ContainerStatus]
+
     /// Pulls an image and returns its reference (`docker.io/library/nginx@sha256:...`).
     /// Throws `.invalidArgument` for an empty or malformed reference, `.notFound` when the registry
     /// does not have it.
@@ -70,6 +79,11 @@ public protocol RuntimeClient: Sendable {
 
     /// Every image present on the node.
     func listImages() async throws -> [CRI.Image]
+
+    /// Removes an image from the node (image garbage collection); containers already created
+    /// from it are not affected. Removing an absent image succeeds. Throws `.invalidArgument` for
+    /// an empty or malformed reference.
+    func removeImage(_ image: CRI.ImageSpec) async throws
 
     /// A stream of container lifecycle events from now on. Each call returns a new subscription;
     /// the stream finishes when the runtime shuts down or the consumer stops iterating.
@@ -82,4 +96,18 @@ extension RuntimeClient {
 
     /// Every container.
     public func listContainers() async throws -> [CRI.Container] { try await listContainers(CRI.ContainerFilter()) }
+
+    /// Lists the sandbox's containers and asks for the status of each; containers that vanish
+    /// between the two calls (`.notFound`) are left out.
+    public func containerStatuses(inSandbox sandboxID: String) async throws -> [CRI.ContainerStatus] {
+        var statuses: [CRI.ContainerStatus] = []
+        for container in try await listContainers(CRI.ContainerFilter(podSandboxID: sandboxID)) {
+            do {
+                statuses.append(try await containerStatus(container.id))
+            } catch let error as RuntimeError where error.code == .notFound {
+                continue
+            }
+        }
+        return statuses
+    }
 }
