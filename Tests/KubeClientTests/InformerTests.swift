@@ -71,12 +71,12 @@ struct InformerTests {
             await factory.waitForSync()
             let maps = client.resource(CoreV1.ConfigMap.self)
             _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(name: "first", namespace: "default")))
-            try await removed.wait { $0.contains("first") }
+            try await eventually("the removed handler sees first") { removed.current.contains("first") }
             informer.removeHandler(registration)
             informer.removeHandler(registration)
             #expect(informer.handlerCount == 1)
             _ = try await maps.create(CoreV1.ConfigMap(metadata: .init(name: "second", namespace: "default")))
-            try await kept.wait { $0.contains("second") }
+            try await eventually("the kept handler sees second") { kept.current.contains("second") }
             #expect(!removed.entries.withLock { $0 }.contains("second"))
         }
     }
@@ -111,7 +111,7 @@ struct InformerTests {
             await first.value
             // The second caller still runs the factory: the informer keeps watching.
             _ = try await client.resource(CoreV1.ConfigMap.self).create(CoreV1.ConfigMap(metadata: .init(name: "later", namespace: "default")))
-            try await log.wait { $0.contains("later") }
+            try await eventually("the handler sees later") { log.current.contains("later") }
             #expect(log.entries.withLock { $0 }.filter { $0 == "later" }.count == 1, "one watch delivers each change once")
         }
     }

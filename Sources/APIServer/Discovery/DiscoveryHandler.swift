@@ -112,20 +112,9 @@ public struct DiscoveryHandler: APIHandler {
 
     /// Whether an `Accept` header lists aggregated discovery v2 as JSON.
     public static func acceptsAggregated(_ accept: String) -> Bool {
-        for range in accept.split(separator: ",") {
-            let fields = range.split(separator: ";").map { $0.trimmingSpaces().lowercased() }
-            guard fields.first == "application/json" else { continue }
-            var parameters: [String: String] = [:]
-            for field in fields.dropFirst() {
-                let pair = field.split(separator: "=", maxSplits: 1).map(String.init)
-                if pair.count == 2 { parameters[pair[0]] = pair[1] }
-            }
-            if parameters["g"] == "apidiscovery.k8s.io", parameters["v"] == "v2",
-               parameters["as"] == "apigroupdiscoverylist" {
-                return true
-            }
+        MediaRange.ranges(of: accept).contains {
+            $0.conversion(as: "APIGroupDiscoveryList", group: "apidiscovery.k8s.io", versions: ["v2"]) != nil
         }
-        return false
     }
 
     /// A Kubernetes `Status` failure response.

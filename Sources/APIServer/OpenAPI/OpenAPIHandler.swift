@@ -54,8 +54,7 @@ public struct OpenAPIHandler: APIHandler {
 
     /// Whether an `Accept` header admits JSON (absent, `*/*`, `application/*` or `application/json`).
     public static func acceptsJSON(_ accept: String) -> Bool {
-        let trimmed = accept.split(separator: ",").map { $0.split(separator: ";").first.map { $0.trimmingSpaces().lowercased() } ?? "" }
-        if trimmed.allSatisfy(\.isEmpty) { return true }
-        return trimmed.contains { $0 == "application/json" || $0 == "*/*" || $0 == "application/*" }
+        let ranges = MediaRange.ranges(of: accept)
+        return ranges.isEmpty || ranges.contains(where: \.admitsJSON)
     }
 }

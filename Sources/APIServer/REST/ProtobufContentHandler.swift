@@ -55,15 +55,12 @@ public struct ProtobufContentHandler: APIHandler {
     /// before every JSON-compatible type (`application/json`, `application/*`, `*/*`).
     static func prefersProtobuf(_ accept: String?) -> Bool {
         guard let accept else { return false }
-        for entry in accept.split(separator: ",") {
-            let parts = entry.split(separator: ";").map { String($0).trimmingSpaces().lowercased() }
-            guard let type = parts.first else { continue }
-            let parameters = parts.dropFirst()
-            if type == KubernetesProtobuf.mediaType {
-                if parameters.contains(where: { $0.hasPrefix("as=") }) { continue }
+        for range in MediaRange.ranges(of: accept) {
+            if range.type == KubernetesProtobuf.mediaType {
+                if range.parameters["as"] != nil { continue }
                 return true
             }
-            if type == "application/json" || type == "application/*" || type == "*/*" { return false }
+            if range.admitsJSON { return false }
         }
         return false
     }

@@ -148,29 +148,18 @@ extension ResourceHandler {
         guard let accept = request.headers[.accept], !accept.isEmpty else { return .json }
         var table: Representation?
         var first: Representation?
-        for part in accept.split(separator: ",") {
-            let items = part.split(separator: ";").map { $0.trimmingSpaces() }
-            let type = items.first?.lowercased() ?? ""
-            var parameters: [String: String] = [:]
-            for item in items.dropFirst() {
-                let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
-                if pair.count == 2 { parameters[pair[0].lowercased()] = pair[1] }
-            }
+        let versions = PartialObjectMetadata.versions
+        for range in MediaRange.ranges(of: accept) {
             var candidate: Representation?
-            if type == "application/json" {
-                switch (parameters["as"], parameters["g"], parameters["v"]) {
-                case (nil, _, _):
-                    candidate = .json
-                case ("Table"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
-                    if table == nil { table = .table(version: version) }
-                case ("PartialObjectMetadata"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
-                    candidate = .metadata(version: version, list: false)
-                case ("PartialObjectMetadataList"?, "meta.k8s.io"?, let version?) where PartialObjectMetadata.versions.contains(version):
-                    candidate = .metadata(version: version, list: true)
-                default:
-                    break
-                }
-            } else if type == "*/*" || type == "application/*" {
+            if range.type == "application/json", range.parameters["as"] == nil {
+                candidate = .json
+            } else if let version = range.conversion(as: "Table", group: "meta.k8s.io", versions: versions) {
+                if table == nil { table = .table(version: version) }
+            } else if let version = range.conversion(as: "PartialObjectMetadata", group: "meta.k8s.io", versions: versions) {
+                candidate = .metadata(version: version, list: false)
+            } else if let version = range.conversion(as: "PartialObjectMetadataList", group: "meta.k8s.io", versions: versions) {
+                candidate = .metadata(version: version, list: true)
+            } else if range.type == "*/*" || range.type == "application/*" {
                 candidate = .json
             }
             if first == nil { first = candidate }
