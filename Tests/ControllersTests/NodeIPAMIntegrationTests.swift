@@ -12,7 +12,7 @@ struct NodeIPAMIntegrationTests {
     }
 
     @Test func assignsFreeRangesAndReusesReleasedOnes() async throws {
-        try await withControllers(options: ControllerOptions(clusterCIDR: "10.42.0.0/23", nodeCIDRMaskSize: 24), { context in
+        try await withControllers(options: ControllerOptions(clusterCIDR: try #require(IPPrefix("10.42.0.0/23")), nodeCIDRMaskSize: 24), { context in
             [NodeIPAMController(context: context)]
         }) { server, client in
             let nodes = client.resource(CoreV1.Node.self)

@@ -76,7 +76,7 @@ public struct Server: Sendable {
                 scheduler: !configuration.disableScheduler,
                 controllers: !configuration.disableControllerManager,
                 controllerOptions: ControllerOptions(
-                    clusterCIDR: configuration.clusterCIDRs.first?.description ?? ServerConfiguration.defaultClusterCIDR.description,
+                    clusterCIDR: configuration.clusterCIDRs.first ?? ServerConfiguration.defaultClusterCIDR,
                     rootCAPEM: pki.serverCAPEM),
                 identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
             logger: logger)

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import KubeAPI
 import KubeClient
 import Logging
 
@@ -41,7 +42,7 @@ public struct ControllerContext: Sendable {
 /// Cluster-wide settings of the controllers.
 public struct ControllerOptions: Sendable {
     /// The range node pod CIDRs are cut from (`--cluster-cidr`).
-    public var clusterCIDR: String
+    public var clusterCIDR: IPPrefix
     /// The prefix length of each node's pod CIDR.
     public var nodeCIDRMaskSize: Int
     /// How long a node may miss heartbeats before it is marked not ready/unknown.
@@ -51,9 +52,12 @@ public struct ControllerOptions: Sendable {
     /// Worker tasks per controller.
     public var workers: Int
 
+    /// K3s's default `--cluster-cidr`, 10.42.0.0/16.
+    public static let defaultClusterCIDR = try! IPPrefix(parsing: "10.42.0.0/16")
+
     /// Creates options with K3s's defaults.
     public init(
-        clusterCIDR: String = "10.42.0.0/16", nodeCIDRMaskSize: Int = 24, nodeMonitorGracePeriod: Duration = .seconds(40),
+        clusterCIDR: IPPrefix = ControllerOptions.defaultClusterCIDR, nodeCIDRMaskSize: Int = 24, nodeMonitorGracePeriod: Duration = .seconds(40),
         rootCAPEM: String = "", workers: Int = 4
     ) {
         self.clusterCIDR = clusterCIDR
