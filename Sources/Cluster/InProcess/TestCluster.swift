@@ -153,17 +153,15 @@ public final class TestCluster: Sendable {
         KubeClient(transport: apiServer.transport(as: user), userAgent: "test-cluster")
     }
 
-    /// Polls `condition` until it returns `true`; throws when `timeout` passes first.
+    /// Polls `condition` until it returns `true` (KubeClient's `pollUntil`: a condition that
+    /// throws counts as not yet true); throws ``TestClusterError`` when `timeout` passes first.
     public func waitUntil(
         timeout: Duration = .seconds(30), _ what: String = "condition", _ condition: @Sendable () async throws -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        var delay = Duration.milliseconds(5)
-        while true {
-            if try await condition() { return }
-            guard ContinuousClock.now < deadline else { throw TestClusterError("timed out after \(timeout) waiting for \(what)") }
-            try await Task.sleep(for: delay)
-            delay = min(delay * 2, .milliseconds(200))
+        do {
+            let _: Void = try await pollUntil(what, timeout: timeout, interval: .milliseconds(50)) { try await condition() ? () : nil }
+        } catch let expired as PollTimeout {
+            throw TestClusterError(expired.description)
         }
     }
 

@@ -1,3 +1,5 @@
+import KubeClient
+
 /// Polls `condition` until it returns `true`, for at most `timeout`; the one "wait until" of
 /// every test target.
 ///
@@ -28,33 +30,10 @@ public func eventually<Value>(
     _ what: String, timeout: Duration = .seconds(30), interval: Duration = .milliseconds(10),
     _ probe: () async throws -> Value?
 ) async throws -> Value {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    var attempts = 0
-    var lastError: (any Error)?
-    while true {
-        try Task.checkCancellation()
-        do {
-            if let value = try await probe() { return value }
-            lastError = nil
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            lastError = error
-        }
-        attempts += 1
-        guard clock.now < deadline else {
-            throw DeadlineExceeded(
-                description: "timed out after \(timeout) waiting for \(what) (\(attempts) tries"
-                    + (lastError.map { "; last error: \($0))" } ?? ")"))
-        }
-        if attempts <= quickRetries {
-            await Task.yield()
-        } else {
-            try await Task.sleep(for: min(interval, deadline - clock.now), clock: clock)
-        }
+    do {
+        return try await pollUntil(what, timeout: timeout, interval: interval, probe)
+    } catch let expired as PollTimeout {
+        throw DeadlineExceeded(description: expired.description)
     }
 }
 
-/// Tries a waiting condition makes before it starts sleeping between tries.
-private let quickRetries = 20
