@@ -61,9 +61,17 @@ set -e
 # Swift Testing prints one line per test: "<symbol> Test name() passed after ...", "... failed
 # after ...", "... skipped: reason" (a skipped suite also reports each of its tests skipped).
 count() { grep -E -c "$1" "$log" | tr -d '[:space:]' || true; }
-passed=$(( $(count '^([^ ]+ )?Test .* passed after') - $(count '^([^ ]+ )?Test run with .* passed after') ))
 failed=$(( $(count '^([^ ]+ )?Test .* failed after') - $(count '^([^ ]+ )?Test run with .* failed after') ))
 skipped=$(count '^([^ ]+ )?Test .* skipped')
+# Parallel tests can write their lines into each other, so the total comes from Swift Testing's
+# own closing line ("Test run with N tests in M suites ...", skipped tests included) when there
+# is one; counting the per-test lines is the fallback.
+total=$(grep -oE 'Test run with [0-9]+ tests' "$log" | tail -n 1 | grep -oE '[0-9]+' || true)
+if [ -n "$total" ]; then
+    passed=$(( total - failed - skipped ))
+else
+    passed=$(( $(count '^([^ ]+ )?Test .* passed after') - $(count '^([^ ]+ )?Test run with .* passed after') ))
+fi
 if [ "$skipped" -gt 0 ]; then
     echo
     echo "Skipped:"
