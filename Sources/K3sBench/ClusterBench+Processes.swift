@@ -44,12 +44,9 @@ extension ClusterBench {
         await transport.shutdown()
     }
 
-    /// Polls `condition` every 100 ms until it holds; throws after `timeout`.
+    /// Polls `condition` every 100 ms (KubeClient's `pollUntil`) until it holds; throws after
+    /// `timeout`.
     func poll(timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw BenchError("timed out after \(timeout) waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let _: Void = try await pollUntil(what, timeout: timeout, interval: .milliseconds(100)) { try await condition() ? () : nil }
     }
 }
