@@ -40,3 +40,27 @@ struct PollUntilTests {
         await #expect(throws: CancellationError.self) { try await task.value }
     }
 }
+
+@Suite("raceDeadline", .timeLimit(.minutes(1)))
+struct RaceDeadlineTests {
+    struct Broken: Error {}
+
+    @Test func returnsTheBodysValueBeforeTheDeadline() async throws {
+        let value = try await raceDeadline(.seconds(10)) { 42 }
+        #expect(value == 42)
+    }
+
+    @Test func rethrowsTheBodysError() async throws {
+        await #expect(throws: Broken.self) { try await raceDeadline(.seconds(10)) { () throws -> Int in throw Broken() } }
+    }
+
+    @Test func leavesABodyThatIgnoresCancellationBehind() async throws {
+        // The body never finishes, cancelled or not: the deadline still answers.
+        let never = AsyncStream<Int> { _ in }
+        let value = try await raceDeadline(.milliseconds(50)) { () async -> Int in
+            for await element in never { return element }
+            return await withUnsafeContinuation { (_: UnsafeContinuation<Int, Never>) in }
+        }
+        #expect(value == nil)
+    }
+}

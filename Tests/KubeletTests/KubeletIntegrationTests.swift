@@ -9,25 +9,8 @@ import Testing
 /// Runs `body` until it returns, failing after `timeout` (a deadline, not a wait). A body that
 /// ignores cancellation is left behind rather than awaited, so a stuck watch cannot hang a test.
 func within<T: Sendable>(_ what: String, timeout: Duration = .seconds(30), _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let once = Mutex<CheckedContinuation<T, any Error>?>(nil)
-    var tasks: [Task<Void, Never>] = []
-    defer { for task in tasks { task.cancel() } }
-    return try await withCheckedThrowingContinuation { continuation in
-        once.withLock { $0 = continuation }
-        let finish: @Sendable (Result<T, any Error>) -> Void = { result in
-            once.withLock { pending in
-                pending?.resume(with: result)
-                pending = nil
-            }
-        }
-        tasks.append(Task {
-            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
-        })
-        tasks.append(Task {
-            try? await Task.sleep(for: timeout)
-            finish(.failure(TestFailure("timed out waiting for \(what)")))
-        })
-    }
+    guard let value = try await raceDeadline(timeout, body) else { throw TestFailure("timed out waiting for \(what)") }
+    return value
 }
 
 /// Waits (list, then watch) until the named object satisfies `predicate`.

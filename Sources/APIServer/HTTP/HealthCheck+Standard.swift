@@ -1,6 +1,6 @@
 import Datastore
+import KubeClient
 import Logging
-import Synchronization
 
 extension HealthCheck {
     /// How long a check that waits on something may take before it counts as failed.
@@ -42,53 +42,6 @@ extension HealthCheck {
     /// Runs `operation` and returns its answer, or `false` once `deadline` passes first (the
     /// operation is then cancelled and its answer ignored).
     static func withinDeadline(_ deadline: Duration, _ operation: @escaping @Sendable () async -> Bool) async -> Bool {
-        let answer = OneAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.set(continuation)
-            let work = Task {
-                answer.give(await operation())
-            }
-            let timer = Task {
-                try? await Task.sleep(for: deadline)
-                answer.give(false)
-                work.cancel()
-            }
-            answer.onAnswer { timer.cancel() }
-        }
-    }
-}
-
-/// The first of several answers to one waiting continuation; later ones are dropped.
-private final class OneAnswer: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<Bool, Never>?
-        var answered = false
-        var cleanup: (@Sendable () -> Void)?
-    }
-    private let state = Mutex(State())
-
-    func set(_ continuation: CheckedContinuation<Bool, Never>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    /// Runs `cleanup` once answered (at once when already answered).
-    func onAnswer(_ cleanup: @escaping @Sendable () -> Void) {
-        let now = state.withLock { state -> Bool in
-            if state.answered { return true }
-            state.cleanup = cleanup
-            return false
-        }
-        if now { cleanup() }
-    }
-
-    func give(_ value: Bool) {
-        let (continuation, cleanup) = state.withLock { state -> (CheckedContinuation<Bool, Never>?, (@Sendable () -> Void)?) in
-            guard !state.answered else { return (nil, nil) }
-            state.answered = true
-            defer { state.continuation = nil; state.cleanup = nil }
-            return (state.continuation, state.cleanup)
-        }
-        continuation?.resume(returning: value)
-        cleanup?()
+        (try? await raceDeadline(deadline, operation)) ?? false
     }
 }

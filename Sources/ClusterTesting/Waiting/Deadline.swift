@@ -1,3 +1,5 @@
+import KubeClient
+
 /// A test waited longer than its deadline for something to happen.
 public struct DeadlineExceeded: Error, CustomStringConvertible {
     /// What was awaited and what happened instead.
@@ -9,24 +11,15 @@ public struct DeadlineExceeded: Error, CustomStringConvertible {
     }
 }
 
-/// Runs `body`, failing with ``DeadlineExceeded`` if it does not finish within `deadline`.
-///
-/// `body` must react to cancellation (datastore calls and `Task.sleep` do).
+/// Runs `body`, failing with ``DeadlineExceeded`` if it does not finish within `deadline`
+/// (KubeClient's `raceDeadline`: a body still running then is cancelled and left behind).
 public func withDeadline<T: Sendable>(
     _ deadline: Duration = .seconds(30),
     _ what: String,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: deadline)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw DeadlineExceeded(description: "\(what) did not finish within \(deadline)")
-        }
-        return value
+    guard let value = try await raceDeadline(deadline, body) else {
+        throw DeadlineExceeded(description: "\(what) did not finish within \(deadline)")
     }
+    return value
 }
