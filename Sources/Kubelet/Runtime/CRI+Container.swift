@@ -29,12 +29,30 @@ extension CRI {
         public var labels: [String: String]
         /// Annotations (the kubelet records restart count and effective restart policy).
         public var annotations: [String: String]
+        /// The working directory; empty keeps the image's.
+        public var workingDir: String
+        /// Volumes bind-mounted into the container, in the order the pod lists them.
+        public var mounts: [Mount]
+        /// The log file, relative to the sandbox's `logDirectory` (`NAME/ATTEMPT.log`).
+        public var logPath: String
+        /// Keep standard input open.
+        public var stdin: Bool
+        /// Close standard input after the first attach ends.
+        public var stdinOnce: Bool
+        /// Allocate a terminal.
+        public var tty: Bool
+        /// cgroup limits and shares.
+        public var resources: LinuxResources
+        /// User, capabilities, privileges, namespaces.
+        public var security: LinuxSecurityContext
 
         /// Creates a configuration.
         public init(
             metadata: ContainerMetadata, image: ImageSpec, command: [String] = [], args: [String] = [],
             environment: [(name: String, value: String)] = [], labels: [String: String] = [:],
-            annotations: [String: String] = [:]
+            annotations: [String: String] = [:], workingDir: String = "", mounts: [Mount] = [], logPath: String = "",
+            stdin: Bool = false, stdinOnce: Bool = false, tty: Bool = false, resources: LinuxResources = LinuxResources(),
+            security: LinuxSecurityContext = LinuxSecurityContext()
         ) {
             self.metadata = metadata
             self.image = image
@@ -43,6 +61,14 @@ extension CRI {
             self.environment = environment
             self.labels = labels
             self.annotations = annotations
+            self.workingDir = workingDir
+            self.mounts = mounts
+            self.logPath = logPath
+            self.stdin = stdin
+            self.stdinOnce = stdinOnce
+            self.tty = tty
+            self.resources = resources
+            self.security = security
         }
 
         /// Equal when every field is equal.
@@ -51,6 +77,9 @@ extension CRI {
                 && lhs.args == rhs.args && lhs.labels == rhs.labels && lhs.annotations == rhs.annotations
                 && lhs.environment.map(\.name) == rhs.environment.map(\.name)
                 && lhs.environment.map(\.value) == rhs.environment.map(\.value)
+                && lhs.workingDir == rhs.workingDir && lhs.mounts == rhs.mounts && lhs.logPath == rhs.logPath
+                && lhs.stdin == rhs.stdin && lhs.stdinOnce == rhs.stdinOnce && lhs.tty == rhs.tty
+                && lhs.resources == rhs.resources && lhs.security == rhs.security
         }
 
         /// Hashes the identifying fields.
@@ -124,11 +153,13 @@ extension CRI {
         public var reason: String
         /// A human-readable message about the exit.
         public var message: String
+        /// The container's log file (absolute), empty when it keeps none.
+        public var logPath: String
 
         /// Creates a status.
         public init(
             container: Container, startedAt: Int64 = 0, finishedAt: Int64 = 0, exitCode: Int = 0,
-            reason: String = "", message: String = ""
+            reason: String = "", message: String = "", logPath: String = ""
         ) {
             self.container = container
             self.startedAt = startedAt
@@ -136,6 +167,7 @@ extension CRI {
             self.exitCode = exitCode
             self.reason = reason
             self.message = message
+            self.logPath = logPath
         }
     }
 

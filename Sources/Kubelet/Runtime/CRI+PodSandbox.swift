@@ -31,17 +31,32 @@ extension CRI {
         public var annotations: [String: String]
         /// Whether the pod shares the node's network namespace (no pod IP is allocated then).
         public var hostNetwork: Bool
+        /// The sandbox's `resolv.conf`; `nil` keeps the node's (CRI leaves it to the runtime).
+        public var dnsConfig: DNSConfig?
+        /// Host ports forwarded into the sandbox (`hostPort` of the pod's containers).
+        public var portMappings: [PortMapping]
+        /// The directory container logs go to (`/var/log/pods/NS_NAME_UID`); container log
+        /// paths are relative to it. Empty: the runtime keeps no logs.
+        public var logDirectory: String
+        /// Linux settings: cgroup parent, shared namespaces, sysctls, sandbox security.
+        public var linux: LinuxSandboxConfig
 
-        /// Creates a configuration.
+        /// Creates a configuration. `hostNetwork` also sets `linux.namespaces.network` to `.node`.
         public init(
             metadata: PodSandboxMetadata, hostname: String = "", labels: [String: String] = [:],
-            annotations: [String: String] = [:], hostNetwork: Bool = false
+            annotations: [String: String] = [:], hostNetwork: Bool = false, dnsConfig: DNSConfig? = nil,
+            portMappings: [PortMapping] = [], logDirectory: String = "", linux: LinuxSandboxConfig = LinuxSandboxConfig()
         ) {
             self.metadata = metadata
             self.hostname = hostname.isEmpty ? metadata.name : hostname
             self.labels = labels
             self.annotations = annotations
             self.hostNetwork = hostNetwork
+            self.dnsConfig = dnsConfig
+            self.portMappings = portMappings
+            self.logDirectory = logDirectory
+            self.linux = linux
+            if hostNetwork { self.linux.namespaces.network = .node }
         }
     }
 

@@ -22,16 +22,21 @@ public final class FakeRuntimeClient: RuntimeClient {
         /// Normalized image references (`docker.io/library/missing:latest`) the fake registry lacks;
         /// pulling one throws `.notFound`.
         public var missingImages: Set<String>
+        /// Answers `execSync` (exec probes, hooks): given the container's name in its pod, the
+        /// pod's annotations and the command. The default answers exit code 0 with no output.
+        public var execSync: @Sendable (_ container: String, _ podAnnotations: [String: String], _ command: [String]) -> CRI.ExecSyncResult
 
         /// Creates settings.
         public init(
             defaultRunTime: Duration = .seconds(1), runtimeName: String = "containerd",
-            runtimeVersion: String = "2.1.4-k3s1", missingImages: Set<String> = []
+            runtimeVersion: String = "2.1.4-k3s1", missingImages: Set<String> = [],
+            execSync: @escaping @Sendable (_ container: String, _ podAnnotations: [String: String], _ command: [String]) -> CRI.ExecSyncResult = { _, _, _ in CRI.ExecSyncResult() }
         ) {
             self.defaultRunTime = defaultRunTime
             self.runtimeName = runtimeName
             self.runtimeVersion = runtimeVersion
             self.missingImages = missingImages
+            self.execSync = execSync
         }
     }
 
@@ -310,6 +315,55 @@ public final class FakeRuntimeClient: RuntimeClient {
                 guard let record = state.containers[id], record.sandboxID == sandboxID else { return nil }
                 return Self.status(record)
             }
+        }
+    }
+
+    // MARK: Exec, streaming, stats
+
+    /// Answers through `Configuration.execSync` for a running container.
+    public func execSync(containerID: String, command: [String], timeout: Duration) async throws -> CRI.ExecSyncResult {
+        let (name, annotations) = try state.withLock { state throws(RuntimeError) -> (String, [String: String]) in
+            guard let record = state.containers[containerID] else { throw RuntimeError(.notFound, "container \(containerID) not found") }
+            guard record.state == .running else { throw RuntimeError(.failedPrecondition, "container \(containerID) is not running") }
+            return (record.config.metadata.name, state.sandboxes[record.sandboxID]?.config.annotations ?? [:])
+        }
+        guard !command.isEmpty else { throw RuntimeError(.invalidArgument, "command must not be empty") }
+        return configuration.execSync(name, annotations, command)
+    }
+
+    /// Hollow containers have no processes to stream: checks the container, then throws `.unimplemented`.
+    public func exec(_ request: CRI.ExecRequest) async throws -> String {
+        guard !request.command.isEmpty else { throw RuntimeError(.invalidArgument, "command must not be empty") }
+        try requireRunning(request.containerID)
+        throw RuntimeError(.unimplemented, "hollow containers cannot stream (exec)")
+    }
+
+    /// Hollow containers have no processes to stream: checks the container, then throws `.unimplemented`.
+    public func attach(_ request: CRI.AttachRequest) async throws -> String {
+        try requireRunning(request.containerID)
+        throw RuntimeError(.unimplemented, "hollow containers cannot stream (attach)")
+    }
+
+    /// Hollow sandboxes have no network namespace: checks the sandbox, then throws `.unimplemented`.
+    public func portForward(sandboxID: String, ports: [Int]) async throws -> String {
+        try state.withLock { state throws(RuntimeError) in
+            guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "pod sandbox \(sandboxID) not found") }
+        }
+        throw RuntimeError(.unimplemented, "hollow sandboxes cannot stream (port-forward)")
+    }
+
+    /// Running containers that match, with zero usage (hollow containers use nothing).
+    public func containerStats(_ filter: CRI.ContainerFilter) async throws -> [CRI.ContainerStats] {
+        let now = clock.wallNanoseconds
+        return try await listContainers(filter).filter { $0.state == .running }.map {
+            CRI.ContainerStats(containerID: $0.id, podSandboxID: $0.podSandboxID, metadata: $0.metadata, timestamp: now)
+        }
+    }
+
+    private func requireRunning(_ id: String) throws {
+        try state.withLock { state throws(RuntimeError) in
+            guard let record = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
+            guard record.state == .running else { throw RuntimeError(.failedPrecondition, "container \(id) is not running") }
         }
     }
 

@@ -85,6 +85,30 @@ public protocol RuntimeClient: Sendable {
     /// an empty or malformed reference.
     func removeImage(_ image: CRI.ImageSpec) async throws
 
+    /// Runs a command in a running container to completion (exec probes, lifecycle hooks) and
+    /// returns its output and exit code; a command that runs longer than `timeout` is killed and
+    /// the call throws `.deadlineExceeded`. A command that cannot start (not found) is a result
+    /// with a non-zero exit code, as in CRI. Throws `.notFound` for an unknown container,
+    /// `.failedPrecondition` when it is not running.
+    func execSync(containerID: String, command: [String], timeout: Duration) async throws -> CRI.ExecSyncResult
+
+    /// Prepares a streaming `exec` and returns the URL of the runtime's streaming server that
+    /// serves it (SPDY/3.1 or WebSocket upgrade, the upstream remote-command protocols). Throws
+    /// `.notFound` for an unknown container, `.failedPrecondition` when it is not running,
+    /// `.invalidArgument` for an empty command, `.unimplemented` when the runtime cannot stream.
+    func exec(_ request: CRI.ExecRequest) async throws -> String
+
+    /// Prepares a streaming `attach` to a container's main process; as `exec`.
+    func attach(_ request: CRI.AttachRequest) async throws -> String
+
+    /// Prepares a port-forward into a sandbox's network namespace and returns the streaming URL.
+    /// Throws `.notFound` for an unknown sandbox, `.unimplemented` when the runtime cannot stream.
+    func portForward(sandboxID: String, ports: [Int]) async throws -> String
+
+    /// Resource usage of the containers that match `filter` (running ones; exited containers
+    /// may be left out).
+    func containerStats(_ filter: CRI.ContainerFilter) async throws -> [CRI.ContainerStats]
+
     /// A stream of container lifecycle events from now on. Each call returns a new subscription;
     /// the stream finishes when the runtime shuts down or the consumer stops iterating.
     func containerEvents() -> AsyncStream<CRI.ContainerEvent>

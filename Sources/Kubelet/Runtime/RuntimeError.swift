@@ -12,6 +12,12 @@ public struct RuntimeError: Error, Sendable, Hashable, CustomStringConvertible {
         case failedPrecondition = "FailedPrecondition"
         /// The runtime cannot serve now (pod CIDR exhausted, runtime shut down).
         case unavailable = "Unavailable"
+        /// The operation did not finish in time (an `execSync` past its timeout).
+        case deadlineExceeded = "DeadlineExceeded"
+        /// The runtime does not offer the operation.
+        case unimplemented = "Unimplemented"
+        /// Anything else the runtime reports (its message says what).
+        case unknown = "Unknown"
     }
 
     /// The class of failure.
