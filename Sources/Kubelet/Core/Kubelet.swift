@@ -13,6 +13,9 @@ public final class Kubelet: Sendable {
     let runtime: any RuntimeClient
     let clock: KubeletClock
     let logger: Logger
+    /// Events about this kubelet's pods (`FailedMount`, `Pulled`, `BackOff`, ...); written while
+    /// the kubelet runs.
+    public let events: KubeletEventRecorder
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
@@ -64,6 +67,7 @@ public final class Kubelet: Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
+        self.events = KubeletEventRecorder(client: client, nodeName: configuration.nodeName, clock: clock, logger: logger)
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
     }
 
@@ -114,6 +118,7 @@ public final class Kubelet: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runLease() }
+                group.addTask { await self.events.run() }
                 group.addTask { await self.runNodeStatus() }
                 group.addTask {
                     for await event in events where event.type == .stopped {
