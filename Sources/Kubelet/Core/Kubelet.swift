@@ -16,6 +16,10 @@ public final class Kubelet: Sendable {
     /// Events about this kubelet's pods (`FailedMount`, `Pulled`, `BackOff`, ...); written while
     /// the kubelet runs.
     public let events: KubeletEventRecorder
+    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
+    let objects: any PodObjectSource
+    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
+    let volumeManager: VolumeManager?
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
@@ -68,6 +72,11 @@ public final class Kubelet: Sendable {
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
         self.events = KubeletEventRecorder(client: client, nodeName: configuration.nodeName, clock: clock, logger: logger)
+        let objects = APIPodObjectSource(client: client)
+        self.objects = objects
+        self.volumeManager = configuration.rootDirectory.map {
+            VolumeManager(root: $0, source: objects, clock: clock, mountTmpfs: VolumeManager.canMount, logger: logger)
+        }
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
     }
 
@@ -119,6 +128,7 @@ public final class Kubelet: Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runLease() }
                 group.addTask { await self.events.run() }
+                group.addTask { await self.runVolumeResync() }
                 group.addTask { await self.runNodeStatus() }
                 group.addTask {
                     for await event in events where event.type == .stopped {
