@@ -10,10 +10,11 @@ struct KubeletPodResourcesTests {
     let logger = Logger(label: "kubelet-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// A started server and a hollow-runtime kubelet that keeps volumes under a temp root.
-    func withKubelet(_ body: (KubeClient, ManualClock, FakeRuntimeClient, String) async throws -> Void) async throws {
+    func withKubelet(asNode: Bool = false, _ body: (KubeClient, ManualClock, FakeRuntimeClient, String) async throws -> Void) async throws {
         try await withTemporaryDirectory { root in
             let server = try await TestAPIServer.start()
             let client = server.client()
+            let kubeletClient = asNode ? server.client(as: .node("node-a")) : client
             let manual = ManualClock()
             let clock = KubeletClock(manual)
             let runtime = FakeRuntimeClient(clock: clock)
@@ -21,7 +22,7 @@ struct KubeletPodResourcesTests {
                 nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: "10.42.5.0/24", clusterDNS: ["10.43.0.10"])
             configuration.rootDirectory = root + "/kubelet"
             configuration.podLogsDirectory = root + "/logs"
-            let kubelet = Kubelet(client: client, configuration: configuration, runtime: runtime, clock: clock, logger: logger)
+            let kubelet = Kubelet(client: kubeletClient, configuration: configuration, runtime: runtime, clock: clock, logger: logger)
             let task = Task { try await kubelet.run() }
             do {
                 try await body(client, manual, runtime, root + "/kubelet")
@@ -130,6 +131,34 @@ struct KubeletPodResourcesTests {
                 pod.status?.containerStatuses?.first?.state?.waiting?.reason == "CreateContainerConfigError"
             }
             #expect(waiting.status?.containerStatuses?.first?.state?.waiting?.message == "secret \"creds\" not found")
+        }
+    }
+
+    @Test("the injected kube-api-access volume gets a bound token, ca.crt and namespace, as the node itself")
+    func kubeAPIAccess() async throws {
+        try await withKubelet(asNode: true) { client, clock, runtime, root in
+            _ = try await client.resource(CoreV1.ServiceAccount.self).create(
+                CoreV1.ServiceAccount(metadata: MetaV1.ObjectMeta(name: "default", namespace: "default")), namespace: "default")
+            _ = try await client.resource(CoreV1.ConfigMap.self).create(
+                CoreV1.ConfigMap(data: ["ca.crt": "CA PEM"], metadata: MetaV1.ObjectMeta(name: "kube-root-ca.crt", namespace: "default")),
+                namespace: "default")
+            var spec = pod("web")
+            spec.spec?.automountServiceAccountToken = nil
+            let pods = client.resource(CoreV1.Pod.self)
+            let created = try await pods.create(spec, namespace: "default")
+            let uid = try #require(created.metadata.uid)
+            let volume = try #require(created.spec?.volumes?.first { $0.name?.hasPrefix("kube-api-access-") == true }?.name)
+            try await eventually("the pod to run") {
+                clock.advance(by: .seconds(2))
+                return phase(try await pods.get("web", namespace: "default")) == "Running"
+            }
+            let path = "\(root)/pods/\(uid)/volumes/kubernetes.io~projected/\(volume)"
+            let token = try #require(text(path + "/token"))
+            #expect(token.split(separator: ".").count == 3, "a JWT")
+            #expect(text(path + "/ca.crt") == "CA PEM")
+            #expect(text(path + "/namespace") == "default")
+            let mount = runtime.containerConfigs.first?.mounts.first { $0.containerPath == "/var/run/secrets/kubernetes.io/serviceaccount" }
+            #expect(mount == CRI.Mount(containerPath: "/var/run/secrets/kubernetes.io/serviceaccount", hostPath: path, readOnly: true))
         }
     }
 }
