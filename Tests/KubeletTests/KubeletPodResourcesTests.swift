@@ -10,7 +10,7 @@ struct KubeletPodResourcesTests {
     let logger = Logger(label: "kubelet-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// A started server and a hollow-runtime kubelet that keeps volumes under a temp root.
-    func withKubelet(asNode: Bool = false, _ body: (KubeClient, ManualClock, FakeRuntimeClient, String) async throws -> Void) async throws {
+    func withKubelet(asNode: Bool = false, _ body: (KubeClient, ManualClock, FakeRuntimeClient, String, Kubelet) async throws -> Void) async throws {
         try await withTemporaryDirectory { root in
             let server = try await TestAPIServer.start()
             let client = server.client()
@@ -22,10 +22,11 @@ struct KubeletPodResourcesTests {
                 nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: "10.42.5.0/24", clusterDNS: ["10.43.0.10"])
             configuration.rootDirectory = root + "/kubelet"
             configuration.podLogsDirectory = root + "/logs"
+            configuration.serviceEnvironment = true
             let kubelet = Kubelet(client: kubeletClient, configuration: configuration, runtime: runtime, clock: clock, logger: logger)
             let task = Task { try await kubelet.run() }
             do {
-                try await body(client, manual, runtime, root + "/kubelet")
+                try await body(client, manual, runtime, root + "/kubelet", kubelet)
             } catch {
                 task.cancel()
                 _ = await task.result
@@ -50,7 +51,14 @@ struct KubeletPodResourcesTests {
 
     @Test("a missing configMap leaves the pod ContainerCreating with FailedMount, then it runs once the configMap exists")
     func failedMountAndRecovery() async throws {
-        try await withKubelet { client, clock, runtime, root in
+        try await withKubelet { client, clock, runtime, root, kubelet in
+            let service = try await client.resource(CoreV1.Service.self).create(
+                CoreV1.Service(metadata: MetaV1.ObjectMeta(name: "web-svc", namespace: "default"),
+                               spec: CoreV1.ServiceSpec(ports: [CoreV1.ServicePort(port: 80)], selector: ["app": "web"])),
+                namespace: "default")
+            try await eventually("the kubelet to know the service") {
+                kubelet.state.withLock { $0.services }?.lister.get("web-svc", namespace: "default") != nil
+            }
             let pods = client.resource(CoreV1.Pod.self)
             let created = try await pods.create(
                 pod("web",
@@ -88,6 +96,7 @@ struct KubeletPodResourcesTests {
             #expect(sandbox.logDirectory.hasSuffix("/logs/default_web_\(uid)"))
             let config = try #require(runtime.containerConfigs.first)
             #expect(config.environment.first { $0.name == "LEVEL" }?.value == "debug")
+            #expect(config.environment.first { $0.name == "WEB_SVC_SERVICE_HOST" }?.value == service.spec?.clusterIP)
             #expect(config.args == ["--level=debug"])
             #expect(config.logPath == "main/0.log")
             let volumePath = "\(root)/pods/\(uid)/volumes/kubernetes.io~configmap/config"
@@ -121,7 +130,7 @@ struct KubeletPodResourcesTests {
 
     @Test("an env reference to a missing secret is CreateContainerConfigError with upstream's message")
     func createContainerConfigError() async throws {
-        try await withKubelet { client, _, _, _ in
+        try await withKubelet { client, _, _, _, _ in
             let pods = client.resource(CoreV1.Pod.self)
             _ = try await pods.create(
                 pod("web", env: [CoreV1.EnvVar(name: "LEVEL", valueFrom: CoreV1.EnvVarSource(
@@ -136,7 +145,7 @@ struct KubeletPodResourcesTests {
 
     @Test("the injected kube-api-access volume gets a bound token, ca.crt and namespace, as the node itself")
     func kubeAPIAccess() async throws {
-        try await withKubelet(asNode: true) { client, clock, runtime, root in
+        try await withKubelet(asNode: true) { client, clock, runtime, root, _ in
             _ = try await client.resource(CoreV1.ServiceAccount.self).create(
                 CoreV1.ServiceAccount(metadata: MetaV1.ObjectMeta(name: "default", namespace: "default")), namespace: "default")
             _ = try await client.resource(CoreV1.ConfigMap.self).create(

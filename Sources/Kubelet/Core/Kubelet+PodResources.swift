@@ -87,7 +87,8 @@ extension Kubelet {
     ) async throws -> CRI.ContainerConfig {
         let ips = await podIPs(sandboxID: sandboxID)
         let downward = downwardAPI(pod, podIPs: ips)
-        let environment = try await ContainerEnvironment.resolve(container, downward: downward, source: objects)
+        let environment = try await ContainerEnvironment.resolve(
+            container, downward: downward, services: try serviceVariables(for: pod), source: objects)
         if !environment.invalidKeys.isEmpty {
             events.record(
                 pod: pod, type: "Warning", reason: "InvalidEnvironmentVariableNames",
@@ -115,6 +116,13 @@ extension Kubelet {
         return try ContainerConfigBuilder(pod: pod, memoryCapacity: memoryCapacity).config(
             for: container, attempt: attempt, isInit: isInit, restartPolicy: restartPolicy, image: image,
             environment: environment, volumes: volumes, terminationLog: terminationLog)
+    }
+
+    /// The service variables of `pod` when the configuration asks for them.
+    func serviceVariables(for pod: CoreV1.Pod) throws(PodConfigError) -> [(name: String, value: String)] {
+        guard configuration.serviceEnvironment, let informer = state.withLock({ $0.services }) else { return [] }
+        guard informer.hasSynced() else { throw PodConfigError("services have not yet been read at least once, cannot construct envvars") }
+        return ServiceEnvironment.variables(for: ServiceEnvironment.services(for: pod, from: informer.lister.list()))
     }
 
     /// The pod's `/etc/hosts`: its IPs and names, or the node's file for a host-network pod.

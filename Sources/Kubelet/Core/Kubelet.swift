@@ -57,6 +57,8 @@ public final class Kubelet: Sendable {
         var lastReport: Duration = .zero
         var lease: CoordinationV1.Lease?
         var registered = false
+        /// The Services informer when `serviceEnvironment` is on.
+        var services: Informer<CoreV1.Service>?
     }
 
     /// Creates a kubelet; nothing happens until `run()`.
@@ -101,6 +103,10 @@ public final class Kubelet: Sendable {
         let informers = InformerFactory(client: client, logger: logger)
         informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=\(nodeName)").addHandler(podHandler)
         informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(nodeName)").addHandler(nodeHandler)
+        if configuration.serviceEnvironment {
+            let services = informers.informer(CoreV1.Service.self)
+            state.withLock { $0.services = services }
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await informers.run() }
             group.addTask { await self.runCore() }

@@ -1,7 +1,8 @@
 import KubeAPI
 
 /// Settings of one kubelet (hollow or real). A real node sets `rootDirectory`
-/// (`KubeletConfiguration.defaultRootDirectory`), `podLogsDirectory` and `resolvConf`.
+/// (`KubeletConfiguration.defaultRootDirectory`), `podLogsDirectory`, `resolvConf` and
+/// `serviceEnvironment`.
 public struct KubeletConfiguration: Sendable {
     /// The node's name (also its hostname label and the lease name).
     public var nodeName: String
@@ -71,6 +72,10 @@ public struct KubeletConfiguration: Sendable {
     /// How often configMap, secret, downward API and projected volumes of running pods are
     /// refreshed (and service-account tokens renewed when due); upstream syncs every minute.
     public var volumeResyncInterval: Duration = .seconds(60)
+    /// Whether containers get the service variables (`KUBERNETES_SERVICE_HOST`, and those of
+    /// their namespace's services when `enableServiceLinks`); the kubelet then watches Services.
+    /// Real nodes set it; hollow nodes leave it off to spare the API server a watch per node.
+    public var serviceEnvironment = false
 
     /// Creates a configuration with upstream defaults and a hollow node's capacity
     /// (4 CPUs, 16 GiB memory, 100 GiB ephemeral storage, 110 pods).
