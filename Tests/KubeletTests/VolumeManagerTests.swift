@@ -275,3 +275,42 @@ struct VolumeManagerTests {
         }
     }
 }
+
+@Suite("Volume manager: fsGroup")
+struct VolumeGroupTests {
+    let logger = Logger(label: "volumes-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func group(_ path: String) -> gid_t? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_gid : nil
+    }
+
+    @Test("fsGroup owns emptyDir and secret volumes; secret files become group-readable", .enabled(if: VolumeManager.canMount))
+    func fsGroup() async throws {
+        try await withTemporaryDirectory { root in
+            let objects = FakePodObjects()
+            objects.put(secret: "creds", namespace: "prod", ["password": "one"])
+            let pod = CoreV1.Pod(
+                metadata: MetaV1.ObjectMeta(name: "web", namespace: "prod", uid: "uid-g"),
+                spec: CoreV1.PodSpec(
+                    containers: [CoreV1.Container(image: "busybox", name: "main")], securityContext: CoreV1.PodSecurityContext(fsGroup: 4242),
+                    volumes: [
+                        CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(), name: "scratch"),
+                        CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(defaultMode: 0o400, secretName: "creds")),
+                    ]))
+            let manager = VolumeManager(root: root, source: objects, mountTmpfs: false, logger: logger)
+            let downward = DownwardAPI(pod: pod, podIPs: [], hostIPs: [], allocatable: [:])
+            let (volumes, failures) = await manager.setUp(pod, downward: downward)
+            #expect(failures.isEmpty)
+            let scratch = try #require(volumes.volumes["scratch"]).hostPath
+            #expect(group(scratch) == 4242)
+            #expect(NodeFiles.mode(scratch) == 0o2777)
+            let creds = try #require(volumes.volumes["creds"]).hostPath
+            #expect(group(creds + "/password") == 4242)
+            #expect(NodeFiles.mode(creds + "/password") == 0o440)
+            let data = try #require(NodeFiles.readLink(creds + "/..data"))
+            _ = await manager.setUp(pod, downward: downward)
+            #expect(NodeFiles.readLink(creds + "/..data") == data, "unchanged contents are not rewritten")
+        }
+    }
+}

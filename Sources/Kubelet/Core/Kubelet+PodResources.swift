@@ -69,6 +69,19 @@ extension Kubelet {
                 return
             }
             for uid in volumeManager.markResyncDue() { queue.add(.pod(uid)) }
+            await removeOrphanedVolumes(volumeManager)
+        }
+    }
+
+    /// Removes the directories of pods the kubelet no longer knows (deleted while it was down)
+    /// once the runtime holds no sandbox for them.
+    func removeOrphanedVolumes(_ volumeManager: VolumeManager) async {
+        let known = state.withLock { Set($0.pods.keys) }
+        for uid in volumeManager.orphans(known: known) {
+            let filter = CRI.PodSandboxFilter(labels: [ContainerAnnotations.podUID: uid])
+            guard let sandboxes = try? await runtime.listPodSandbox(filter), sandboxes.isEmpty else { continue }
+            logger.info("removing volumes of an orphaned pod", metadata: ["uid": "\(uid)"])
+            tearDownVolumes(uid)
         }
     }
 

@@ -110,6 +110,7 @@ public final class VolumeManager: Sendable {
         _ volume: CoreV1.Volume, name: String, pod: CoreV1.Pod, downward: DownwardAPI, base: String
     ) async throws -> PodVolumes.Volume {
         let namespace = pod.metadata.namespace ?? "default"
+        let fsGroup = pod.spec?.securityContext?.fsGroup
         func directory(_ plugin: String) -> String { "\(base)/volumes/kubernetes.io~\(plugin)/\(name)" }
         if let emptyDir = volume.emptyDir {
             let path = directory("empty-dir")
@@ -117,6 +118,7 @@ public final class VolumeManager: Sendable {
             if emptyDir.medium == "Memory" && mountTmpfs {
                 try NodeFiles.mountTmpfs(path, sizeBytes: emptyDir.sizeLimit?.value ?? 0)
             }
+            if let fsGroup { try NodeFiles.giveGroup(path, gid: fsGroup, readOnly: false, recursive: false) }
             return PodVolumes.Volume(hostPath: path)
         }
         if let hostPath = volume.hostPath {
@@ -149,7 +151,12 @@ public final class VolumeManager: Sendable {
             throw PodConfigError("volume type not supported on this node")
         }
         let path = directory(plugin)
-        try AtomicWriter(directory: path).write(payload, stamp: stamp())
+        if let fsGroup {
+            try AtomicWriter(directory: path).write(payload.groupReadable(), stamp: stamp())
+            try NodeFiles.giveGroup(path, gid: fsGroup, readOnly: true, recursive: true)
+        } else {
+            try AtomicWriter(directory: path).write(payload, stamp: stamp())
+        }
         return PodVolumes.Volume(hostPath: path, readOnly: true)
     }
 
@@ -271,6 +278,11 @@ public final class VolumeManager: Sendable {
         }
         if mountTmpfs { NodeFiles.unmountAll(under: base) }
         try NodeFiles.removeTree(base)
+    }
+
+    /// The UIDs with a directory under `ROOT/pods` that are not in `known`.
+    public func orphans(known: Set<String>) -> [String] {
+        NodeFiles.list(root + "/pods").filter { !known.contains($0) && !$0.hasPrefix(".") }
     }
 
     /// A unique name part for a new data directory: wall time and a sequence number.
