@@ -13,6 +13,13 @@ public final class Kubelet: Sendable {
     let runtime: any RuntimeClient
     let clock: KubeletClock
     let logger: Logger
+    /// Events about this kubelet's pods (`FailedMount`, `Pulled`, `BackOff`, ...); written while
+    /// the kubelet runs.
+    public let events: KubeletEventRecorder
+    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
+    let objects: any PodObjectSource
+    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
+    let volumeManager: VolumeManager?
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
@@ -50,6 +57,8 @@ public final class Kubelet: Sendable {
         var lastReport: Duration = .zero
         var lease: CoordinationV1.Lease?
         var registered = false
+        /// The Services informer when `serviceEnvironment` is on.
+        var services: Informer<CoreV1.Service>?
     }
 
     /// Creates a kubelet; nothing happens until `run()`.
@@ -64,6 +73,12 @@ public final class Kubelet: Sendable {
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
+        self.events = KubeletEventRecorder(client: client, nodeName: configuration.nodeName, clock: clock, logger: logger)
+        let objects = APIPodObjectSource(client: client)
+        self.objects = objects
+        self.volumeManager = configuration.rootDirectory.map {
+            VolumeManager(root: $0, source: objects, clock: clock, mountTmpfs: VolumeManager.canMount, logger: logger)
+        }
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
     }
 
@@ -88,6 +103,10 @@ public final class Kubelet: Sendable {
         let informers = InformerFactory(client: client, logger: logger)
         informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=\(nodeName)").addHandler(podHandler)
         informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(nodeName)").addHandler(nodeHandler)
+        if configuration.serviceEnvironment {
+            let services = informers.informer(CoreV1.Service.self)
+            state.withLock { $0.services = services }
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await informers.run() }
             group.addTask { await self.runCore() }
@@ -114,6 +133,8 @@ public final class Kubelet: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runLease() }
+                group.addTask { await self.events.run() }
+                group.addTask { await self.runVolumeResync() }
                 group.addTask { await self.runNodeStatus() }
                 group.addTask {
                     for await event in events where event.type == .stopped {
