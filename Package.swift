@@ -103,7 +103,16 @@ let package = Package(
         ),
         .target(
             name: "Kubelet",
-            dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                // Network probes and httpGet hooks (HTTP/1.1, HTTPS without verification, TCP,
+                // gRPC health over h2c).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
         .target(
@@ -159,7 +168,13 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "ClusterTesting"]),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
