@@ -103,7 +103,15 @@ let package = Package(
         ),
         .target(
             name: "Kubelet",
-            dependencies: ["KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                // The kubelet's own HTTPS API (port 10250): logs, exec/attach/port-forward proxy, stats.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
         .target(
@@ -159,7 +167,14 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "ClusterTesting"]),
         .testTarget(
             name: "KubeletTests",
-            dependencies: ["Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),

@@ -60,6 +60,9 @@ public final class FakeRuntimeClient: RuntimeClient {
         var startedAt: Int64 = 0
         var finishedAt: Int64 = 0
         var exitCode: Int = 0
+        /// The log file the status reports: `config.logPath` under the sandbox's `logDirectory`
+        /// (CRI semantics); the fake never writes it.
+        var logPath = ""
         var reason: String = ""
         var timer: Task<Void, Never>?
     }
@@ -221,9 +224,10 @@ public final class FakeRuntimeClient: RuntimeClient {
                 throw RuntimeError(.failedPrecondition, "image \"\(reference.normalized)\" is not present; pull it first")
             }
             let id = Self.makeID()
-            let record = ContainerRecord(
+            var record = ContainerRecord(
                 id: id, sandboxID: sandboxID, config: config, pod: sandbox.config.metadata,
                 imageRef: image.repoDigests.first ?? image.id, run: run, stopDelay: stopDelay, state: .created, createdAt: now)
+            record.logPath = Self.logPath(config.logPath, directory: sandbox.config.logDirectory)
             state.containers[id] = record
             state.containerOrder.append(id)
             Self.publish(&state, record, .created, at: now)
@@ -481,7 +485,14 @@ public final class FakeRuntimeClient: RuntimeClient {
     private static func status(_ record: ContainerRecord) -> CRI.ContainerStatus {
         CRI.ContainerStatus(
             container: entry(record), startedAt: record.startedAt, finishedAt: record.finishedAt,
-            exitCode: record.exitCode, reason: record.reason)
+            exitCode: record.exitCode, reason: record.reason, logPath: record.logPath)
+    }
+
+    /// A container's log path as CRI resolves it: relative paths are under the sandbox's log
+    /// directory; empty when the container keeps no log.
+    static func logPath(_ path: String, directory: String) -> String {
+        guard !path.isEmpty, !path.hasPrefix("/"), !directory.isEmpty else { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
     }
 
     private static func makeID() -> String {
