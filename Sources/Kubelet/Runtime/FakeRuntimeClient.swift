@@ -25,6 +25,10 @@ public final class FakeRuntimeClient: RuntimeClient {
         /// Answers `execSync` (exec probes, hooks): given the container's name in its pod, the
         /// pod's annotations and the command. The default answers exit code 0 with no output.
         public var execSync: @Sendable (_ container: String, _ podAnnotations: [String: String], _ command: [String]) -> CRI.ExecSyncResult
+        /// The base URL of a streaming server to hand out (`http://127.0.0.1:PORT`, a test's
+        /// stand-in): when set, `exec`, `attach` and `portForward` answer `<base>/<operation>/<id>`
+        /// (operation `exec`, `attach` or `portforward`) instead of throwing `.unimplemented`.
+        public var streamingServer: String?
 
         /// Creates settings.
         public init(
@@ -339,12 +343,14 @@ public final class FakeRuntimeClient: RuntimeClient {
     public func exec(_ request: CRI.ExecRequest) async throws -> String {
         guard !request.command.isEmpty else { throw RuntimeError(.invalidArgument, "command must not be empty") }
         try requireRunning(request.containerID)
+        if let base = configuration.streamingServer { return "\(base)/exec/\(request.containerID)" }
         throw RuntimeError(.unimplemented, "hollow containers cannot stream (exec)")
     }
 
     /// Hollow containers have no processes to stream: checks the container, then throws `.unimplemented`.
     public func attach(_ request: CRI.AttachRequest) async throws -> String {
         try requireRunning(request.containerID)
+        if let base = configuration.streamingServer { return "\(base)/attach/\(request.containerID)" }
         throw RuntimeError(.unimplemented, "hollow containers cannot stream (attach)")
     }
 
@@ -353,6 +359,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         try state.withLock { state throws(RuntimeError) in
             guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "pod sandbox \(sandboxID) not found") }
         }
+        if let base = configuration.streamingServer { return "\(base)/portforward/\(sandboxID)" }
         throw RuntimeError(.unimplemented, "hollow sandboxes cannot stream (port-forward)")
     }
 
