@@ -106,12 +106,14 @@ let package = Package(
             dependencies: [
                 "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
                 // Network probes and httpGet hooks (HTTP/1.1, HTTPS without verification, TCP,
-                // gRPC health over h2c).
+                // gRPC health over h2c); the kubelet's own HTTPS API (port 10250): logs,
+                // exec/attach/port-forward proxy, stats.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
@@ -174,6 +176,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
