@@ -54,6 +54,9 @@ public struct KubeletConfiguration: Sendable {
     public var clusterDNS: [String]
     /// The cluster DNS domain (`cluster.local`), the base of pods' DNS search paths.
     public var clusterDomain: String
+    /// A real node's machine, reservations, eviction thresholds and garbage collection; the
+    /// default (no host) is a hollow node's.
+    public var nodeResources = NodeResourceSettings()
 
     /// Creates a configuration with upstream defaults and a hollow node's capacity
     /// (4 CPUs, 16 GiB memory, 100 GiB ephemeral storage, 110 pods).
