@@ -173,6 +173,7 @@ public final class KubeAPIServer: Sendable {
             lookup: lookup
         )
 
+        overrides["/pods/eviction"] = EvictionHandler(registry: registry)
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
             fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides
