@@ -128,21 +128,9 @@ public struct ResourceMetricsHandler: APIHandler {
         ]
     }
 
-    /// A duration written as Go writes one (`15s`, `14.987s`, `500ms`, `1m0.5s`).
+    /// A window written as Go writes a duration (`15s`, `14.987s`, `500ms`).
     static func goDuration(milliseconds: Int64) -> String {
-        if milliseconds == 0 { return "0s" }
-        if milliseconds < 1000 { return "\(milliseconds)ms" }
-        var seconds = String(milliseconds % 60_000 / 1000)
-        let fraction = milliseconds % 1000
-        if fraction != 0 {
-            var digits = String(fraction)
-            digits = String(repeating: "0", count: 3 - digits.count) + digits
-            while digits.hasSuffix("0") { digits.removeLast() }
-            seconds += "." + digits
-        }
-        let minutes = milliseconds / 60_000
-        if minutes == 0 { return seconds + "s" }
-        return minutes >= 60 ? "\(minutes / 60)h\(minutes % 60)m\(seconds)s" : "\(minutes)m\(seconds)s"
+        GoDuration(nanoseconds: milliseconds * 1_000_000).description
     }
 
     /// The objects as JSON (one object or a list) or as a `meta.k8s.io` Table when asked for.
