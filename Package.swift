@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
+        .library(name: "ContainerImages", targets: ["ContainerImages"]),
+        .executable(name: "k3s-pause", targets: ["k3s-pause"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -142,10 +144,36 @@ let package = Package(
             plugins: ["BuildStampPlugin"]
         ),
         .plugin(name: "BuildStampPlugin", capability: .buildTool()),
+        // The sandbox ("pause") process: no C library, raw system calls and its own entry point,
+        // so the product is a static binary of a few kilobytes that runs in an otherwise empty
+        // image (`PauseImage` packs it).
+        .executableTarget(
+            name: "k3s-pause",
+            cSettings: [.unsafeFlags(["-Os", "-ffreestanding", "-fno-builtin", "-fno-stack-protector", "-fno-pic"])],
+            linkerSettings: [
+                // The Swift driver links every product: no Swift start-up object, the static
+                // runtime search path (nothing of it is referenced, so nothing is pulled in), no C
+                // library or start files, a static ELF.
+                .unsafeFlags([
+                    "-nostartfiles", "-static-stdlib", "-Xclang-linker", "-nostdlib", "-Xclang-linker", "-static",
+                    "-Xlinker", "--gc-sections", "-Xlinker", "--strip-all",
+                ]),
+            ]
+        ),
+        // Images with no registry: OCI archives written in Swift, the pause image, importing
+        // DATA_DIR/agent/images into containerd, registries.yaml into hosts.toml.
+        .target(
+            name: "ContainerImages",
+            dependencies: [
+                "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "ClusterTesting",
             dependencies: [
-                "Datastore", "KubeAPI", "APIServer", "KubeClient", "Kubelet",
+                "Datastore", "KubeAPI", "APIServer", "KubeClient", "Kubelet", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -164,6 +192,10 @@ let package = Package(
         .executableTarget(name: "KubeAPIGenerator", exclude: ["Reference"]),
         .executableTarget(name: "DatastoreCrashWriter", dependencies: ["Datastore"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(
+            name: "ContainerImagesTests",
+            dependencies: ["ContainerImages", "ClusterTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
