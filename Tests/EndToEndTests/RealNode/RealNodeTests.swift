@@ -38,7 +38,7 @@ struct RealNodeTests {
         #expect(failing.stderr.contains("err"))
         // exec with standard input.
         let echoed = try await node.kubectl(["exec", "-i", "web", "--", "cat"], stdin: "piped input\nsecond line\n")
-        #expect(echoed.status == 0, "\(echoed.stderr)")
+        #expect(echoed.status == 0, "stderr: \(echoed.stderr)")
         #expect(echoed.stdout == "piped input\nsecond line\n")
 
         // cp both ways.
@@ -58,12 +58,12 @@ struct RealNodeTests {
         defer { if forward.isRunning { forward.terminate() } }
         try await pollFile(forwardLog, contains: "Forwarding from 127.0.0.1:18080")
         let fetched = try await node.inNode(["/bin/busybox", "wget", "-qO-", "http://127.0.0.1:18080/index.html"])
-        #expect(fetched.stdout == "served\n", "\(fetched.stderr)")
+        #expect(fetched.stdout == "served\n", "stderr: \(fetched.stderr)")
 
         // attach: `kubectl run -i` attaches to the new pod's standard input and output.
         let attached = try await node.kubectl(
             ["run", "attach", "--image", image, "-i", "--restart=Never", "--", "sh", "-c", "read line; echo got $line"], stdin: "ping\n")
-        #expect(attached.stdout.contains("got ping"), "\(attached.stdout) \(attached.stderr)")
+        #expect(attached.stdout.contains("got ping"), "output: \(attached.stdout) \(attached.stderr)")
 
         // The Node reports the machine and its runtime.
         let runtime = try await node.kubectlOK("get", "node", node.nodeName, "-o", "jsonpath={.status.nodeInfo.containerRuntimeVersion}")
@@ -286,7 +286,7 @@ struct RealNodeTests {
         _ = try await node.waitFor("budget status", ["get", "pdb", "web", "-o", "jsonpath={.status.currentHealthy}"]) { $0 == "1" }
         let blocked = try await node.kubectl(["drain", node.nodeName, "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "8s", "--pod-selector", "app=web"])
         #expect(blocked.status != 0)
-        #expect(blocked.stderr.contains("disruption budget") || blocked.stdout.contains("disruption budget"), "\(blocked.stderr)")
+        #expect(blocked.stderr.contains("disruption budget") || blocked.stdout.contains("disruption budget"), "stderr: \(blocked.stderr)")
         try await node.kubectlOK("patch", "pdb", "web", "--type", "merge", "-p", "{\"spec\":{\"minAvailable\":0}}")
         _ = try await node.waitFor("budget relaxed", ["get", "pdb", "web", "-o", "jsonpath={.status.disruptionsAllowed}"]) { $0 == "1" }
         try await node.kubectlOK("drain", node.nodeName, "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout", "60s", "--pod-selector", "app=web")
@@ -312,7 +312,7 @@ struct RealNodeTests {
         #expect(try await node.kubectlOK("exec", "steady", "--", "cat", "/tmp/marker") == "marker\n")
         // Still one sandbox for the pod: nothing was recreated.
         let sandboxes = try await node.inNode(["/usr/bin/ctr", "-a", "/run/k3s/containerd/containerd.sock", "-n", "k8s.io", "containers", "list", "-q"])
-        #expect(sandboxes.stdout.split(separator: "\n").count == 2, "\(sandboxes.stdout)")
+        #expect(sandboxes.stdout.split(separator: "\n").count == 2, "containers: \(sandboxes.stdout)")
     }
 
     @Test("the official Python client runs a pod, reads its log and execs in it", .enabled(if: K3sServerProcess.python != nil))
@@ -343,8 +343,8 @@ struct RealNodeTests {
         let path = node.dataDir + "/pods.py"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         let result = try await node.inNode([K3sServerProcess.python!, path, node.kubeconfig, image])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "phase Running\nlog from python\nexec exec ok\n", "\(result.stderr)")
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout == "phase Running\nlog from python\nexec exec ok\n", "stderr: \(result.stderr)")
     }
 }
 
