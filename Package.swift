@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Controllers", targets: ["Controllers"]),
         .library(name: "Kubelet", targets: ["Kubelet"]),
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
+        .library(name: "ContainerRuntime", targets: ["ContainerRuntime"]),
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
@@ -37,6 +38,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // The CRI client of containerd (ContainerRuntime): gRPC over a unix socket.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Runs the managed containerd (ContainerRuntime); its Foundation trait stays off.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -119,6 +127,22 @@ let package = Package(
             ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
+        // The kubelet's RuntimeClient over containerd's CRI socket, and the containerd the agent
+        // runs. Generated/ is written by scripts/generate-cri.sh.
+        .target(
+            name: "ContainerRuntime",
+            dependencies: [
+                "Kubelet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         .target(
             name: "Cluster",
             dependencies: [
@@ -211,6 +235,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "ContainerRuntimeTests",
+            dependencies: [
+                "ContainerRuntime", "Kubelet", "NetOverlay", "ClusterTesting", "KubeAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
