@@ -180,6 +180,8 @@ let package = Package(
                 // library or start files, a static ELF.
                 .unsafeFlags([
                     "-nostartfiles", "-static-stdlib", "-Xclang-linker", "-nostdlib", "-Xclang-linker", "-static",
+                    // The driver's -pie means nothing for a static link; say nothing about it.
+                    "-Xclang-linker", "-Wno-unused-command-line-argument",
                     "-Xlinker", "--gc-sections", "-Xlinker", "--strip-all",
                 ]),
             ]
