@@ -31,7 +31,8 @@ public struct NodeResourceSettings: Sendable {
     public var containerGC: ContainerGCPolicy
     /// Image garbage collection.
     public var imageGC: ImageGCPolicy
-    /// Images never removed (the sandbox image), as normalized references.
+    /// Images never removed (the sandbox image); references are normalized
+    /// (`rancher/mirrored-pause:3.6` is `docker.io/rancher/mirrored-pause:3.6`).
     public var pinnedImages: Set<String>
 
     /// Creates settings with upstream's defaults.
