@@ -60,7 +60,7 @@ struct NodeResourcesTests {
 
     @Test(arguments: [["memory.free": "1Gi"], ["memory.available": "-1Mi"], ["nodefs.available": "120%"], ["nodefs.available": "lots"]])
     func badThresholdsAreRejected(_ map: [String: String]) {
-        #expect(throws: EvictionThresholdError.self) { try EvictionThreshold.parse(map) }
+        #expect(throws: NodeSettingError.self) { try EvictionThreshold.parse(map) }
     }
 
     @Test func resourceListsParse() throws {
@@ -185,7 +185,7 @@ struct KubeletArgsTests {
         ["image-gc-low-threshold": "90"], ["minimum-image-ttl-duration": "-1s"], ["root-dir": "relative"],
     ])
     func badKubeletArgsNameTheFlag(_ args: [String: String]) {
-        #expect(throws: KubeletArgumentError.self) {
+        #expect(throws: NodeSettingError.self) {
             var settings = NodeResourceSettings()
             try settings.apply(kubeletArgs: args)
         }

@@ -1,25 +1,5 @@
 import KubeAPI
 
-/// A `--kubelet-arg` value that does not parse.
-public struct KubeletArgumentError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The kubelet flag, without dashes (`kube-reserved`).
-    public var flag: String
-    /// The value given.
-    public var value: String
-    /// What is wrong with it.
-    public var reason: String
-
-    /// Creates an error.
-    public init(flag: String, value: String, reason: String) {
-        self.flag = flag
-        self.value = value
-        self.reason = reason
-    }
-
-    /// `invalid --kubelet-arg kube-reserved=...: reason`.
-    public var description: String { "invalid --kubelet-arg \(flag)=\(value): \(reason)" }
-}
-
 extension NodeResourceSettings {
     /// The upstream kubelet flags these settings take from K3s's `--kubelet-arg` (without dashes).
     public static let kubeletArgNames: Set<String> = [
@@ -31,16 +11,16 @@ extension NodeResourceSettings {
     /// Applies the kubelet flags among `args` that these settings hold (``kubeletArgNames``);
     /// others are left to whoever reads them. `eviction-hard` replaces the default thresholds
     /// (as upstream does when the flag is given).
-    public mutating func apply(kubeletArgs args: [String: String]) throws(KubeletArgumentError) {
+    public mutating func apply(kubeletArgs args: [String: String]) throws(NodeSettingError) {
         for (flag, value) in args where Self.kubeletArgNames.contains(flag) {
-            func fail(_ reason: String) -> KubeletArgumentError { KubeletArgumentError(flag: flag, value: value, reason: reason) }
-            func integer(_ range: ClosedRange<Int>) throws(KubeletArgumentError) -> Int {
+            func fail(_ reason: String) -> NodeSettingError { NodeSettingError("invalid --kubelet-arg \(flag)=\(value): \(reason)") }
+            func integer(_ range: ClosedRange<Int>) throws(NodeSettingError) -> Int {
                 guard let number = Int(value.trimmed), range.contains(number) else {
                     throw fail("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
                 }
                 return number
             }
-            func duration() throws(KubeletArgumentError) -> Duration {
+            func duration() throws(NodeSettingError) -> Duration {
                 guard let parsed = try? GoDuration(parsing: value.trimmed), parsed.nanoseconds >= 0 else {
                     throw fail("expected a duration such as 2m or 10s")
                 }
@@ -75,9 +55,9 @@ extension NodeResourceSettings {
             }
         }
         if imageGC.lowThresholdPercent > imageGC.highThresholdPercent {
-            throw KubeletArgumentError(
-                flag: "image-gc-low-threshold", value: "\(imageGC.lowThresholdPercent)",
-                reason: "must not be above image-gc-high-threshold (\(imageGC.highThresholdPercent))")
+            throw NodeSettingError(
+                "invalid --kubelet-arg image-gc-low-threshold=\(imageGC.lowThresholdPercent): "
+                    + "must not be above image-gc-high-threshold (\(imageGC.highThresholdPercent))")
         }
     }
 }

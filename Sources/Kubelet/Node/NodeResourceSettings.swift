@@ -61,12 +61,12 @@ public struct NodeResourceSettings: Sendable {
     }
 
     /// Parses a resource list flag (`cpu=100m,memory=100Mi`); throws `QuantityError` for a bad
-    /// quantity and ``EvictionThresholdError`` for an entry without `=`.
+    /// quantity and ``NodeSettingError`` for an entry without `=`.
     public static func parseResourceList(_ text: String) throws -> [String: Quantity] {
         var result: [String: Quantity] = [:]
         for entry in text.split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { throw EvictionThresholdError("resource list entry \"\(entry)\" must have the form NAME=QUANTITY") }
+            guard parts.count == 2 else { throw NodeSettingError("resource list entry \"\(entry)\" must have the form NAME=QUANTITY") }
             result[String(parts[0]).trimmed] = try Quantity(parsing: String(parts[1]).trimmed)
         }
         return result
