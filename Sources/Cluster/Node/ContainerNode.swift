@@ -169,14 +169,7 @@ extension ContainerNode {
                         certificateChainPEM: servingCertificate + credentials.caBundlePEM, privateKeyPEM: credentials.privateKeyPEM,
                         clientCAPEM: credentials.clientCAPEM),
                     pods: kubelet, runtime: runtime, client: client, stats: stats, logger: logger)
-                try await server.start()
-                group.addTask {
-                    try await withTaskCancellationHandler {
-                        try await server.run()
-                    } onCancel: {
-                        Task { await server.shutdown() }
-                    }
-                }
+                group.addTask { try await server.run() }
                 group.addTask { try await kubelet.run() }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask { try await writeCNIConfiguration(client: client, directory: cniDirectory) }

@@ -6,8 +6,8 @@ import Testing
 /// touches the machine's own network.
 ///
 /// Isolation, and how each part is removed even when a test fails:
-/// - a network namespace `k3se2e-<id>` with loopback up and a dummy interface carrying the node
-///   address `10.99.0.2/24`; pods get their own namespaces from the CNI bridge inside it; every
+/// - a network namespace `k3se2e-<id>` with loopback up and an interface carrying the node
+///   address `10.99.0.2/24` (one end of a veth pair whose both ends stay inside); pods get their own namespaces from the CNI bridge inside it; every
 ///   interface, route and netfilter rule lives in those namespaces and goes with them;
 /// - an anchor process (`sleep`) holding a private mount namespace (propagation slave) in which
 ///   fresh tmpfs mounts hide `/run/k3s`, `/run/containerd`, `/run/netns`, `/var/lib/cni`,
@@ -59,7 +59,9 @@ final class RealNode: @unchecked Sendable {
         var made: RealNode?
         do {
             try ip(["-n", netns, "link", "set", "lo", "up"])
-            try ip(["-n", netns, "link", "add", "k3s-node0", "type", "dummy"])
+            // A veth pair with both ends inside (some kernels lack the dummy driver).
+            try ip(["-n", netns, "link", "add", "k3s-node0", "type", "veth", "peer", "name", "k3s-node1"])
+            try ip(["-n", netns, "link", "set", "k3s-node1", "up"])
             try ip(["-n", netns, "address", "add", "10.99.0.2/24", "dev", "k3s-node0"])
             try ip(["-n", netns, "link", "set", "k3s-node0", "up"])
             try ip(["-n", netns, "route", "add", "default", "dev", "k3s-node0"])
