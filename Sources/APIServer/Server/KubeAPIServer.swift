@@ -36,13 +36,17 @@ public final class KubeAPIServer: Sendable {
         public var nodeJoin: NodeJoinConfiguration?
         /// What `/version` reports.
         public var version: VersionInfo
+        /// How to reach kubelets for `pods/log`, `exec`, `attach`, `portforward` and
+        /// `nodes/proxy`; without it those answer 503.
+        public var kubeletClient: KubeletClientConfiguration?
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
             serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
-            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo()
+            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo(),
+            kubeletClient: KubeletClientConfiguration? = nil
         ) {
             self.host = host
             self.port = port
@@ -54,6 +58,7 @@ public final class KubeAPIServer: Sendable {
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
             self.version = version
+            self.kubeletClient = kubeletClient
         }
     }
 
@@ -172,6 +177,10 @@ public final class KubeAPIServer: Sendable {
             }),
             lookup: lookup
         )
+
+        let proxy = try SubresourceProxyHandler(
+            registry: registry, kubelet: configuration.kubeletClient, authorizer: authorizer, logger: logger)
+        for key in SubresourceProxyHandler.overrideKeys { overrides[key] = proxy }
 
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
