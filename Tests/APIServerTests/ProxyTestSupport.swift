@@ -100,13 +100,19 @@ final class ProxyTestServer: Sendable {
     }
 
     /// Creates a pod in `default` with the given containers, bound to `node` (unbound when `nil`).
-    func createPod(_ name: String, containers: [String], node: String?, podIP: String? = nil) async throws {
+    func createPod(_ name: String, containers: [String], node: String?, podIP: String? = nil, running: Bool = false) async throws {
         var spec: JSONValue = ["containers": .array(containers.map { ["name": .string($0), "image": "busybox"] })]
         if let node { spec.setMember("nodeName", .string(node)) }
         let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": .string(name)], "spec": spec]
         try Self.expectSuccess(await send(.post, "/api/v1/namespaces/default/pods", pod))
-        if let podIP {
-            let status: JSONValue = ["status": ["podIP": .string(podIP), "podIPs": [["ip": .string(podIP)]]]]
+        if podIP != nil || running {
+            var fields: JSONValue = [:]
+            if let podIP {
+                fields.setMember("podIP", .string(podIP))
+                fields.setMember("podIPs", [["ip": .string(podIP)]])
+            }
+            if running { fields.setMember("phase", "Running") }
+            let status: JSONValue = ["status": fields]
             try Self.expectSuccess(await send(
                 .patch, "/api/v1/namespaces/default/pods/\(name)/status", status, contentType: "application/merge-patch+json"))
         }
