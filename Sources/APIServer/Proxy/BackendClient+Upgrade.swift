@@ -30,6 +30,7 @@ extension BackendClient {
             promise.fail(error)
             throw error
         }
+        armResponseTimeout(promise, channel: channel)
         var text = "\(request.method) \(request.target) HTTP/1.1\r\nHost: \(endpoint.authority)\r\n"
         for (name, value) in request.headers where name.lowercased() != "host" {
             text += "\(name): \(value)\r\n"

@@ -23,10 +23,27 @@ struct BackendClient: Sendable {
 
     let group: any EventLoopGroup
     let connectTimeout: TimeAmount
+    /// How long a backend may take to answer with a response head.
+    let responseTimeout: TimeAmount
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount = .seconds(10)) {
+    init(
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, connectTimeout: TimeAmount = .seconds(10),
+        responseTimeout: TimeAmount = .seconds(60)
+    ) {
         self.group = group
         self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+    }
+
+    /// Fails `promise` and closes `channel` unless the promise completes within the response
+    /// timeout.
+    func armResponseTimeout<Value: Sendable>(_ promise: EventLoopPromise<Value>, channel: any Channel) {
+        let timeout = responseTimeout
+        let timer = channel.eventLoop.scheduleTask(in: timeout) {
+            promise.fail(BackendResponseError(description: "no response within \(timeout.nanoseconds / 1_000_000_000) s"))
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
     }
 
     /// Sends `request` and returns once the response head arrived; the body streams. Ending the
@@ -55,6 +72,7 @@ struct BackendClient: Sendable {
         let body = request.body
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
         let headPromise = channel.channel.eventLoop.makePromise(of: HTTPResponseHead.self)
+        armResponseTimeout(headPromise, channel: channel.channel)
 
         let task = Task {
             do {
