@@ -56,6 +56,38 @@ struct ProxyUpgradeTests {
         }
     }
 
+    @Test("8 MiB through the tunnel and back arrive intact (flow control holds)")
+    func largeTransfer() async throws {
+        try await withStreamingNode { server, _ in
+            let client = try await RawTLSClient.connect(port: server.port)
+            try await client.send(upgradeRequest("POST", "/api/v1/namespaces/default/pods/shell/exec?command=sh&stdin=true"))
+            let greeting = try await client.awaitText(containing: "ready\n")
+            let line = String(repeating: "0123456789abcdef", count: 63) + "!\n"
+            let payload = String(repeating: line, count: 8 * 1024)
+            try await client.send(payload)
+            let expected = greeting.utf8.count + payload.utf8.count
+            try await eventually("the echo of 8 MiB", timeout: .seconds(60), interval: .milliseconds(50)) {
+                client.text.utf8.count >= expected
+            }
+            let echoed = client.text
+            #expect(echoed.utf8.count == expected)
+            #expect(echoed.hasSuffix(payload))
+            await client.close()
+        }
+    }
+
+    @Test("stopping the API server closes an open tunnel and its kubelet connection")
+    func shutdownClosesTunnel() async throws {
+        try await withStreamingNode { server, kubelet in
+            let client = try await RawTLSClient.connect(port: server.port)
+            try await client.send(upgradeRequest("POST", "/api/v1/namespaces/default/pods/shell/exec?command=sh&stdout=true"))
+            try await client.awaitText(containing: "ready\n")
+            try await withDeadline(.seconds(30), "the server stopping with a tunnel open") { await server.stop() }
+            try await client.awaitClosed()
+            try await withDeadline(.seconds(20), "the kubelet connection closing") { await kubelet.connectionClosed.wait() }
+        }
+    }
+
     @Test("attach and port-forward use the kubelet's paths")
     func attachAndPortForwardPaths() async throws {
         try await withStreamingNode { server, kubelet in
@@ -112,11 +144,13 @@ struct ProxyUpgradeTests {
             try await client.send(upgradeRequest(
                 "GET", "/api/v1/namespaces/default/pods/shell/exec?command=sh&stdout=true", upgrade: "websocket",
                 extra: ["Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-                        "Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io"]))
+                        "Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io, base64url.bearer.authorization.k8s.io.c2VjcmV0"]))
             try await client.awaitText(containing: "ready\n")
             let head = try #require(kubelet.heads.withLock { $0.first })
             #expect(head.hasPrefix("GET /exec/default/shell/sh?command=sh&output=1 HTTP/1.1"))
             #expect(head.contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="))
+            #expect(head.contains("Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io"))
+            #expect(!head.contains("bearer"), "a token offered as a subprotocol stays at the API server")
             await client.close()
         }
     }

@@ -108,13 +108,19 @@ extension SubresourceProxyHandler {
     /// Refuses a WebSocket upgrade that offers only subprotocols the node cannot speak (so the
     /// client falls back to SPDY) with a plain 400 instead of a `101`.
     static func checkWebSocketProtocols(_ headers: HTTPFields, supported: Set<String>) throws {
-        let offered = headers[values: .secWebSocketProtocol]
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces() }
-            .filter { !$0.isEmpty }
+        let offered = offeredSubprotocols(headers)
         guard !offered.isEmpty, !offered.contains(where: supported.contains) else { return }
         throw StatusError.badRequest(
             "unable to upgrade connection: the node's streaming server speaks none of the requested subprotocols [\(offered.joined(separator: " "))]")
+    }
+
+    /// The WebSocket subprotocols a request offers, without the bearer-token pseudo-protocol
+    /// (`base64url.bearer.authorization.k8s.io.TOKEN`) browsers use to authenticate.
+    static func offeredSubprotocols(_ headers: HTTPFields) -> [String] {
+        headers[values: .secWebSocketProtocol]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces() }
+            .filter { !$0.isEmpty && !$0.hasPrefix("base64url.bearer.authorization.k8s.io.") }
     }
 
     /// The request headers an upgrade carries to the kubelet: the handshake's own headers and
@@ -122,12 +128,14 @@ extension SubresourceProxyHandler {
     static func upgradeHeaders(_ headers: HTTPFields, upgrade: Bool) -> [(name: String, value: String)] {
         let kept: Set<String> = [
             "upgrade", "x-stream-protocol-version", "sec-websocket-key", "sec-websocket-version",
-            "sec-websocket-protocol", "sec-websocket-extensions", "user-agent", "accept",
+            "sec-websocket-extensions", "user-agent", "accept",
         ]
         var result: [(name: String, value: String)] = []
         for field in headers where kept.contains(field.name.canonicalName) {
             result.append((field.name.rawName, field.value))
         }
+        let subprotocols = offeredSubprotocols(headers)
+        if !subprotocols.isEmpty { result.append(("Sec-WebSocket-Protocol", subprotocols.joined(separator: ", "))) }
         if upgrade { result.append(("Connection", "Upgrade")) }
         return result
     }

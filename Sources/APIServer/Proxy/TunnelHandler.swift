@@ -153,6 +153,9 @@ final class TunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             handle(event, context: context)
             return
         }
+        // The HTTP handlers above are idle for good: a graceful shutdown leaves a tunnel open
+        // until its grace period ends (the transport then closes the connection).
+        if event is ChannelShouldQuiesceEvent { return }
         if let event = event as? ChannelEvent, event == .inputClosed {
             switch phase {
             case .held: heldInputClosed = true
