@@ -39,6 +39,8 @@ public final class KubeAPIServer: Sendable {
         /// How to reach kubelets for `pods/log`, `exec`, `attach`, `portforward` and
         /// `nodes/proxy`; without it those answer 503.
         public var kubeletClient: KubeletClientConfiguration?
+        /// Serves `metrics.k8s.io` (`kubectl top`) from this source when set (`nil` by default).
+        public var resourceMetrics: (any ResourceMetricsSource)? = nil
 
         /// Creates a configuration.
         public init(
@@ -182,6 +184,14 @@ public final class KubeAPIServer: Sendable {
             registry: registry, kubelet: configuration.kubeletClient, authorizer: authorizer, logger: logger)
         for key in SubresourceProxyHandler.overrideKeys { overrides[key] = proxy }
 
+        overrides["/pods/eviction"] = EvictionHandler(registry: registry)
+        if let source = configuration.resourceMetrics {
+            let metricsHandler = ResourceMetricsHandler(source: source, registry: registry)
+            for descriptor in ResourceMetricsHandler.descriptors {
+                catalog.add(descriptor)
+                overrides["\(descriptor.group)/\(descriptor.resource)"] = metricsHandler
+            }
+        }
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
             fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides
