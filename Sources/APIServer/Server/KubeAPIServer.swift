@@ -36,6 +36,9 @@ public final class KubeAPIServer: Sendable {
         public var nodeJoin: NodeJoinConfiguration?
         /// What `/version` reports.
         public var version: VersionInfo
+        /// How to reach kubelets for `pods/log`, `exec`, `attach`, `portforward` and
+        /// `nodes/proxy`; without it those answer 503.
+        public var kubeletClient: KubeletClientConfiguration?
         /// Serves `metrics.k8s.io` (`kubectl top`) from this source when set (`nil` by default).
         public var resourceMetrics: (any ResourceMetricsSource)? = nil
 
@@ -44,7 +47,8 @@ public final class KubeAPIServer: Sendable {
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
             serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
-            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo()
+            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo(),
+            kubeletClient: KubeletClientConfiguration? = nil
         ) {
             self.host = host
             self.port = port
@@ -56,6 +60,7 @@ public final class KubeAPIServer: Sendable {
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
             self.version = version
+            self.kubeletClient = kubeletClient
         }
     }
 
@@ -174,6 +179,10 @@ public final class KubeAPIServer: Sendable {
             }),
             lookup: lookup
         )
+
+        let proxy = try SubresourceProxyHandler(
+            registry: registry, kubelet: configuration.kubeletClient, authorizer: authorizer, logger: logger)
+        for key in SubresourceProxyHandler.overrideKeys { overrides[key] = proxy }
 
         overrides["/pods/eviction"] = EvictionHandler(registry: registry)
         if let source = configuration.resourceMetrics {
