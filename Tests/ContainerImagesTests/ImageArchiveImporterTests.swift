@@ -10,6 +10,8 @@ struct ImageArchiveImporterTests {
     @Test("compression is told by the first bytes", arguments: [
         ([0x1f, 0x8b, 8, 0], ArchiveCompression.gzip),
         ([0x28, 0xb5, 0x2f, 0xfd], .zstd),
+        (Array("BZh91AY".utf8), .bzip2),
+        ([0x04, 0x22, 0x4d, 0x18, 0x64], .lz4),
         (Array("oci-layout".utf8), .none),
         ([], .none),
     ] as [([UInt8], ArchiveCompression)])
@@ -20,12 +22,12 @@ struct ImageArchiveImporterTests {
     @Test("only tar archives are picked from the directory, in name order")
     func directoryListing() throws {
         let directory = try TemporaryDirectory()
-        for name in ["b.tar", "a.tar.zst", "c.tgz", "d.tar.gz", "e.tzst", "notes.txt", "f.tar.bz2"] {
-            FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data())
+        for name in ["b.tar", "a.tar.zst", "c.tgz", "d.tar.gz", "e.tzst", "notes.txt", "f.tar.bz2", "h.tar.lz4", "i.tar.xz"] {
+            _ = FileManager.default.createFile(atPath: directory.path + "/" + name, contents: Data())
         }
         try FileManager.default.createDirectory(atPath: directory.path + "/g.tar", withIntermediateDirectories: false)
         #expect(ImageArchiveImporter.archives(in: directory.path).map { $0.split(separator: "/").last.map(String.init) ?? "" } == [
-            "a.tar.zst", "b.tar", "c.tgz", "d.tar.gz", "e.tzst",
+            "a.tar.zst", "b.tar", "c.tgz", "d.tar.gz", "e.tzst", "f.tar.bz2", "h.tar.lz4",
         ])
         #expect(ImageArchiveImporter.archives(in: directory.path + "/missing").isEmpty)
     }
@@ -46,7 +48,7 @@ struct ImageArchiveImporterTests {
         #expect(ImageArchiveImporter.importedNames(output) == ["docker.io/k3s-swift/busybox:test", "docker.io/library/x:1"])
     }
 
-    /// Writes `source` compressed with `tool` (`gzip` or `zstd`) to `destination`.
+    /// Writes `source` compressed with `tool` (`gzip`, `zstd`, `bzip2`, `lz4`) to `destination`.
     static func compress(_ source: String, with tool: String, to destination: String) throws {
         let result = try run("/bin/sh", ["-c", "\(tool) -c < \"$1\" > \"$2\"", "sh", source, destination])
         #expect(result.status == 0, "\(tool): \(result.output)")
@@ -69,6 +71,8 @@ struct ImageArchiveImporterTests {
         try Self.compress(work.path + "/gz.tar", with: "gzip", to: images + "/busybox-oci.tar.gz")
         try TestImages.writeBusybox(to: work.path + "/zst.tar", name: base + ":oci-zst")
         try Self.compress(work.path + "/zst.tar", with: "zstd", to: images + "/busybox-oci.tar.zst")
+        try TestImages.writeBusybox(to: work.path + "/bz2.tar", name: base + ":oci-bz2")
+        try Self.compress(work.path + "/bz2.tar", with: "bzip2", to: images + "/busybox-oci.tar.bz2")
         // docker-archive tars, made by skopeo from an OCI archive.
         let docker = work.path + "/docker.tar"
         let copy = try run("/usr/bin/skopeo", [
@@ -86,20 +90,23 @@ struct ImageArchiveImporterTests {
         try Self.compress(work.path + "/d-gz.tar", with: "gzip", to: images + "/busybox-docker.tgz")
         try dockerTagged("docker-zst", work.path + "/d-zst.tar")
         try Self.compress(work.path + "/d-zst.tar", with: "zstd", to: images + "/busybox-docker.tar.zst")
+        try dockerTagged("docker-lz4", work.path + "/d-lz4.tar")
+        try Self.compress(work.path + "/d-lz4.tar", with: "lz4", to: images + "/busybox-docker.tar.lz4")
         // Bad files: not a tar, and a truncated gzip stream.
         try Data("this is not an image".utf8).write(to: URL(fileURLWithPath: images + "/0-bad.tar"))
         let gz = try Data(contentsOf: URL(fileURLWithPath: images + "/busybox-oci.tar.gz"))
         try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: images + "/1-truncated.tar.gz"))
-        FileManager.default.createFile(atPath: images + "/README.txt", contents: Data("skipped".utf8))
+        _ = FileManager.default.createFile(atPath: images + "/README.txt", contents: Data("skipped".utf8))
 
         let importer = ImageArchiveImporter(address: containerd.socket, namespace: containerd.namespace, ctrPath: PrivateContainerd.ctr, logger: Logger(label: "test"))
         let results = await importer.importDirectory(images)
         let byFile = Dictionary(uniqueKeysWithValues: results.map { (($0.source as NSString).lastPathComponent, $0) })
-        #expect(byFile.count == 8, "\(results)")
+        #expect(byFile.count == 10, "\(results)")
         #expect(byFile["README.txt"] == nil)
         for (file, tag) in [
             ("busybox-oci.tar", "oci"), ("busybox-oci.tar.gz", "oci-gz"), ("busybox-oci.tar.zst", "oci-zst"),
             ("busybox-docker.tar", "docker"), ("busybox-docker.tgz", "docker-gz"), ("busybox-docker.tar.zst", "docker-zst"),
+            ("busybox-oci.tar.bz2", "oci-bz2"), ("busybox-docker.tar.lz4", "docker-lz4"),
         ] {
             let result = try #require(byFile[file])
             #expect(result.succeeded, "\(result)")
@@ -112,7 +119,7 @@ struct ImageArchiveImporterTests {
         #expect(truncated.failure?.isEmpty == false, "\(truncated)")
 
         let listed = try containerd.ctr(["images", "list", "--quiet"])
-        for tag in ["oci", "oci-gz", "oci-zst", "docker", "docker-gz", "docker-zst"] {
+        for tag in ["oci", "oci-gz", "oci-zst", "oci-bz2", "docker", "docker-gz", "docker-zst", "docker-lz4"] {
             #expect(listed.output.split(separator: "\n").contains(Substring(base + ":" + tag)), "\(listed.output)")
         }
         // Nothing else got a name (ctr would add import-DATE:TAG names for bare OCI tags).

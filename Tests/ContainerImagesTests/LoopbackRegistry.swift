@@ -26,7 +26,7 @@ final class LoopbackRegistry: @unchecked Sendable {
               addr: 127.0.0.1:\(port)
             """
         try config.write(toFile: directory.path + "/config.yml", atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: directory.path + "/registry.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.path + "/registry.log", contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", directory.path + "/config.yml"]

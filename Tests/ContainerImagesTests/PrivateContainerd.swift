@@ -41,7 +41,7 @@ final class PrivateContainerd: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["--config", path + "/config.toml"]
-        FileManager.default.createFile(atPath: path + "/containerd.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: path + "/containerd.log", contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: path + "/containerd.log")
         try process.run()

@@ -95,17 +95,17 @@ struct NodeResourceIntegrationTests {
         // The image filesystem is 95% full: collection frees down to 80%.
         fixed.filesystems["/var/lib/kubelet"] = FilesystemUsage(capacityBytes: 100_000_000, availableBytes: 5_000_000, inodes: 10, inodesFree: 5)
         let host = ChangingHostSystem(fixed)
-        try await withRealKubelet(host: host, { $0.imageGC.minAge = .zero }) { _, _, kubelet, runtime in
+        try await withRealKubelet(host: host, { $0.imageGC.minAge = .zero; $0.pinnedImages = ["busybox:latest"] }) { _, _, kubelet, runtime in
             try await runtime.updateRuntimeConfig(CRI.RuntimeConfig(podCIDR: "10.42.5.0/24"))
-            for image in ["busybox", "redis", "nginx"] { _ = try await runtime.pullImage(CRI.ImageSpec(image)) }
+            for image in ["busybox", "redis", "nginx", "alpine"] { _ = try await runtime.pullImage(CRI.ImageSpec(image)) }
             let config = CRI.PodSandboxConfig(metadata: CRI.PodSandboxMetadata(name: "gone", namespace: "default", uid: "gone-uid"))
             let sandbox = try await runtime.runPodSandbox(config)
             let container = try await runtime.createContainer(
                 inSandbox: sandbox, config: CRI.ContainerConfig(metadata: CRI.ContainerMetadata(name: "main"), image: CRI.ImageSpec("nginx")),
                 sandboxConfig: config)
             await kubelet.collectImages(reclaimAll: false)
-            // 15 MB to free, 10 MB an image: busybox and redis go, nginx is in use.
-            #expect(try await runtime.listImages().map(\.repoTags) == [["docker.io/library/nginx:latest"]])
+            // 15 MB to free, 10 MB an image: alpine and redis go; busybox is pinned, nginx in use.
+            #expect(try await runtime.listImages().map(\.repoTags) == [["docker.io/library/busybox:latest"], ["docker.io/library/nginx:latest"]])
             try await runtime.stopPodSandbox(sandbox)
             await kubelet.collectContainers()
             #expect(try await runtime.listContainers().map(\.id).contains(container) == false)

@@ -60,7 +60,7 @@ struct NodeResourcesTests {
 
     @Test(arguments: [["memory.free": "1Gi"], ["memory.available": "-1Mi"], ["nodefs.available": "120%"], ["nodefs.available": "lots"]])
     func badThresholdsAreRejected(_ map: [String: String]) {
-        #expect(throws: EvictionThresholdError.self) { try EvictionThreshold.parse(map) }
+        #expect(throws: NodeSettingError.self) { try EvictionThreshold.parse(map) }
     }
 
     @Test func resourceListsParse() throws {
@@ -157,5 +157,37 @@ struct NodeResourcesTests {
         let ready = builder.conditions(readiness: down, old: nil, now: now).last
         #expect(ready?.reason == "KubeletNotReady")
         #expect(ready?.message == "container runtime is down")
+    }
+}
+
+@Suite("Kubelet arguments for a real node")
+struct KubeletArgsTests {
+    @Test func kubeletArgsSetReservationsThresholdsAndCollection() throws {
+        var settings = NodeResourceSettings()
+        try settings.apply(kubeletArgs: [
+            "kube-reserved": "cpu=200m,memory=256Mi", "system-reserved": "memory=512Mi", "eviction-hard": "memory.available<500Mi",
+            "max-pods": "250", "image-gc-high-threshold": "90", "image-gc-low-threshold": "70", "minimum-image-ttl-duration": "5m",
+            "maximum-dead-containers-per-container": "2", "eviction-pressure-transition-period": "30s", "root-dir": "/data/kubelet",
+            "feature-gates": "Whatever=true",
+        ])
+        #expect(settings.kubeReserved == ["cpu": Quantity("200m"), "memory": Quantity("256Mi")])
+        #expect(settings.systemReserved == ["memory": Quantity("512Mi")])
+        #expect(settings.evictionHard == ["memory.available": "500Mi"])
+        #expect(settings.maxPods == 250)
+        #expect(settings.imageGC == ImageGCPolicy(highThresholdPercent: 90, lowThresholdPercent: 70, minAge: .seconds(300)))
+        #expect(settings.containerGC.maxPerPodContainer == 2)
+        #expect(settings.evictionPressureTransitionPeriod == .seconds(30))
+        #expect(settings.rootDirectory == "/data/kubelet")
+    }
+
+    @Test(arguments: [
+        ["kube-reserved": "cpu"], ["eviction-hard": "memory.available>1Gi"], ["eviction-hard": "memory.free<1Gi"], ["max-pods": "many"],
+        ["image-gc-low-threshold": "90"], ["minimum-image-ttl-duration": "-1s"], ["root-dir": "relative"],
+    ])
+    func badKubeletArgsNameTheFlag(_ args: [String: String]) {
+        #expect(throws: NodeSettingError.self) {
+            var settings = NodeResourceSettings()
+            try settings.apply(kubeletArgs: args)
+        }
     }
 }

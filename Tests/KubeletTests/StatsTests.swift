@@ -113,4 +113,19 @@ struct StatsTests {
         #expect(metrics.contains("container_memory_working_set_bytes{container=\"main\",namespace=\"default\",pod=\"web\"} 0 "))
         #expect(metrics.hasSuffix("scrape_error 0\n"))
     }
+
+    @Test func theRealMachinesFiguresArePlausible() async throws {
+        let runtime = FakeRuntimeClient()
+        let host = LinuxHostSystem()
+        let collector = StatsCollector(
+            nodeName: "here", runtime: runtime, host: host, settings: NodeResourceSettings(host: host, rootDirectory: "/"),
+            memoryCapacityBytes: MachineInfo(reading: host, rootDirectory: "/").memoryBytes, wallNanoseconds: { KubeletClock.continuous.wallNanoseconds })
+        let summary = try await collector.collect()
+        #expect((summary.node.cpu?.usageCoreNanoSeconds ?? 0) > 0)
+        #expect((summary.node.memory?.workingSetBytes ?? 0) > 0)
+        #expect((summary.node.memory?.availableBytes ?? 0) > 0)
+        #expect((summary.node.fs?.capacityBytes ?? 0) > 0)
+        #expect((summary.node.rlimit?.curproc ?? 0) > 0)
+        #expect(try await collector.resourceMetrics().contains("\nnode_cpu_usage_seconds_total "))
+    }
 }

@@ -11,8 +11,8 @@ import ServiceLifecycle
 /// binds the API server (the kubeconfig is written once the port is known, so
 /// `--https-listen-port 0` works), and serves until a shutdown signal. The group holds the
 /// datastore, the API server and the control plane (the scheduler and the controllers, each
-/// unless disabled). The server runs no node of its own yet (see
-/// ``ServerConfiguration/disableAgent``): nodes join with `k3s agent`.
+/// unless disabled) and, unless ``ServerConfiguration/disableAgent``, the server's own node: a
+/// ``ContainerNode`` joined over loopback with the node token, as `k3s agent` joins.
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
@@ -87,6 +87,17 @@ public struct Server: Sendable {
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {
             services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
+        }
+        if !configuration.disableAgent {
+            let node = ContainerNode(
+                configuration: .init(
+                    dataDir: configuration.dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+                    defaultNodeIP: configuration.advertiseAddress, isServer: true),
+                logger: logger)
+            let joiner = NodeJoiner(
+                server: "https://127.0.0.1:\(port)", token: credentials.nodeToken.description, nodeName: configuration.nodeName,
+                servingAddresses: node.configuration.servingAddresses, logger: logger)
+            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join() })))
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -2,12 +2,12 @@ import Foundation
 import Logging
 
 /// Imports image archives into containerd, as K3s does at agent start with the files in
-/// `DATA_DIR/agent/images/`: OCI image layouts and docker-archive tars (`docker save`), plain,
-/// gzip- or zstd-compressed.
+/// `DATA_DIR/agent/images/`: OCI image layouts and docker-archive tars (`docker save`), plain or
+/// compressed with gzip, zstd, bzip2 or lz4.
 ///
 /// Each archive goes through `ctr -a SOCKET -n NAMESPACE images import -`: containerd reads
-/// the tar from standard input (compressed files are streamed through `gzip -dc` or
-/// `zstd -dc`, never written out decompressed), stores the content, creates the images named
+/// the tar from standard input (compressed files are streamed through `gzip -dc`, `zstd -dc`,
+/// `bzip2 -dc` or `lz4 -dc`, never written out decompressed), stores the content, creates the images named
 /// in the archive and unpacks them for the default snapshotter and this machine's platform, so
 /// the CRI plugin can create containers from them at once. Only the content of this platform is
 /// imported (no `--all-platforms`), so a multi-platform archive holding one platform's blobs

@@ -27,6 +27,9 @@ public struct ContainerdConfiguration: Sendable, Hashable {
     public var systemdCgroup: Bool
     /// The snapshotter (`overlayfs`; `native` where overlay mounts are impossible).
     public var snapshotter: String
+    /// TOML appended as is: the registry credential tables (`registry.configs."HOST".auth`)
+    /// that `hosts.toml` files cannot carry.
+    public var additionalTOML = ""
 
     /// Creates a configuration with everything under `dataDirectory` (`DATA_DIR`): root and state
     /// under `agent/containerd`, configuration under `agent/etc`.
@@ -101,7 +104,7 @@ public struct ContainerdConfiguration: Sendable, Hashable {
             [\(cri).registry]
               config_path = \(quoted(registryConfigDirectory))
 
-            """
+            """ + (additionalTOML.isEmpty ? "" : additionalTOML + "\n")
     }
 
     /// A TOML basic string: quotes and backslashes escaped, control characters as `\uXXXX`.

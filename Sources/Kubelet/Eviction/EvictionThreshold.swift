@@ -92,24 +92,24 @@ public struct EvictionThreshold: Sendable, Hashable {
     }
 
     /// Parses a map of `signal: value` (`"memory.available": "100Mi"`; a leading `<` is
-    /// allowed). A value of `0` or `0%` disables the signal. Throws ``EvictionThresholdError`` for
+    /// allowed). A value of `0` or `0%` disables the signal. Throws ``NodeSettingError`` for
     /// unknown signals, other operators, negative or malformed values and percentages over 100.
-    public static func parse(_ map: [String: String]) throws(EvictionThresholdError) -> [EvictionThreshold] {
+    public static func parse(_ map: [String: String]) throws(NodeSettingError) -> [EvictionThreshold] {
         var thresholds: [EvictionThreshold] = []
         for (key, raw) in map {
             guard let signal = EvictionSignal(rawValue: key) else {
-                throw EvictionThresholdError("unknown eviction signal \"\(key)\"")
+                throw NodeSettingError("unknown eviction signal \"\(key)\"")
             }
             var text = raw.trimmed
             if text.hasPrefix("<") { text.removeFirst() }
             if text.hasSuffix("%") {
                 guard let percent = Double(text.dropLast()), percent >= 0, percent <= 100 else {
-                    throw EvictionThresholdError("eviction threshold \(key) must be a percentage between 0% and 100%, got \"\(raw)\"")
+                    throw NodeSettingError("eviction threshold \(key) must be a percentage between 0% and 100%, got \"\(raw)\"")
                 }
                 if percent > 0 { thresholds.append(EvictionThreshold(signal: signal, value: .percentage(percent))) }
             } else {
                 guard let quantity = try? Quantity(parsing: text), quantity.sign >= 0 else {
-                    throw EvictionThresholdError("eviction threshold \(key) must be a non-negative quantity or percentage, got \"\(raw)\"")
+                    throw NodeSettingError("eviction threshold \(key) must be a non-negative quantity or percentage, got \"\(raw)\"")
                 }
                 if !quantity.isZero { thresholds.append(EvictionThreshold(signal: signal, value: .quantity(quantity))) }
             }
@@ -118,26 +118,15 @@ public struct EvictionThreshold: Sendable, Hashable {
     }
 
     /// Parses the flag form `memory.available<100Mi,nodefs.available<10%` (`--eviction-hard`).
-    public static func parseFlag(_ text: String) throws(EvictionThresholdError) -> [String: String] {
+    public static func parseFlag(_ text: String) throws(NodeSettingError) -> [String: String] {
         var map: [String: String] = [:]
         for entry in text.split(separator: ",") {
             let parts = entry.split(separator: "<", maxSplits: 1)
             guard parts.count == 2 else {
-                throw EvictionThresholdError("eviction threshold \"\(entry)\" must have the form SIGNAL<VALUE")
+                throw NodeSettingError("eviction threshold \"\(entry)\" must have the form SIGNAL<VALUE")
             }
             map[String(parts[0]).trimmed] = String(parts[1]).trimmed
         }
         return map
-    }
-}
-
-/// A malformed eviction threshold setting.
-public struct EvictionThresholdError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What is wrong, naming the setting.
-    public var description: String
-
-    /// Creates an error.
-    public init(_ description: String) {
-        self.description = description
     }
 }

@@ -65,13 +65,14 @@ extension Kubelet {
                 state.imageGC.observe(images, inUse: inUse, now: now)
                 return state.imageGC
             }
+            let pinned = Set(settings.pinnedImages.map { (try? ImageReference($0).normalized) ?? $0 })
             let doomed: [CRI.Image]
             if reclaimAll {
-                doomed = memory.unusedImages(inUse: inUse, pinned: settings.pinnedImages)
+                doomed = memory.unusedImages(inUse: inUse, pinned: pinned)
             } else {
                 let path = settings.imageFilesystemPath ?? settings.rootDirectory
                 guard let filesystem = host.filesystemUsage(path) else { return }
-                doomed = memory.imagesToRemove(filesystem: filesystem, inUse: inUse, pinned: settings.pinnedImages, policy: settings.imageGC, now: now)
+                doomed = memory.imagesToRemove(filesystem: filesystem, inUse: inUse, pinned: pinned, policy: settings.imageGC, now: now)
             }
             for image in doomed {
                 let reference = image.repoTags.first ?? image.repoDigests.first ?? image.id

@@ -31,7 +31,8 @@ public struct NodeResourceSettings: Sendable {
     public var containerGC: ContainerGCPolicy
     /// Image garbage collection.
     public var imageGC: ImageGCPolicy
-    /// Images never removed (the sandbox image), as normalized references.
+    /// Images never removed (the sandbox image); references are normalized
+    /// (`rancher/mirrored-pause:3.6` is `docker.io/rancher/mirrored-pause:3.6`).
     public var pinnedImages: Set<String>
 
     /// Creates settings with upstream's defaults.
@@ -60,12 +61,12 @@ public struct NodeResourceSettings: Sendable {
     }
 
     /// Parses a resource list flag (`cpu=100m,memory=100Mi`); throws `QuantityError` for a bad
-    /// quantity and ``EvictionThresholdError`` for an entry without `=`.
+    /// quantity and ``NodeSettingError`` for an entry without `=`.
     public static func parseResourceList(_ text: String) throws -> [String: Quantity] {
         var result: [String: Quantity] = [:]
         for entry in text.split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { throw EvictionThresholdError("resource list entry \"\(entry)\" must have the form NAME=QUANTITY") }
+            guard parts.count == 2 else { throw NodeSettingError("resource list entry \"\(entry)\" must have the form NAME=QUANTITY") }
             result[String(parts[0]).trimmed] = try Quantity(parsing: String(parts[1]).trimmed)
         }
         return result
