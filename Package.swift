@@ -242,9 +242,8 @@ let package = Package(
         .testTarget(
             name: "ContainerRuntimeTests",
             dependencies: [
-                "ContainerRuntime", "Kubelet", "NetOverlay", "ClusterTesting", "KubeAPI",
+                "ContainerRuntime", "Kubelet", "NetOverlay", "ClusterTesting", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),

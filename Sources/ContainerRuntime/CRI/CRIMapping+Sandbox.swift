@@ -89,7 +89,10 @@ extension Runtime_V1_PodSandboxConfig {
     init(_ config: CRI.PodSandboxConfig) {
         self.init()
         metadata = Runtime_V1_PodSandboxMetadata(config.metadata)
-        hostname = config.hostname
+        // A host-network sandbox shares the node's UTS namespace, so it has the node's name; runc
+        // refuses to set a hostname without a UTS namespace of its own.
+        let sharesNodeNetwork = config.hostNetwork || config.linux.namespaces.network == .node
+        hostname = sharesNodeNetwork ? "" : config.hostname
         logDirectory = config.logDirectory
         if let dns = config.dnsConfig { dnsConfig = Runtime_V1_DNSConfig(dns) }
         portMappings = config.portMappings.map(Runtime_V1_PortMapping.init)
@@ -98,7 +101,7 @@ extension Runtime_V1_PodSandboxConfig {
         var linux = Runtime_V1_LinuxPodSandboxConfig(config.linux)
         // The sandbox's network namespace follows `hostNetwork` (the initializer keeps the two
         // in step; a caller may have changed only one of them since).
-        if config.hostNetwork { linux.securityContext.namespaceOptions.network = .node }
+        if sharesNodeNetwork { linux.securityContext.namespaceOptions.network = .node }
         self.linux = linux
     }
 }

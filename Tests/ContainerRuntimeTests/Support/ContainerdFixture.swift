@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ClusterTesting
+import ContainerImages
 import ContainerRuntime
 import FoundationEssentials
 import Kubelet
@@ -12,6 +13,9 @@ import NetOverlay
 /// temporary directory, run by `ManagedContainerd`, optionally with a pod network (a bridge of
 /// its own on ``podCIDR``) and with the test images in a registry on loopback that containerd
 /// reaches through `hosts.toml` mirrors for `registry.k8s.io` and `docker.io`.
+///
+/// The images come from the project's own builders: the pause image from `k3s-pause`
+/// (ContainerImages' `PauseImage`), busybox from ClusterTesting's `TestImages`.
 ///
 /// ``tearDown()`` removes everything the fixture and its containerd made (see there); use
 /// ``with(network:images:_:)`` so it runs even when the test fails.
@@ -64,7 +68,7 @@ final class ContainerdFixture: Sendable {
     /// Starts containerd (and the registry when `images`), waiting until its socket answers.
     static func start(network: Bool, images: Bool) async throws -> ContainerdFixture {
         let directory = try HostTools.makeTemporaryDirectory("k3cri")
-        let tag = String(UInt32.random(in: 0 ... .max), radix: 16).leftPadded(to: 8)
+        let tag = String(UInt32.random(in: 0x1000_0000 ... .max), radix: 16)
         var configuration = ContainerdConfiguration(
             dataDirectory: directory, sandboxImage: pauseImage, socketPath: "\(directory)/containerd.sock",
             streamServerPort: try HostTools.freeLoopbackPort())
@@ -150,16 +154,20 @@ final class ContainerdFixture: Sendable {
         return path
     }
 
-    /// Builds the pause and busybox images and pushes them under the names the tests use.
+    /// Builds the pause image (from the package's `k3s-pause`) and the busybox image
+    /// (ClusterTesting's `TestImages`) as OCI archives and pushes them under the names the tests use.
     private static func publishTestImages(to registry: LocalRegistry, layouts: String) async throws {
-        for (layout, reference) in [(TestImageLayout.pause, pauseImage), (TestImageLayout.busybox, busyboxImage)] {
-            let parsed = try ImageReference(reference)
-            let tag = parsed.tag ?? "latest"
+        try FileManager.default.createDirectory(atPath: layouts, withIntermediateDirectories: true)
+        let images = [
+            ("pause.tar", try PauseImage.archive(name: pauseImage)),
+            ("busybox.tar", try TestImages.busybox(name: busyboxImage)),
+        ]
+        for (file, archive) in images {
+            let path = "\(layouts)/\(file)"
+            try archive.write(to: path)
             // The mirror serves `registry.k8s.io/NAME` as `NAME` on the local registry.
-            let path = parsed.repository.split(separator: "/", maxSplits: 1).last.map(String.init) ?? parsed.repository
-            let directory = "\(layouts)/\(path.replacing("/", with: "_"))"
-            try layout.write(to: directory, tag: tag)
-            try await registry.push(layout: directory, tag: tag, as: path)
+            let parsed = try ContainerImages.ImageReference(parsing: archive.name)
+            try await registry.push(archive: path, as: "\(parsed.repository):\(parsed.tag ?? "latest")")
         }
     }
 

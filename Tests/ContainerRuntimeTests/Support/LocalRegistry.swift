@@ -49,10 +49,10 @@ final class LocalRegistry: Sendable {
         }
     }
 
-    /// Pushes the OCI layout at `layout` (tag `tag`) as `repository:tag`.
-    func push(layout: String, tag: String, as repository: String) async throws {
+    /// Pushes the OCI archive at `archive` (one image) as `reference` (`pause:3.10`).
+    func push(archive: String, as reference: String) async throws {
         try await HostTools.run("/usr/bin/skopeo", [
-            "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout):\(tag)", "docker://\(address)/\(repository):\(tag)",
+            "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", "oci-archive:\(archive)", "docker://\(address)/\(reference)",
         ])
     }
 
