@@ -66,8 +66,9 @@ enum UpgradeProxy {
         try pipeline.addHandler(clientSide, position: .after(decoder.handler))
         _ = client.pipeline.removeHandler(name: KubeletHTTPHandler.handlerName)
         _ = client.pipeline.removeHandler(name: KubeletHTTPHandler.encoderName)
-        // Bytes the client sent after its request head come out of the decoder here.
-        _ = client.pipeline.removeHandler(name: KubeletHTTPHandler.decoderName)
+        // Bytes the client sent after its request head come out of the decoder, as a read
+        // without a read-complete: flush them on.
+        client.pipeline.removeHandler(name: KubeletHTTPHandler.decoderName).whenComplete { _ in upstream.flush() }
         client.read()
         upstream.read()
     }
