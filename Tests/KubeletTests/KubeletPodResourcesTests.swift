@@ -177,6 +177,14 @@ struct KubeletPodResourcesTests {
             #expect(text(path + "/namespace") == "default")
             let mount = runtime.containerConfigs.first?.mounts.first { $0.containerPath == "/var/run/secrets/kubernetes.io/serviceaccount" }
             #expect(mount == CRI.Mount(containerPath: "/var/run/secrets/kubernetes.io/serviceaccount", hostPath: path, readOnly: true))
+            var options = DeleteOptions()
+            options.gracePeriodSeconds = 0
+            _ = try await pods.delete("web", namespace: "default", options: options)
+            try await eventually("the pod directory and its tmpfs to go") {
+                clock.advance(by: .seconds(1))
+                return NodeFiles.kind("\(root)/pods/\(uid)") == .missing
+            }
+            #expect(text("/proc/self/mountinfo")?.contains(root) != true)
         }
     }
 }
