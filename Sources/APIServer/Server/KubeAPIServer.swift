@@ -36,6 +36,8 @@ public final class KubeAPIServer: Sendable {
         public var nodeJoin: NodeJoinConfiguration?
         /// What `/version` reports.
         public var version: VersionInfo
+        /// Serves `metrics.k8s.io` (`kubectl top`) from this source when set (`nil` by default).
+        public var resourceMetrics: (any ResourceMetricsSource)? = nil
 
         /// Creates a configuration.
         public init(
@@ -173,6 +175,14 @@ public final class KubeAPIServer: Sendable {
             lookup: lookup
         )
 
+        overrides["/pods/eviction"] = EvictionHandler(registry: registry)
+        if let source = configuration.resourceMetrics {
+            let metricsHandler = ResourceMetricsHandler(source: source, registry: registry)
+            for descriptor in ResourceMetricsHandler.descriptors {
+                catalog.add(descriptor)
+                overrides["\(descriptor.group)/\(descriptor.resource)"] = metricsHandler
+            }
+        }
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
             fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides

@@ -24,11 +24,13 @@ public struct Agent: Sendable {
         public var nodeTemplate: KubeletConfiguration?
         /// Where each node's kubeconfig is written (`DATA_DIR/agent/<node>.kubeconfig`); `nil` writes none.
         public var dataDir: String?
+        /// The real node's settings (ignored for hollow nodes).
+        public var node: NodeSettings
 
         /// Creates a configuration.
         public init(
             server: String, token: String, nodeName: String, hollowNodes: Int = 0, nodeTemplate: KubeletConfiguration? = nil,
-            dataDir: String? = nil
+            dataDir: String? = nil, node: NodeSettings = NodeSettings()
         ) {
             self.server = server
             self.token = token
@@ -36,6 +38,7 @@ public struct Agent: Sendable {
             self.hollowNodes = hollowNodes
             self.nodeTemplate = nodeTemplate
             self.dataDir = dataDir
+            self.node = node
         }
     }
 

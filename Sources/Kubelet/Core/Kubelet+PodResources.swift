@@ -21,9 +21,11 @@ extension Kubelet {
     /// A sandbox builder from the configuration and the node's current `resolv.conf`.
     func sandboxBuilder() -> SandboxConfigBuilder {
         let hostDNS = configuration.resolvConf.flatMap(NodeFiles.read).map { ResolvConf(parsing: String(decoding: $0, as: UTF8.self)) }
-        return SandboxConfigBuilder(
+        var builder = SandboxConfigBuilder(
             clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain, hostDNS: hostDNS ?? ResolvConf(),
             podLogsRoot: configuration.podLogsDirectory, cgroupDriver: configuration.cgroupDriver, nodeHostname: configuration.hostname)
+        builder.cgroupRoot = configuration.cgroupRoot
+        return builder
     }
 
     /// The downward API values of `pod` with the given pod IPs.

@@ -32,6 +32,9 @@ extension Kubelet {
         var pod = original
         if let terminal = entry.terminalPhase { pod.status = pod.status ?? CoreV1.PodStatus(); pod.status?.phase = terminal }
         var view = try await runtimeView(entry.sandboxID)
+        if entry.terminalPhase == nil, await killUnhealthyContainers(pod, view) {
+            view = try await runtimeView(entry.sandboxID)
+        }
         var plan = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
         var retryAt: Duration?
         let volumesReady = await setUpVolumes(pod, podIPs: [view.sandbox?.ip].compactMap { $0 }, needed: plan.hasActions)
@@ -61,8 +64,11 @@ extension Kubelet {
                         let failures = (entry.pullFailures[start.name] ?? 0) + 1
                         entry.pullFailures[start.name] = failures
                         if problem.reason == "ErrImagePull" && failures > 1 {
+                            let message = "Back-off pulling image \"\(pod.container(start.name)?.image ?? "")\""
                             entry.problems[start.name]?.reason = "ImagePullBackOff"
-                            entry.problems[start.name]?.message = "Back-off pulling image \"\(pod.container(start.name)?.image ?? "")\""
+                            entry.problems[start.name]?.message = message
+                            recordEvent(pod, container: start.name, warning: false, reason: "BackOff", message: message)
+                            recordEvent(pod, container: start.name, warning: true, reason: "Failed", message: "Error: ImagePullBackOff")
                         }
                         let delay = configuration.imagePullBackoff.delay(restarts: failures, lastRun: .zero)
                         let at = clock.elapsed + delay
@@ -85,16 +91,28 @@ extension Kubelet {
         let hostIPs = [configuration.nodeIP]
         let runtimeName = state.withLock { $0.runtimeVersion.runtimeName }
         if let terminal = plan.terminalPhase { entry.terminalPhase = terminal }
+        reportBackoffs(pod, plan, &entry)
+        entry.terminationMessages = terminationMessages(pod, view, known: entry.terminationMessages)
         var basis = original
         basis.status?.phase = entry.terminalPhase ?? original.status?.phase
         let status = PodStatusBuilder(hostIPs: hostIPs, runtimeName: runtimeName)
-            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, now: clock.now)
+            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, health: containerHealth(pod, view),
+                    messages: entry.terminationMessages, now: clock.now)
         let (sandboxID, problems, pullFailures, terminal) = (entry.sandboxID, entry.problems, entry.pullFailures, entry.terminalPhase)
+        let (backoffReported, messages, seen) = (entry.backoffReported, entry.terminationMessages, view)
         state.withLock { state in
             state.pods[uid]?.terminalPhase = terminal
             state.pods[uid]?.sandboxID = sandboxID
             state.pods[uid]?.problems = problems
             state.pods[uid]?.pullFailures = pullFailures
+            state.pods[uid]?.backoffReported = backoffReported
+            state.pods[uid]?.terminationMessages = messages
+            state.pods[uid]?.view = seen
+        }
+        if terminal == nil {
+            probes.ensureWorkers(for: original, host: self)
+        } else {
+            probes.stopWorkers(podUID: uid)
         }
         if status != original.status && status != entry.lastWritten {
             try await writeStatus(uid, pod: original, status: status)
@@ -147,18 +165,33 @@ extension Kubelet {
         }
         let pullPolicy = container.imagePullPolicy ?? (reference.tag == "latest" ? "Always" : "IfNotPresent")
         let spec = CRI.ImageSpec(image)
+        let event = { (warning: Bool, reason: String, message: String) in
+            self.recordEvent(pod, container: start.name, warning: warning, reason: reason, message: message)
+        }
         do {
             let present = try await runtime.imageStatus(spec) != nil
             if pullPolicy == "Never" && !present {
-                return ContainerProblem(
-                    reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")
+                let message = "Container image \"\(image)\" is not present with pull policy of Never"
+                event(true, "ErrImageNeverPull", message)
+                event(true, "Failed", "Error: ErrImageNeverPull")
+                return ContainerProblem(reason: "ErrImageNeverPull", message: message)
             }
             if pullPolicy == "Always" || !present {
+                event(false, "Pulling", "Pulling image \"\(image)\"")
+                let began = clock.elapsed
                 _ = try await runtime.pullImage(spec)
+                let took = Self.goDuration(clock.elapsed - began)
+                let size = (try? await runtime.imageStatus(spec))?.size ?? 0
+                event(false, "Pulled", "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.")
+            } else {
+                event(false, "Pulled", "Container image \"\(image)\" already present on machine")
             }
         } catch {
             let detail = (error as? RuntimeError)?.message ?? "\(error)"
-            return ContainerProblem(reason: "ErrImagePull", message: "failed to pull and unpack image \"\(reference.normalized)\": \(detail)")
+            let message = "failed to pull and unpack image \"\(reference.normalized)\": \(detail)"
+            event(true, "Failed", "Failed to pull image \"\(image)\": \(message)")
+            event(true, "Failed", "Error: ErrImagePull")
+            return ContainerProblem(reason: "ErrImagePull", message: message)
         }
         let policy: String
         if start.isInit {
@@ -177,17 +210,26 @@ extension Kubelet {
         do {
             id = try await runtime.createContainer(inSandbox: sandboxID, config: config, sandboxConfig: sandboxConfig)
         } catch {
-            return ContainerProblem(reason: "CreateContainerError", message: (error as? RuntimeError)?.message ?? "\(error)")
+            let message = (error as? RuntimeError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "CreateContainerError", message: message)
         }
+        event(false, "Created", "Created container: \(start.name)")
         do {
             try await runtime.startContainer(id)
         } catch {
             try? await runtime.removeContainer(id)
-            return ContainerProblem(reason: "RunContainerError", message: (error as? RuntimeError)?.message ?? "\(error)")
+            let message = (error as? RuntimeError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "RunContainerError", message: message)
         }
+        event(false, "Started", "Started container \(start.name)")
         // Keep the newest exited attempt (for lastState); older ones go.
         for old in view.attempts(start.name).dropLast() {
             try? await runtime.removeContainer(old.container.id)
+        }
+        if let postStart = container.lifecycle?.postStart {
+            return await runPostStart(postStart, pod: pod, container: container, containerID: id, sandboxID: sandboxID)
         }
         return nil
     }
@@ -204,20 +246,35 @@ extension Kubelet {
         return PodRuntimeView(sandbox: sandbox, containers: try await runtime.containerStatuses(inSandbox: sandboxID))
     }
 
-    /// Graceful deletion: stops the containers within the grace period, then removes the pod from
-    /// the API (grace 0, UID precondition) and its sandbox from the runtime.
+    /// Graceful deletion: within the grace period (`deletionGracePeriodSeconds`, else the spec's
+    /// `terminationGracePeriodSeconds`, else 30 s) stops the regular containers in parallel
+    /// (`preStop`, then SIGTERM and SIGKILL when the rest of the grace has passed), then the
+    /// sidecars in reverse order, then the sandbox; reports the final status; then removes the
+    /// pod from the API (grace 0, UID precondition).
     private func terminate(_ uid: String, _ entry: PodEntry) async {
         let pod = entry.pod
+        probes.stopWorkers(podUID: uid)
         if let sandboxID = entry.sandboxID {
-            let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+            let seconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+            let deadline = clock.elapsed + .seconds(max(0, seconds))
             let view = (try? await runtimeView(sandboxID)) ?? PodRuntimeView()
-            let running = view.containers.filter { $0.container.state == .running }.map(\.container.id)
+            let ip = podIP(pod, view)
+            let sidecarNames = (pod.spec?.initContainers ?? []).filter { $0.restartPolicy == "Always" }.compactMap(\.name)
+            let running = view.containers.filter { $0.container.state == .running }
             await withTaskGroup(of: Void.self) { group in
-                for id in running {
-                    group.addTask { try? await self.runtime.stopContainer(id, timeout: .seconds(Int64(max(0, grace)))) }
+                for status in running where !sidecarNames.contains(status.container.metadata.name) {
+                    group.addTask {
+                        await self.killContainer(pod, status, grace: max(.zero, deadline - self.clock.elapsed), message: nil, podIP: ip)
+                    }
+                }
+            }
+            for name in sidecarNames.reversed() {
+                for status in running where status.container.metadata.name == name {
+                    await killContainer(pod, status, grace: max(.zero, deadline - clock.elapsed), message: nil, podIP: ip)
                 }
             }
             try? await runtime.stopPodSandbox(sandboxID)
+            await writeFinalStatus(uid, entry, sandboxID: sandboxID)
         }
         do {
             var options = DeleteOptions()
@@ -234,8 +291,29 @@ extension Kubelet {
         state.withLock { $0.pods[uid]?.deleteRequested = true }
     }
 
+    /// Reports the status of a pod whose containers have all been stopped: every container
+    /// terminated, the phase `Succeeded` when they all exited 0, else `Failed`.
+    private func writeFinalStatus(_ uid: String, _ entry: PodEntry, sandboxID: String) async {
+        guard let view = try? await runtimeView(sandboxID) else { return }
+        var basis = entry.pod
+        basis.spec?.restartPolicy = "Never"
+        var plan = PodSyncPlan()
+        if entry.terminalPhase != nil { plan.terminalPhase = entry.terminalPhase }
+        let messages = terminationMessages(entry.pod, view, known: entry.terminationMessages)
+        let runtimeName = state.withLock { $0.runtimeVersion.runtimeName }
+        var status = PodStatusBuilder(hostIPs: [configuration.nodeIP], runtimeName: runtimeName)
+            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, messages: messages, now: clock.now)
+        if status.phase == "Running" || status.phase == "Pending" {
+            // Containers that never ran count as failed for a pod stopped before they did.
+            status.phase = "Failed"
+        }
+        guard status != entry.pod.status else { return }
+        try? await writeStatus(uid, pod: entry.pod, status: status)
+    }
+
     /// Removes what the runtime still holds for a pod that left the API, and forgets it.
     private func cleanUp(_ uid: String, _ entry: PodEntry) async {
+        probes.stopWorkers(podUID: uid)
         if let sandboxID = entry.sandboxID {
             try? await runtime.stopPodSandbox(sandboxID)
             try? await runtime.removePodSandbox(sandboxID)
