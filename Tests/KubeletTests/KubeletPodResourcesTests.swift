@@ -40,6 +40,17 @@ struct KubeletPodResourcesTests {
         }
     }
 
+    /// Deletes pod `web` at once and waits until the kubelet removed its directory.
+    func deleteAndAwaitCleanup(_ pods: ResourceClient<CoreV1.Pod>, clock: ManualClock, directory: String) async throws {
+        var options = DeleteOptions()
+        options.gracePeriodSeconds = 0
+        _ = try await pods.delete("web", namespace: "default", options: options)
+        try await eventually("the pod directory to go") {
+            clock.advance(by: .seconds(1))
+            return NodeFiles.kind(directory) == .missing
+        }
+    }
+
     func pod(_ name: String, volumes: [CoreV1.Volume] = [], mounts: [CoreV1.VolumeMount] = [], env: [CoreV1.EnvVar] = []) -> CoreV1.Pod {
         CoreV1.Pod(
             metadata: MetaV1.ObjectMeta(name: name, namespace: "default"),
@@ -127,13 +138,7 @@ struct KubeletPodResourcesTests {
             }
 
             // Deleting the pod removes its directory.
-            var options = DeleteOptions()
-            options.gracePeriodSeconds = 0
-            _ = try await pods.delete("web", namespace: "default", options: options)
-            try await eventually("the pod directory to go") {
-                clock.advance(by: .seconds(1))
-                return NodeFiles.kind("\(root)/pods/\(uid)") == .missing
-            }
+            try await deleteAndAwaitCleanup(pods, clock: clock, directory: "\(root)/pods/\(uid)")
         }
     }
 
@@ -177,6 +182,8 @@ struct KubeletPodResourcesTests {
             #expect(text(path + "/namespace") == "default")
             let mount = runtime.containerConfigs.first?.mounts.first { $0.containerPath == "/var/run/secrets/kubernetes.io/serviceaccount" }
             #expect(mount == CRI.Mount(containerPath: "/var/run/secrets/kubernetes.io/serviceaccount", hostPath: path, readOnly: true))
+            try await deleteAndAwaitCleanup(pods, clock: clock, directory: "\(root)/pods/\(uid)")
+            #expect(text("/proc/self/mountinfo")?.contains(root) != true)
         }
     }
 }

@@ -12,7 +12,11 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     var template = Array("/tmp/kubelet-volumes-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     let path = String(cString: made)
-    defer { try? NodeFiles.removeTree(path) }
+    defer {
+        // Also what a kubelet under test left mounted (secret and projected volumes are tmpfs as root).
+        if VolumeManager.canMount { NodeFiles.unmountAll(under: path) }
+        try? NodeFiles.removeTree(path)
+    }
     return try await body(path)
 }
 
@@ -255,11 +259,16 @@ struct VolumeManagerTests {
         }
     }
 
-    @Test("a medium: Memory emptyDir is a tmpfs with its size limit, unmounted at teardown", .enabled(if: VolumeManager.canMount))
+    @Test("a medium: Memory emptyDir is a tmpfs with its size limit, secrets are on a tmpfs, unmounted at teardown", .enabled(if: VolumeManager.canMount))
     func tmpfs() async throws {
         try await withTemporaryDirectory { root in
-            let spec = pod([CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(medium: "Memory", sizeLimit: "8Mi"), name: "memory")])
-            let volumes = VolumeManager(root: root, source: FakePodObjects(), mountTmpfs: true, logger: logger)
+            let spec = pod([
+                CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(medium: "Memory", sizeLimit: "8Mi"), name: "memory"),
+                CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(secretName: "creds")),
+            ])
+            let objects = FakePodObjects()
+            objects.put(secret: "creds", namespace: "prod", ["password": "one"])
+            let volumes = VolumeManager(root: root, source: objects, mountTmpfs: true, logger: logger)
             defer { NodeFiles.unmountAll(under: root) }
             let (set, failures) = await volumes.setUp(spec, downward: downward(spec))
             #expect(failures.isEmpty)
@@ -270,6 +279,10 @@ struct VolumeManagerTests {
             _ = await volumes.setUp(spec, downward: downward(spec))
             let mounts = text("/proc/self/mountinfo")?.split(separator: "\n").filter { $0.contains(path) }.count
             #expect(mounts == 1, "a second set-up does not mount again")
+            let secret = try #require(set.volumes["creds"]).hostPath
+            let secretMount = try #require(text("/proc/self/mountinfo")?.split(separator: "\n").first { $0.split(separator: " ")[4] == secret })
+            #expect(secretMount.contains(" - tmpfs "), "secrets live in memory")
+            #expect(text(secret + "/password") == "one")
             try volumes.tearDown("uid-1")
             #expect(NodeFiles.kind(root + "/pods/uid-1") == .missing)
         }

@@ -9,7 +9,8 @@ import Synchronization
 
 /// Makes a pod's volumes on the node before its containers are created, under
 /// `ROOT/pods/UID/volumes/PLUGIN/NAME`, and removes them with the pod: emptyDir (a tmpfs for
-/// `medium: Memory`), configMap, secret, downwardAPI and projected volumes (written through
+/// `medium: Memory`), configMap, secret, downwardAPI and projected volumes (secret and projected
+/// ones on a tmpfs when the process may mount; all written through
 /// ``AtomicWriter`` so a later set-up swaps in new contents), hostPath (checked per `type`), and
 /// claims bound to hostPath or local persistent volumes. It also keeps the pod's `/etc/hosts` and
 /// its containers' termination-message files.
@@ -151,6 +152,11 @@ public final class VolumeManager: Sendable {
             throw PodConfigError("volume type not supported on this node")
         }
         let path = directory(plugin)
+        if mountTmpfs && (plugin == "secret" || plugin == "projected") {
+            // Secrets and tokens never touch the disk, as upstream keeps them.
+            try NodeFiles.makeDirectory(path, mode: 0o755)
+            try NodeFiles.mountTmpfs(path, sizeBytes: 0)
+        }
         if let fsGroup {
             try AtomicWriter(directory: path).write(payload.groupReadable(), stamp: stamp())
             try NodeFiles.giveGroup(path, gid: fsGroup, readOnly: true, recursive: true)
