@@ -128,6 +128,23 @@ import Testing
         }
     }
 
+    @Test func servedOnlyOnceASourceIsSet() async throws {
+        try await TestAPIServer.with { test in
+            let server = test.server
+            #expect(await Self.get(server, "/apis/metrics.k8s.io/v1beta1/nodes").0 == 404)
+            let (_, before) = await Self.get(server, "/apis")
+            #expect(before["groups"]?.arrayValue?.contains { $0["name"] == "metrics.k8s.io" } == false)
+            _ = try await test.client().resource(CoreV1.Node.self).create(CoreV1.Node(metadata: MetaV1.ObjectMeta(name: "node-a")))
+            #expect(try await server.nodeNames() == ["node-a"])
+            server.serveResourceMetrics(from: Self.sample)
+            let (code, nodes) = await Self.get(server, "/apis/metrics.k8s.io/v1beta1/nodes")
+            #expect(code == 200)
+            #expect(nodes["items"]?.arrayValue?.map { $0.metadataString("name") } == ["node-a"])
+            let (_, after) = await Self.get(server, "/apis")
+            #expect(after["groups"]?.arrayValue?.contains { $0["name"] == "metrics.k8s.io" } == true)
+        }
+    }
+
     @Test func goDurations() {
         #expect(ResourceMetricsHandler.goDuration(milliseconds: 15_000) == "15s")
         #expect(ResourceMetricsHandler.goDuration(milliseconds: 14_050) == "14.05s")
