@@ -7,7 +7,7 @@ import Testing
 
 /// `pods/eviction` against the in-process API server (no disruption controller: each test
 /// writes the budget's status itself).
-@Suite struct EvictionTests {
+@Suite(.serialized) struct EvictionTests {
     struct Reply {
         var status: Int
         var json: JSONValue
