@@ -27,23 +27,23 @@ import Testing
         (nil, .some(.int(9)), 3, 4, 4, 0),              // never below zero
         (nil, nil, 3, 4, 0, 0),
     ])
-    func targets(min: IntOrString?, max: IntOrString?, pods: Int, scale: Int, expected: Int, desired: Int) throws {
-        let result = try DisruptionBudgetMath.targets(spec: Self.spec(min: min, max: max), podCount: pods) { scale }
+    func targets(min: IntOrString?, max: IntOrString?, pods: Int, scale: Int, expected: Int, desired: Int) async throws {
+        let result = try await DisruptionBudgetMath.targets(spec: Self.spec(min: min, max: max), podCount: pods) { scale }
         #expect(result.expected == expected)
         #expect(result.desired == desired)
     }
 
-    @Test func integerMinAvailableNeedsNoScale() throws {
-        let result = try DisruptionBudgetMath.targets(spec: Self.spec(min: .int(1)), podCount: 2) {
+    @Test func integerMinAvailableNeedsNoScale() async throws {
+        let result = try await DisruptionBudgetMath.targets(spec: Self.spec(min: .int(1)), podCount: 2) {
             throw DisruptionBudgetMath.Failure("scale asked for")
         }
         #expect(result.expected == 2)
         #expect(result.desired == 1)
     }
 
-    @Test func badPercentageFails() {
-        #expect(throws: DisruptionBudgetMath.Failure.self) {
-            _ = try DisruptionBudgetMath.targets(spec: Self.spec(min: .string("half")), podCount: 2) { 2 }
+    @Test func badPercentageFails() async {
+        await #expect(throws: DisruptionBudgetMath.Failure.self) {
+            _ = try await DisruptionBudgetMath.targets(spec: Self.spec(min: .string("half")), podCount: 2) { 2 }
         }
     }
 
@@ -141,6 +141,46 @@ import Testing
             try await eventually("expected 4, desired 2, 1 allowed") {
                 let status = try await budgets.get("api", namespace: "default").status
                 return status?.expectedPods == 4 && status?.desiredHealthy == 2 && status?.currentHealthy == 3 && status?.disruptionsAllowed == 1
+            }
+        }
+    }
+
+    @Test func customControllerScaleComesFromItsScaleSubresource() async throws {
+        try await withControllers({ [DisruptionController(context: $0)] }) { server, client in
+            let crds = client.dynamic(GroupVersionResource(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions"), namespaced: false)
+            _ = try await crds.create([
+                "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": ["name": "widgets.example.com"],
+                "spec": [
+                    "group": "example.com", "scope": "Namespaced",
+                    "names": ["plural": "widgets", "singular": "widget", "kind": "Widget"],
+                    "versions": [[
+                        "name": "v1", "served": true, "storage": true,
+                        "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
+                        "subresources": ["scale": ["specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"]],
+                    ]],
+                ],
+            ])
+            let widgets = client.dynamic(GroupVersionResource(group: "example.com", version: "v1", resource: "widgets"), namespaced: true)
+            let widget = try await eventually("widgets served") { () -> JSONValue? in
+                try? await widgets.create(
+                    ["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w"], "spec": ["replicas": 5]], namespace: "default")
+            }
+            let owner = MetaV1.OwnerReference(
+                apiVersion: "example.com/v1", controller: true, kind: "Widget", name: "w", uid: widget[path: "metadata", "uid"]?.stringValue)
+            for name in ["w-1", "w-2", "w-3", "w-4"] {
+                var pod = testPod(name, labels: ["app": "w"])
+                pod.metadata.ownerReferences = [owner]
+                _ = try await client.resource(CoreV1.Pod.self).create(pod)
+                try await setPodStatus(client, name, ip: nil, ready: true)
+            }
+            let budgets = client.resource(PolicyV1.PodDisruptionBudget.self)
+            _ = try await budgets.create(PolicyV1.PodDisruptionBudget(
+                metadata: MetaV1.ObjectMeta(name: "w", namespace: "default"),
+                spec: PolicyV1.PodDisruptionBudgetSpec(maxUnavailable: .int(1), selector: MetaV1.LabelSelector(matchLabels: ["app": "w"]))))
+            try await eventually("expected 5 from the widget's scale") {
+                let status = try await budgets.get("w", namespace: "default").status
+                return status?.expectedPods == 5 && status?.desiredHealthy == 4 && status?.currentHealthy == 4 && status?.disruptionsAllowed == 0
             }
         }
     }

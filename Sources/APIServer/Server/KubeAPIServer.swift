@@ -90,6 +90,8 @@ public final class KubeAPIServer: Sendable {
     /// Cluster IPs and node ports of Services.
     public let serviceAllocator: ServiceAllocator
     let securePort: Mutex<Int>
+    /// The `metrics.k8s.io` routes (served once a source is set).
+    let resourceMetrics: ResourceMetricsEndpoint
 
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
@@ -185,13 +187,10 @@ public final class KubeAPIServer: Sendable {
         for key in SubresourceProxyHandler.overrideKeys { overrides[key] = proxy }
 
         overrides["/pods/eviction"] = EvictionHandler(registry: registry)
-        if let source = configuration.resourceMetrics {
-            let metricsHandler = ResourceMetricsHandler(source: source, registry: registry)
-            for descriptor in ResourceMetricsHandler.descriptors {
-                catalog.add(descriptor)
-                overrides["\(descriptor.group)/\(descriptor.resource)"] = metricsHandler
-            }
-        }
+        let resourceMetrics = ResourceMetricsEndpoint(registry: registry, catalog: catalog)
+        self.resourceMetrics = resourceMetrics
+        for descriptor in ResourceMetricsHandler.descriptors { overrides["\(descriptor.group)/\(descriptor.resource)"] = resourceMetrics }
+        if let source = configuration.resourceMetrics { resourceMetrics.serve(source) }
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
             fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides

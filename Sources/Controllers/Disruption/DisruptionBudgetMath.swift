@@ -29,16 +29,16 @@ public enum DisruptionBudgetMath {
     /// - Throws: ``Failure`` for a value that is not a number or a percentage, or what
     ///   `expectedScale` throws.
     public static func targets(
-        spec: PolicyV1.PodDisruptionBudgetSpec?, podCount: Int, expectedScale: () throws -> Int
-    ) throws -> (expected: Int, desired: Int) {
+        spec: PolicyV1.PodDisruptionBudgetSpec?, podCount: Int, expectedScale: () async throws -> Int
+    ) async throws -> (expected: Int, desired: Int) {
         if let maxUnavailable = spec?.maxUnavailable {
-            let expected = try expectedScale()
+            let expected = try await expectedScale()
             let unavailable = try scaled(maxUnavailable, total: expected)
             return (expected, max(0, expected - unavailable))
         }
         guard let minAvailable = spec?.minAvailable else { return (0, 0) }
         if case .int(let value) = minAvailable { return (podCount, value) }
-        let expected = try expectedScale()
+        let expected = try await expectedScale()
         return (expected, try scaled(minAvailable, total: expected))
     }
 

@@ -8,7 +8,8 @@ import Logging
 /// `disruptedPods` (entries the eviction subresource wrote, dropped once the pod is gone or two
 /// minutes have passed). The expected count of `maxUnavailable` and percentage budgets is the
 /// scale of the pods' controllers (Deployment through its ReplicaSet, ReplicaSet,
-/// ReplicationController, StatefulSet); pods without a controller are left out of it.
+/// ReplicationController, StatefulSet from the informers; any other kind through its `scale`
+/// subresource); pods without a controller are left out of it.
 public struct DisruptionController: Controller {
     /// `disruption-controller`.
     public let name = "disruption-controller"
@@ -41,6 +42,7 @@ public struct DisruptionController: Controller {
             budgets: budgets.lister, pods: pods.lister, replicaSets: replicaSets.lister, deployments: deployments.lister,
             statefulSets: statefulSets.lister, replicationControllers: replicationControllers.lister)
         let queue = WorkQueue<String>(name: name)
+        let scales = ScaleReader(client: client)
         let budgetLister = budgets.lister
         budgets.addHandler(.any { queue.add(objectKey($0.metadata)) })
         let podChanged: @Sendable (CoreV1.Pod) -> Void = { pod in
@@ -60,16 +62,16 @@ public struct DisruptionController: Controller {
         await ControllerLoop.run(
             waitingFor: [budgets, pods, replicaSets, deployments, statefulSets, replicationControllers],
             .queue(queue, workers: context.options.workers) { key in
-                try await sync(key, caches: caches, client: client, queue: queue)
+                try await sync(key, caches: caches, scales: scales, client: client, queue: queue)
             })
     }
 
     /// Recomputes one budget's status and writes it when it changed.
-    func sync(_ key: String, caches: Caches, client: KubeClient, queue: WorkQueue<String>) async throws {
+    func sync(_ key: String, caches: Caches, scales: ScaleReader, client: KubeClient, queue: WorkQueue<String>) async throws {
         let (namespace, name) = splitObjectKey(key)
         guard let budget = caches.budgets.get(name, namespace: namespace) else { return }
         let now = Time(context.now())
-        let (status, recheck) = Self.computeStatus(of: budget, caches: caches, now: now, logger: context.logger)
+        let (status, recheck) = await Self.computeStatus(of: budget, caches: caches, scales: scales, now: now, logger: context.logger)
         if status != budget.status {
             var updated = budget
             updated.status = status
@@ -86,12 +88,12 @@ public struct DisruptionController: Controller {
 
     /// The status `budget` should have now, and when to look again for expiring evictions.
     static func computeStatus(
-        of budget: PolicyV1.PodDisruptionBudget, caches: Caches, now: Time, logger: Logger
-    ) -> (PolicyV1.PodDisruptionBudgetStatus, Time?) {
+        of budget: PolicyV1.PodDisruptionBudget, caches: Caches, scales: ScaleReader, now: Time, logger: Logger
+    ) async -> (PolicyV1.PodDisruptionBudgetStatus, Time?) {
         let pods = caches.pods.list(namespace: budget.metadata.namespace ?? "").filter { budget.covers($0) }
         do {
-            let (expected, desired) = try DisruptionBudgetMath.targets(spec: budget.spec, podCount: pods.count) {
-                try expectedScale(of: pods, caches: caches, logger: logger)
+            let (expected, desired) = try await DisruptionBudgetMath.targets(spec: budget.spec, podCount: pods.count) {
+                try await expectedScale(of: pods, caches: caches, scales: scales, logger: logger)
             }
             let (disrupted, recheck) = DisruptionBudgetMath.activeDisruptions(pods: pods, recorded: budget.status?.disruptedPods, now: now)
             let healthy = DisruptionBudgetMath.currentHealthy(pods: pods, disrupted: disrupted, now: now)
@@ -108,28 +110,31 @@ public struct DisruptionController: Controller {
     ///
     /// - Throws: ``DisruptionBudgetMath/Failure`` when a pod's controller is not one whose scale
     ///   is known.
-    static func expectedScale(of pods: [CoreV1.Pod], caches: Caches, logger: Logger) throws -> Int {
-        var scales: [String: Int] = [:]
+    static func expectedScale(of pods: [CoreV1.Pod], caches: Caches, scales: ScaleReader, logger: Logger) async throws -> Int {
+        var counted: [String: Int] = [:]
         var unmanaged: [String] = []
         for pod in pods {
             guard let ref = pod.metadata.controllerRef else {
                 unmanaged.append(pod.metadata.name ?? "")
                 continue
             }
-            if scales[ref.uid ?? ""] != nil { continue }
-            guard let (uid, scale) = controllerScale(ref, namespace: pod.metadata.namespace ?? "", caches: caches) else {
+            if counted[ref.uid ?? ""] != nil { continue }
+            let namespace = pod.metadata.namespace ?? ""
+            var found = controllerScale(ref, namespace: namespace, caches: caches)
+            if found == nil { found = try await scales.scale(of: ref, namespace: namespace) }
+            guard let (uid, scale) = found else {
                 throw DisruptionBudgetMath.Failure("found no controllers for pod \"\(pod.metadata.name ?? "")\"")
             }
-            scales[uid] = scale
+            counted[uid] = scale
         }
         if !unmanaged.isEmpty {
             logger.debug("pods without a controller are left out of the expected count", metadata: ["pods": "\(unmanaged)"])
         }
-        return scales.values.reduce(0, +)
+        return counted.values.reduce(0, +)
     }
 
     /// The UID and `spec.replicas` of the controller `ref` names, when it is one the controller
-    /// knows (a ReplicaSet owned by a Deployment counts as that Deployment).
+    /// keeps informers of (a ReplicaSet owned by a Deployment counts as that Deployment).
     static func controllerScale(_ ref: MetaV1.OwnerReference, namespace: String, caches: Caches) -> (String, Int)? {
         let group = (ref.apiVersion ?? "").split(separator: "/").dropLast().first.map(String.init) ?? ""
         let name = ref.name ?? ""
@@ -149,6 +154,32 @@ public struct DisruptionController: Controller {
             return (ref.uid ?? "", controller.spec?.replicas ?? 1)
         default:
             return nil
+        }
+    }
+
+    /// Reads the `scale` subresource of controllers of other kinds (custom resources).
+    struct ScaleReader: Sendable {
+        let client: KubeClient
+        let mapper: ResourceMapper
+
+        init(client: KubeClient) {
+            self.client = client
+            self.mapper = ResourceMapper(client: client)
+        }
+
+        /// The UID and `spec.replicas` of the scale of `ref`, or `nil` when its kind is not
+        /// served, it has no `scale`, or it is another object than the reference names.
+        func scale(of ref: MetaV1.OwnerReference, namespace: String) async throws -> (String, Int)? {
+            guard let mapping = await mapper.mapping(apiVersion: ref.apiVersion ?? "", kind: ref.kind ?? "") else { return nil }
+            let resource = client.dynamic(mapping.resource, namespaced: mapping.namespaced)
+            let scale: JSONValue
+            do {
+                scale = try await resource.get(ref.name ?? "", namespace: mapping.namespaced ? namespace : nil, subresource: "scale")
+            } catch let error as StatusError where error.code == 404 || error.code == 405 {
+                return nil
+            }
+            guard let uid = scale[path: "metadata", "uid"]?.stringValue, uid == ref.uid else { return nil }
+            return (uid, Int(scale[path: "spec", "replicas"]?.intValue ?? 0))
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// `pods/eviction` against the in-process API server (no disruption controller: each test
 /// writes the budget's status itself).
-@Suite struct EvictionTests {
+@Suite(.serialized) struct EvictionTests {
     struct Reply {
         var status: Int
         var json: JSONValue
@@ -120,6 +120,24 @@ import Testing
             #expect(reply.status == 429)
             #expect(reply.json[path: "details", "retryAfterSeconds"] == 10)
             #expect(reply.json[path: "details", "causes"]?[0]?["message"] == "The disruption budget web-pdb is still being processed by the server.")
+        }
+    }
+
+    @Test func concurrentEvictionsSpendOneDisruptionOnce() async throws {
+        try await TestAPIServer.with { server in
+            let client = server.client()
+            for name in ["web-1", "web-2", "web-3"] { try await Self.pod(client, name) }
+            try await Self.budget(client, allowed: 1, current: 3)
+            let codes = await withTaskGroup(of: Int.self) { group in
+                for name in ["web-1", "web-2", "web-3"] { group.addTask { await Self.evict(server, name).status } }
+                var codes: [Int] = []
+                for await code in group { codes.append(code) }
+                return codes.sorted()
+            }
+            #expect(codes == [201, 429, 429])
+            let budget = try await client.resource(PolicyV1.PodDisruptionBudget.self).get("web-pdb", namespace: "default")
+            #expect(budget.status?.disruptionsAllowed == 0)
+            #expect(budget.status?.disruptedPods?.count == 1)
         }
     }
 

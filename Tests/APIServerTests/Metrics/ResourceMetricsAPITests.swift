@@ -48,11 +48,22 @@ import Testing
             datastore: InMemoryDatastore(), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let port = try await server.bind()
         let task = Task { try await server.run() }
-        defer {
+        await server.waitUntilReady()
+        do {
+            try await populate(server)
+            try await body(server, port)
+        } catch {
             server.shutdown()
             task.cancel()
+            _ = await task.result
+            throw error
         }
-        await server.waitUntilReady()
+        server.shutdown()
+        task.cancel()
+        _ = await task.result
+    }
+
+    static func populate(_ server: KubeAPIServer) async throws {
         let client = KubeClient(transport: server.transport(as: .admin), userAgent: "test")
         let nodes = client.resource(CoreV1.Node.self)
         for (name, labels) in [("node-a", ["zone": "east"]), ("node-b", ["zone": "west"])] {
@@ -65,7 +76,6 @@ import Testing
                 metadata: MetaV1.ObjectMeta(labels: ["app": app], name: name, namespace: "default"),
                 spec: CoreV1.PodSpec(containers: [CoreV1.Container(image: "nginx", name: "app")])))
         }
-        try await body(server, port)
     }
 
     static func get(_ server: KubeAPIServer, _ path: String, query: [(name: String, value: String)] = [], accept: String? = nil) async -> (Int, JSONValue) {
@@ -128,6 +138,23 @@ import Testing
         }
     }
 
+    @Test func servedOnlyOnceASourceIsSet() async throws {
+        try await TestAPIServer.with { test in
+            let server = test.server
+            #expect(await Self.get(server, "/apis/metrics.k8s.io/v1beta1/nodes").0 == 404)
+            let (_, before) = await Self.get(server, "/apis")
+            #expect(before["groups"]?.arrayValue?.contains { $0["name"] == "metrics.k8s.io" } == false)
+            _ = try await test.client().resource(CoreV1.Node.self).create(CoreV1.Node(metadata: MetaV1.ObjectMeta(name: "node-a")))
+            #expect(try await server.nodeNames() == ["node-a"])
+            server.serveResourceMetrics(from: Self.sample)
+            let (code, nodes) = await Self.get(server, "/apis/metrics.k8s.io/v1beta1/nodes")
+            #expect(code == 200)
+            #expect(nodes["items"]?.arrayValue?.map { $0.metadataString("name") } == ["node-a"])
+            let (_, after) = await Self.get(server, "/apis")
+            #expect(after["groups"]?.arrayValue?.contains { $0["name"] == "metrics.k8s.io" } == true)
+        }
+    }
+
     @Test func goDurations() {
         #expect(ResourceMetricsHandler.goDuration(milliseconds: 15_000) == "15s")
         #expect(ResourceMetricsHandler.goDuration(milliseconds: 14_050) == "14.05s")
@@ -139,7 +166,18 @@ import Testing
         ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static func kubectl(port: Int, _ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs kubectl against the server on `port` off the cooperative thread pool (the process
+    /// is waited for on a dispatch queue, so other tests' tasks keep running).
+    static func kubectl(port: Int, _ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let executable = try #require(kubectl)
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runKubectl(executable, port: port, arguments) })
+            }
+        }
+    }
+
+    static func runKubectl(_ executable: String, port: Int, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -162,7 +200,7 @@ import Testing
             current-context: test
             """.write(to: kubeconfig, atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(kubectl))
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--kubeconfig", kubeconfig.path, "--cache-dir", directory.appendingPathComponent("cache").path] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -182,26 +220,26 @@ import Testing
     func kubectlTop() async throws {
         let source = SwitchableSource()
         try await Self.withServer(source: source) { _, port in
-            let empty = try Self.kubectl(port: port, "top", "node")
+            let empty = try await Self.kubectl(port: port, "top", "node")
             #expect(empty.status != 0)
             #expect(empty.stderr == "error: metrics not available yet\n", "\(empty)")
 
             source.set(Self.sample)
-            let nodes = try Self.kubectl(port: port, "top", "node")
+            let nodes = try await Self.kubectl(port: port, "top", "node")
             #expect(nodes.status == 0, "\(nodes)")
             #expect(Self.rows(nodes.stdout) == [
                 ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"],
                 ["node-a", "250m", "6%", "1024Mi", "12%"],
                 ["node-b", "1000m", "25%", "2048Mi", "25%"],
             ])
-            let one = try Self.kubectl(port: port, "top", "node", "-l", "zone=west")
+            let one = try await Self.kubectl(port: port, "top", "node", "-l", "zone=west")
             #expect(Self.rows(one.stdout).dropFirst().map { String($0[0]) } == ["node-b"], "\(one)")
-            let pods = try Self.kubectl(port: port, "top", "pod")
+            let pods = try await Self.kubectl(port: port, "top", "pod")
             #expect(pods.status == 0, "\(pods)")
             #expect(Self.rows(pods.stdout) == [["NAME", "CPU(cores)", "MEMORY(bytes)"], ["web", "150m", "3Mi"]])
-            let containers = try Self.kubectl(port: port, "top", "pod", "web", "--containers")
+            let containers = try await Self.kubectl(port: port, "top", "pod", "web", "--containers")
             #expect(Self.rows(containers.stdout).dropFirst().map { $0.map(String.init) } == [["web", "app", "100m", "2Mi"], ["web", "sidecar", "50m", "1Mi"]], "\(containers)")
-            let table = try Self.kubectl(port: port, "get", "nodes.metrics.k8s.io")
+            let table = try await Self.kubectl(port: port, "get", "nodes.metrics.k8s.io")
             #expect(Self.rows(table.stdout).first == ["NAME", "CPU", "MEMORY", "WINDOW"], "\(table)")
         }
     }
