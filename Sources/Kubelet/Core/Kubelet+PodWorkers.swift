@@ -37,10 +37,12 @@ extension Kubelet {
         }
         var plan = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
         var retryAt: Duration?
+        let volumesReady = await setUpVolumes(pod, podIPs: [view.sandbox?.ip].compactMap { $0 }, needed: plan.hasActions)
+        if !volumesReady { retryAt = clock.elapsed + .seconds(2) }
         for _ in 0..<8 where plan.hasActions {
             switch plan.sandbox {
             case .create:
-                if let sandboxConfig = sandboxConfig(for: pod) {
+                if volumesReady, let sandboxConfig = sandboxConfig(for: pod) {
                     if let old = entry.sandboxID { try? await runtime.removePodSandbox(old) }
                     do {
                         entry.sandboxID = try await runtime.runPodSandbox(sandboxConfig)
@@ -54,7 +56,7 @@ extension Kubelet {
             case .keep:
                 break
             }
-            if let sandboxID = entry.sandboxID, let sandboxConfig = sandboxConfig(for: pod), view.sandboxReady || plan.sandbox == .create {
+            if volumesReady, let sandboxID = entry.sandboxID, let sandboxConfig = sandboxConfig(for: pod), view.sandboxReady || plan.sandbox == .create {
                 for start in plan.start {
                     let problem = await startContainer(start, pod: pod, sandboxID: sandboxID, sandboxConfig: sandboxConfig, view: view)
                     entry.problems[start.name] = problem
@@ -197,24 +199,15 @@ extension Kubelet {
         } else {
             policy = pod.restartPolicy
         }
-        let config = CRI.ContainerConfig(
-            metadata: CRI.ContainerMetadata(name: start.name, attempt: start.attempt),
-            image: spec, command: container.command ?? [], args: container.args ?? [],
-            environment: (container.env ?? []).compactMap { variable in
-                guard let name = variable.name else { return nil }
-                return (name: name, value: variable.value ?? "")
-            },
-            labels: [
-                ContainerAnnotations.podName: pod.metadata.name ?? "",
-                ContainerAnnotations.podNamespace: pod.metadata.namespace ?? "",
-                ContainerAnnotations.podUID: pod.metadata.uid ?? "",
-                ContainerAnnotations.containerName: start.name,
-            ],
-            annotations: [
-                ContainerAnnotations.restartCount: String(start.attempt),
-                ContainerAnnotations.restartPolicy: policy,
-                ContainerAnnotations.initContainer: start.isInit ? "true" : "false",
-            ])
+        let config: CRI.ContainerConfig
+        do {
+            config = try await containerConfig(
+                container, pod: pod, attempt: start.attempt, isInit: start.isInit, restartPolicy: policy, image: spec, sandboxID: sandboxID)
+        } catch {
+            let message = (error as? PodConfigError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "CreateContainerConfigError", message: message)
+        }
         let id: String
         do {
             id = try await runtime.createContainer(inSandbox: sandboxID, config: config, sandboxConfig: sandboxConfig)
@@ -241,22 +234,6 @@ extension Kubelet {
             return await runPostStart(postStart, pod: pod, container: container, containerID: id, sandboxID: sandboxID)
         }
         return nil
-    }
-
-    /// The sandbox configuration for `pod`, or `nil` while it must wait for the node's pod CIDR.
-    func sandboxConfig(for pod: CoreV1.Pod) -> CRI.PodSandboxConfig? {
-        let hostNetwork = pod.spec?.hostNetwork ?? false
-        let hasCIDR = state.withLock { $0.podCIDR != nil }
-        if !hostNetwork && !hasCIDR && configuration.waitForPodCIDR { return nil }
-        var labels = pod.metadata.labels ?? [:]
-        labels[ContainerAnnotations.podName] = pod.metadata.name ?? ""
-        labels[ContainerAnnotations.podNamespace] = pod.metadata.namespace ?? ""
-        labels[ContainerAnnotations.podUID] = pod.metadata.uid ?? ""
-        return CRI.PodSandboxConfig(
-            metadata: CRI.PodSandboxMetadata(name: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "", uid: pod.metadata.uid ?? ""),
-            hostname: pod.spec?.hostname ?? pod.metadata.name ?? "",
-            labels: labels, annotations: pod.metadata.annotations ?? [:],
-            hostNetwork: hostNetwork || !hasCIDR)
     }
 
     /// The runtime state of a sandbox and its containers.
@@ -343,6 +320,7 @@ extension Kubelet {
             try? await runtime.stopPodSandbox(sandboxID)
             try? await runtime.removePodSandbox(sandboxID)
         }
+        tearDownVolumes(uid)
         state.withLock { state in
             if state.pods[uid]?.gone == true { state.pods[uid] = nil }
         }

@@ -22,6 +22,10 @@ public final class Kubelet: Sendable {
     let hooks: LifecycleHookRunner
     /// Reads termination message files and log tails of exited containers.
     let terminationMessages: any TerminationMessageReader
+    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
+    let objects: any PodObjectSource
+    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
+    let volumeManager: VolumeManager?
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
@@ -66,6 +70,8 @@ public final class Kubelet: Sendable {
         var lastReport: Duration = .zero
         var lease: CoordinationV1.Lease?
         var registered = false
+        /// The Services informer when `serviceEnvironment` is on.
+        var services: Informer<CoreV1.Service>?
     }
 
     /// Creates a kubelet; nothing happens until `run()`.
@@ -73,11 +79,11 @@ public final class Kubelet: Sendable {
     ///   - probeDialer: the network side of HTTP, TCP and gRPC probes and `httpGet` hooks
     ///     (default: real connections from the node's network namespace).
     ///   - terminationMessages: reads termination message files and log tails of exited
-    ///     containers (default: none).
+    ///     containers (default: the files under `rootDirectory/pods`, none without a root).
     public init(
         client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient,
         clock: KubeletClock = .continuous, logger: Logger, probeDialer: any ProbeDialer = NIOProbeDialer(),
-        terminationMessages: any TerminationMessageReader = NoTerminationMessages()
+        terminationMessages: (any TerminationMessageReader)? = nil
     ) {
         self.client = client
         self.configuration = configuration
@@ -89,17 +95,24 @@ public final class Kubelet: Sendable {
         self.probes = ProbeManager(prober: prober, clock: clock)
         self.hooks = LifecycleHookRunner(prober: prober, clock: clock)
         self.terminationMessages = terminationMessages
+            ?? configuration.rootDirectory.map { HostTerminationMessageReader(podsDirectory: $0 + "/pods") }
+            ?? NoTerminationMessages()
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
         self.events = KubeletEventRecorder(client: client, nodeName: configuration.nodeName, clock: clock, logger: logger)
+        let objects = APIPodObjectSource(client: client)
+        self.objects = objects
+        self.volumeManager = configuration.rootDirectory.map {
+            VolumeManager(root: $0, source: objects, clock: clock, mountTmpfs: VolumeManager.canMount, logger: logger)
+        }
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
     }
 
     /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
     public convenience init<C: Clock>(
         client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient, clock: C, logger: Logger,
-        probeDialer: any ProbeDialer = NIOProbeDialer(), terminationMessages: any TerminationMessageReader = NoTerminationMessages()
+        probeDialer: any ProbeDialer = NIOProbeDialer(), terminationMessages: (any TerminationMessageReader)? = nil
     ) where C.Duration == Duration {
         self.init(
             client: client, configuration: configuration, runtime: runtime, clock: KubeletClock(clock), logger: logger,
@@ -126,6 +139,10 @@ public final class Kubelet: Sendable {
         let informers = InformerFactory(client: client, logger: logger)
         informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=\(nodeName)").addHandler(podHandler)
         informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(nodeName)").addHandler(nodeHandler)
+        if configuration.serviceEnvironment {
+            let services = informers.informer(CoreV1.Service.self)
+            state.withLock { $0.services = services }
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await informers.run() }
             group.addTask { await self.runCore() }
@@ -153,6 +170,7 @@ public final class Kubelet: Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runLease() }
                 group.addTask { await self.events.run() }
+                group.addTask { await self.runVolumeResync() }
                 group.addTask { await self.runNodeStatus() }
                 group.addTask {
                     for await event in events where event.type == .stopped {
@@ -175,6 +193,7 @@ public final class Kubelet: Sendable {
             }
         } onCancel: {
             self.queue.shutdown()
+            self.probes.stopAll()
         }
     }
 
