@@ -220,7 +220,13 @@ extension Kubelet {
         do {
             try await runtime.startContainer(id)
         } catch {
-            try? await runtime.removeContainer(id)
+            // A runtime that marks the attempt exited (containerd: exit code 128, reason
+            // `StartError`, e.g. a command that does not exist) keeps it: it counts as a restart,
+            // shows in `lastState` and restarts with crash-loop back-off, as upstream. Otherwise
+            // the never-started container goes and the start is retried.
+            if (try? await runtime.containerStatus(id))?.container.state != .exited {
+                try? await runtime.removeContainer(id)
+            }
             let message = (error as? RuntimeError)?.message ?? "\(error)"
             event(true, "Failed", "Error: \(message)")
             return ContainerProblem(reason: "RunContainerError", message: message)
