@@ -250,6 +250,24 @@ struct KubeletLifecycleTests {
         }
     }
 
+    @Test func aSidecarsStartupProbeHoldsTheMainContainer() async throws {
+        try await withKubelet { k in
+            var proxy = probedContainer("proxy", startup: execProbe(["boot"], period: 1, failure: 30))
+            proxy.restartPolicy = "Always"
+            var spec = pod("meshed", annotations: [ExecLog.annotation: "boot=1"])
+            spec.spec?.initContainers = [proxy]
+            _ = try await k.pods.create(spec, namespace: "default")
+            try await k.awaitEvent("meshed", "Startup probe failed: boot failed")
+            let held = try await k.pods.get("meshed", namespace: "default")
+            #expect(held.status?.containerStatuses?.first?.state?.waiting?.reason == "PodInitializing")
+            #expect(Self.condition(held, "Initialized") == "False")
+            k.execs.overrides.withLock { $0["boot"] = 0 }
+            let running = try await k.advanceUntil("meshed", "main to run") { $0.status?.containerStatuses?.first?.state?.running != nil }
+            #expect(Self.condition(running, "Initialized") == "True")
+            #expect(running.status?.initContainerStatuses?.first?.started == true)
+        }
+    }
+
     @Test func aFailingPostStartHookKillsTheContainer() async throws {
         try await withKubelet { k in
             let hook = CoreV1.Lifecycle(postStart: CoreV1.LifecycleHandler(exec: CoreV1.ExecAction(command: ["setup"])))

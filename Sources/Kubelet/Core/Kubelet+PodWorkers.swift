@@ -35,7 +35,8 @@ extension Kubelet {
         if entry.terminalPhase == nil, await killUnhealthyContainers(pod, view) {
             view = try await runtimeView(entry.sandboxID)
         }
-        var plan = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+        var plan = PodSyncPlan.compute(
+            pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
         var retryAt: Duration?
         let volumesReady = await setUpVolumes(pod, podIPs: [view.sandbox?.ip].compactMap { $0 }, needed: plan.hasActions)
         if !volumesReady { retryAt = clock.elapsed + .seconds(2) }
@@ -84,7 +85,8 @@ extension Kubelet {
                 pod.status = pod.status ?? CoreV1.PodStatus()
                 pod.status?.phase = terminal
             }
-            let next = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+            let next = PodSyncPlan.compute(
+                pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
             if next.sandbox == plan.sandbox && next.start == plan.start { break }
             plan = next
         }
