@@ -60,6 +60,17 @@ struct KubeletLifecycleTests {
             try await awaitObject(pods, name, namespace: "default", what, predicate)
         }
 
+        /// Advances the clock a second at a time (once something sleeps on it) until the pod
+        /// satisfies `predicate`.
+        func advanceUntil(_ name: String, _ what: String, _ predicate: @escaping @Sendable (CoreV1.Pod) -> Bool) async throws -> CoreV1.Pod {
+            try await eventually(what, timeout: .seconds(30), interval: .milliseconds(50)) {
+                let pod = try await pods.get(name, namespace: "default")
+                if predicate(pod) { return pod }
+                if clock.sleeperCount >= 3 { clock.advance(by: .seconds(1)) }
+                return nil
+            }
+        }
+
         /// Advances the clock by `step` once the kubelet's loops and workers are asleep.
         func advance(_ step: Duration, sleepers: Int) async throws {
             try await eventually("\(sleepers) sleepers") { clock.sleeperCount >= sleepers }
@@ -185,6 +196,38 @@ struct KubeletLifecycleTests {
         }
     }
 
+    @Test func aLivenessKillWaitsOnlyTheProbesGracePeriod() async throws {
+        try await withKubelet { k in
+            let container = probedContainer(liveness: execProbe(["check"], period: 10, failure: 1, grace: 3))
+            let annotations = [ExecLog.annotation: "check=1", HollowBehavior.stopAnnotation: "main=60s"]
+            _ = try await k.pods.create(pod("stubborn", containers: [container], annotations: annotations, grace: 30), namespace: "default")
+            try await k.awaitEvent("stubborn", "Container main failed liveness probe, will be restarted")
+            // The runtime gets the probe's 3 s (not the pod's 30 s), then kills the container.
+            let restarted = try await k.advanceUntil("stubborn", "a restart") { $0.status?.containerStatuses?.first?.restartCount == 1 }
+            #expect(k.clock.now.offset <= .seconds(4))
+            let last = restarted.status?.containerStatuses?.first?.lastState?.terminated
+            #expect(last?.exitCode == 137)
+            #expect(last?.reason == "Error")
+        }
+    }
+
+    @Test func aLivenessFailureUnderNeverFailsThePod() async throws {
+        try await withKubelet { k in
+            let container = probedContainer(liveness: execProbe(["check"], period: 10, failure: 1, grace: 1))
+            // A hollow container of a Never pod would exit by itself after a second: make it run.
+            let annotations = [
+                ExecLog.annotation: "check=1", HollowBehavior.stopAnnotation: "main=60s", HollowBehavior.runAnnotation: "main=forever",
+            ]
+            _ = try await k.pods.create(
+                pod("once", containers: [container], restartPolicy: "Never", annotations: annotations), namespace: "default")
+            try await k.awaitEvent("once", "Container main failed liveness probe")
+            let failed = try await k.advanceUntil("once", "once to fail") { phase($0) == "Failed" }
+            #expect(failed.status?.containerStatuses?.first?.restartCount == 0)
+            #expect(failed.status?.containerStatuses?.first?.state?.terminated?.exitCode == 137)
+            #expect(try await k.events("once").contains("Normal Killing [spec.containers{main}]: Container main failed liveness probe"))
+        }
+    }
+
     @Test func aStartupProbeHoldsStartedAndReadyUntilItPasses() async throws {
         try await withKubelet { k in
             let container = probedContainer(startup: execProbe(["boot"], period: 1, failure: 30), readiness: execProbe(["ready"], period: 1))
@@ -204,6 +247,24 @@ struct KubeletLifecycleTests {
             let ready = try await k.awaitPod("slow", "slow ready") { Self.condition($0, "Ready") == "True" }
             #expect(ready.status?.containerStatuses?.first?.started == true)
             #expect(k.execs.calls.withLock { $0 }.contains("main: ready"))
+        }
+    }
+
+    @Test func aSidecarsStartupProbeHoldsTheMainContainer() async throws {
+        try await withKubelet { k in
+            var proxy = probedContainer("proxy", startup: execProbe(["boot"], period: 1, failure: 30))
+            proxy.restartPolicy = "Always"
+            var spec = pod("meshed", annotations: [ExecLog.annotation: "boot=1"])
+            spec.spec?.initContainers = [proxy]
+            _ = try await k.pods.create(spec, namespace: "default")
+            try await k.awaitEvent("meshed", "Startup probe failed: boot failed")
+            let held = try await k.pods.get("meshed", namespace: "default")
+            #expect(held.status?.containerStatuses?.first?.state?.waiting?.reason == "PodInitializing")
+            #expect(Self.condition(held, "Initialized") == "False")
+            k.execs.overrides.withLock { $0["boot"] = 0 }
+            let running = try await k.advanceUntil("meshed", "main to run") { $0.status?.containerStatuses?.first?.state?.running != nil }
+            #expect(Self.condition(running, "Initialized") == "True")
+            #expect(running.status?.initContainerStatuses?.first?.started == true)
         }
     }
 
@@ -242,7 +303,22 @@ struct KubeletLifecycleTests {
             let annotations = [HollowBehavior.stopAnnotation: "main=60s"]
             _ = try await k.pods.create(
                 pod("graceful", containers: [probedContainer(lifecycle: hook)], annotations: annotations, grace: 20), namespace: "default")
-            _ = try await k.awaitPod("graceful", "graceful running") { phase($0) == "Running" }
+            let running = try await k.awaitPod("graceful", "graceful running") { phase($0) == "Running" }
+            // Follow the pod to its deletion, keeping the last status it showed.
+            var options = ListOptions()
+            options.fieldSelector = "metadata.name=graceful"
+            options.resourceVersion = running.metadata.resourceVersion
+            let watchOptions = options
+            let pods = k.pods
+            let watcher = Task { () throws -> CoreV1.Pod? in
+                var last: CoreV1.Pod?
+                for try await event in try await pods.watch(namespace: "default", options: watchOptions) {
+                    if event.type == .modified { last = event.object }
+                    if event.type == .deleted { return last }
+                }
+                return last
+            }
+            defer { watcher.cancel() }
             _ = try await k.pods.delete("graceful", namespace: "default")
             try await k.awaitEvent("graceful", "Stopping container main")
             // preStop sleeps 5 s, then the runtime gets the 15 s left and kills the container.
@@ -253,6 +329,13 @@ struct KubeletLifecycleTests {
             k.clock.advance(by: .seconds(1))
             try await awaitDeleted(k.pods, "graceful", namespace: "default")
             #expect(try await k.events("graceful").contains("Normal Killing [spec.containers{main}]: Stopping container main"))
+            // The last status before the deletion: killed by SIGKILL when the grace ran out.
+            let final = try await within("the final status") { try await watcher.value }
+            let terminated = final?.status?.containerStatuses?.first?.state?.terminated
+            #expect(terminated?.exitCode == 137)
+            #expect(terminated?.reason == "Error")
+            #expect(final?.status?.phase == "Failed")
+            #expect(Self.condition(try #require(final), "PodReadyToStartContainers") == "False")
         }
     }
 

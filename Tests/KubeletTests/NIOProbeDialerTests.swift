@@ -95,10 +95,10 @@ struct NIOProbeDialerTests {
         let server = try await serve { $0.eventLoop.makeSucceededVoidFuture() }
         let port = try #require(server.localAddress?.port)
         let dialer = NIOProbeDialer()
-        try await dialer.tcpConnect(host: "127.0.0.1", port: port, timeout: .seconds(2))
+        try await dialer.tcpConnect(host: "127.0.0.1", port: port, timeout: .seconds(20))
         try await server.close()
         do {
-            try await dialer.tcpConnect(host: "127.0.0.1", port: port, timeout: .seconds(2))
+            try await dialer.tcpConnect(host: "127.0.0.1", port: port, timeout: .seconds(20))
             Issue.record("connected to a closed port")
         } catch let error as ProbeDialError {
             #expect(error.message == "dial tcp 127.0.0.1:\(port): connect: connection refused")
@@ -118,18 +118,19 @@ struct NIOProbeDialerTests {
         let port = try #require(server.localAddress?.port)
         let dialer = NIOProbeDialer()
         let headers = [CoreV1.HTTPHeader(name: "X-Probe", value: "1"), CoreV1.HTTPHeader(name: "User-Agent", value: "kube-probe/1.36")]
-        let ok = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/ok", headers: headers), timeout: .seconds(2))
+        let ok = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/ok", headers: headers), timeout: .seconds(20))
         #expect(ok.statusCode == 200)
         #expect(ok.body == bytes("fine"))
-        let failed = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/fail"), timeout: .seconds(2))
+        let failed = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/fail"), timeout: .seconds(20))
         #expect(failed.statusCode == 500)
-        let moved = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/moved"), timeout: .seconds(2))
+        let moved = try await dialer.httpGet(HTTPProbeRequest(host: "127.0.0.1", port: port, path: "/moved"), timeout: .seconds(20))
         #expect(moved.statusCode == 302)
         #expect(moved.location == "/ok")
         #expect(seen.lines.withLock { $0 }.first == "/ok Connection=close,Host=127.0.0.1:\(port),User-Agent=kube-probe/1.36,X-Probe=1")
         // Through the prober: the redirect is followed.
         let prober = Prober(exec: { _, _, _ in CRI.ExecSyncResult() }, dialer: dialer)
         var probe = CoreV1.Probe()
+        probe.timeoutSeconds = 20
         probe.httpGet = CoreV1.HTTPGetAction(path: "/moved", port: .int(port))
         let target = Prober.Target(containerID: "c", container: probedContainer(), podIP: "127.0.0.1")
         #expect(await prober.run(probe, target: target) == .success)
@@ -171,17 +172,18 @@ struct NIOProbeDialerTests {
         defer { server.close(promise: nil) }
         let port = try #require(server.localAddress?.port)
         let dialer = NIOProbeDialer()
-        let serving = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "", timeout: .seconds(2))
+        let serving = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "", timeout: .seconds(20))
         #expect(serving == GRPCHealthAnswer(grpcStatus: 0, servingStatus: 1))
-        let named = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "db", timeout: .seconds(2))
+        let named = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "db", timeout: .seconds(20))
         #expect(named.servingStatus == 1)
-        let down = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "down", timeout: .seconds(2))
+        let down = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "down", timeout: .seconds(20))
         #expect(down == GRPCHealthAnswer(grpcStatus: 0, servingStatus: 2))
-        let unknown = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "other", timeout: .seconds(2))
+        let unknown = try await dialer.grpcHealthCheck(host: "127.0.0.1", port: port, service: "other", timeout: .seconds(20))
         #expect(unknown == GRPCHealthAnswer(grpcStatus: 5, grpcMessage: "unknown service"))
         // Through the prober.
         let prober = Prober(exec: { _, _, _ in CRI.ExecSyncResult() }, dialer: dialer)
         var probe = CoreV1.Probe()
+        probe.timeoutSeconds = 20
         probe.grpc = CoreV1.GRPCAction(port: port, service: "down")
         let target = Prober.Target(containerID: "c", container: probedContainer(), podIP: "127.0.0.1")
         #expect(await prober.run(probe, target: target) == .failure("service unhealthy (responded with \"NOT_SERVING\")"))

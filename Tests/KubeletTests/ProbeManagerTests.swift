@@ -194,5 +194,9 @@ struct ProbeManagerTests {
         manager.stopWorkers(podUID: "uid-1")
         #expect(manager.workerCount == 0)
         #expect(manager.result(.readiness, podUID: "uid-1", container: "main", containerID: "c1") == nil)
+        // Once the kubelet stops, no worker starts again.
+        manager.stopAll()
+        manager.ensureWorkers(for: pod, host: host)
+        #expect(manager.workerCount == 0)
     }
 }

@@ -35,7 +35,8 @@ extension Kubelet {
         if entry.terminalPhase == nil, await killUnhealthyContainers(pod, view) {
             view = try await runtimeView(entry.sandboxID)
         }
-        var plan = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+        var plan = PodSyncPlan.compute(
+            pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
         var retryAt: Duration?
         let volumesReady = await setUpVolumes(pod, podIPs: [view.sandbox?.ip].compactMap { $0 }, needed: plan.hasActions)
         if !volumesReady { retryAt = clock.elapsed + .seconds(2) }
@@ -84,7 +85,8 @@ extension Kubelet {
                 pod.status = pod.status ?? CoreV1.PodStatus()
                 pod.status?.phase = terminal
             }
-            let next = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+            let next = PodSyncPlan.compute(
+                pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
             if next.sandbox == plan.sandbox && next.start == plan.start { break }
             plan = next
         }
@@ -204,7 +206,9 @@ extension Kubelet {
             config = try await containerConfig(
                 container, pod: pod, attempt: start.attempt, isInit: start.isInit, restartPolicy: policy, image: spec, sandboxID: sandboxID)
         } catch {
-            return ContainerProblem(reason: "CreateContainerConfigError", message: (error as? PodConfigError)?.message ?? "\(error)")
+            let message = (error as? PodConfigError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "CreateContainerConfigError", message: message)
         }
         let id: String
         do {
@@ -218,7 +222,13 @@ extension Kubelet {
         do {
             try await runtime.startContainer(id)
         } catch {
-            try? await runtime.removeContainer(id)
+            // A runtime that marks the attempt exited (containerd: exit code 128, reason
+            // `StartError`, e.g. a command that does not exist) keeps it: it counts as a restart,
+            // shows in `lastState` and restarts with crash-loop back-off, as upstream. Otherwise
+            // the never-started container goes and the start is retried.
+            if (try? await runtime.containerStatus(id))?.container.state != .exited {
+                try? await runtime.removeContainer(id)
+            }
             let message = (error as? RuntimeError)?.message ?? "\(error)"
             event(true, "Failed", "Error: \(message)")
             return ContainerProblem(reason: "RunContainerError", message: message)

@@ -86,11 +86,11 @@ public final class Kubelet: Sendable {
     ///   - probeDialer: the network side of HTTP, TCP and gRPC probes and `httpGet` hooks
     ///     (default: real connections from the node's network namespace).
     ///   - terminationMessages: reads termination message files and log tails of exited
-    ///     containers (default: none).
+    ///     containers (default: the files under `rootDirectory/pods`, none without a root).
     public init(
         client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient,
         clock: KubeletClock = .continuous, logger: Logger, probeDialer: any ProbeDialer = NIOProbeDialer(),
-        terminationMessages: any TerminationMessageReader = NoTerminationMessages()
+        terminationMessages: (any TerminationMessageReader)? = nil
     ) {
         self.client = client
         self.configuration = configuration
@@ -102,6 +102,8 @@ public final class Kubelet: Sendable {
         self.probes = ProbeManager(prober: prober, clock: clock)
         self.hooks = LifecycleHookRunner(prober: prober, clock: clock)
         self.terminationMessages = terminationMessages
+            ?? configuration.rootDirectory.map { HostTerminationMessageReader(podsDirectory: $0 + "/pods") }
+            ?? NoTerminationMessages()
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
@@ -124,7 +126,7 @@ public final class Kubelet: Sendable {
     /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
     public convenience init<C: Clock>(
         client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient, clock: C, logger: Logger,
-        probeDialer: any ProbeDialer = NIOProbeDialer(), terminationMessages: any TerminationMessageReader = NoTerminationMessages()
+        probeDialer: any ProbeDialer = NIOProbeDialer(), terminationMessages: (any TerminationMessageReader)? = nil
     ) where C.Duration == Duration {
         self.init(
             client: client, configuration: configuration, runtime: runtime, clock: KubeletClock(clock), logger: logger,
@@ -209,6 +211,7 @@ public final class Kubelet: Sendable {
             }
         } onCancel: {
             self.queue.shutdown()
+            self.probes.stopAll()
         }
     }
 

@@ -32,6 +32,8 @@ final class ProbeManager: Sendable {
     struct State {
         var workers: [Key: Task<Void, Never>] = [:]
         var results: [Key: Outcome] = [:]
+        /// Set by `stopAll()`: no worker starts any more.
+        var stopped = false
     }
 
     let prober: Prober
@@ -63,7 +65,7 @@ final class ProbeManager: Sendable {
             for case let (kind, probe?) in probes {
                 let key = Key(podUID: uid, container: name, kind: kind)
                 state.withLock { state in
-                    guard state.workers[key] == nil else { return }
+                    guard !state.stopped, state.workers[key] == nil else { return }
                     state.workers[key] = Task { await self.runWorker(key, probe: probe, host: host) }
                 }
             }
@@ -78,6 +80,15 @@ final class ProbeManager: Sendable {
                 state.workers[key] = nil
             }
             for key in state.results.keys where key.podUID == podUID { state.results[key] = nil }
+        }
+    }
+
+    /// Stops every worker for good (the kubelet is shutting down).
+    func stopAll() {
+        state.withLock { state in
+            state.stopped = true
+            for worker in state.workers.values { worker.cancel() }
+            state.workers = [:]
         }
     }
 

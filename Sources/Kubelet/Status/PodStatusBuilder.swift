@@ -48,7 +48,7 @@ public struct PodStatusBuilder: Sendable {
                                         defaultWaiting: runtime.sandboxReady ? "PodInitializing" : "ContainerCreating")
             let sidecar = container.restartPolicy == "Always"
             if sidecar {
-                if entry.state?.running == nil { initPending = initPending || !(plan.terminalPhase != nil) }
+                if entry.state?.running == nil || entry.started != true { initPending = initPending || !(plan.terminalPhase != nil) }
             } else if !(entry.state?.terminated?.exitCode == 0) {
                 initPending = true
             }
