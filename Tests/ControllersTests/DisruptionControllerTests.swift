@@ -88,7 +88,7 @@ import Testing
     }
 }
 
-@Suite struct DisruptionControllerTests {
+@Suite(.serialized) struct DisruptionControllerTests {
     @Test func statusFollowsPodsAndDeploymentScale() async throws {
         try await withControllers({ [DisruptionController(context: $0)] }) { _, client in
             let budgets = client.resource(PolicyV1.PodDisruptionBudget.self)
