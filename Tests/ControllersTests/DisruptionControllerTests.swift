@@ -88,7 +88,7 @@ import Testing
     }
 }
 
-@Suite struct DisruptionControllerTests {
+@Suite(.serialized) struct DisruptionControllerTests {
     @Test func statusFollowsPodsAndDeploymentScale() async throws {
         try await withControllers({ [DisruptionController(context: $0)] }) { _, client in
             let budgets = client.resource(PolicyV1.PodDisruptionBudget.self)
@@ -183,6 +183,32 @@ import Testing
                 return status?.expectedPods == 5 && status?.desiredHealthy == 4 && status?.currentHealthy == 4 && status?.disruptionsAllowed == 0
             }
         }
+    }
+
+    @Test func staleDisruptionTargetIsCleared() async throws {
+        let clock = TestClock(Date())
+        try await withControllers(clock: clock, { [DisruptionController(context: $0)] }) { _, client in
+            let pods = client.resource(CoreV1.Pod.self)
+            for name in ["stale", "fresh"] {
+                var pod = try await pods.create(testPod(name))
+                let since = Time(clock.now().addingTimeInterval(name == "stale" ? -180 : -10))
+                pod.status = CoreV1.PodStatus(conditions: [
+                    CoreV1.PodCondition(lastTransitionTime: since, message: "Eviction API: evicting", reason: "EvictionByEvictionAPI", status: "True", type: "DisruptionTarget"),
+                ], phase: "Running")
+                _ = try await pods.updateStatus(pod)
+            }
+            try await eventually("stale condition cleared") {
+                let condition = try await pods.get("stale", namespace: "default").status?.conditions?.first { $0.type == "DisruptionTarget" }
+                return condition?.status == "False" && condition?.reason == nil
+            }
+            #expect(try await pods.get("fresh", namespace: "default").status?.conditions?.first?.status == "True")
+        }
+        let now = Time(secondsSinceEpoch: 1_000)
+        var pod = testPod("p")
+        pod.status = CoreV1.PodStatus(conditions: [CoreV1.PodCondition(lastTransitionTime: Time(secondsSinceEpoch: 950), status: "True", type: "DisruptionTarget")], phase: "Running")
+        #expect(DisruptionController.staleDisruptionWait(pod, now: now) == 70)
+        pod.status?.phase = "Succeeded"
+        #expect(DisruptionController.staleDisruptionWait(pod, now: now) == nil)
     }
 
     @Test func recordedEvictionCountsAsGoneUntilItExpires() async throws {

@@ -33,7 +33,7 @@ public struct EvictionHandler: APIHandler {
             guard request.method == .post else {
                 throw StatusError.methodNotAllowed(GroupResource(group: "", resource: "pods"), action: info.verb)
             }
-            let eviction = try EvictionRequest(request, urlName: info.name)
+            let eviction = try EvictionRequest(request, urlName: info.name, namespace: info.namespace)
             try await evict(eviction, namespace: info.namespace)
             let body: JSONValue = ["kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Success", "code": 201]
             return ResponseEncoding.json(ResponseEncoding.document(body), status: .created)

@@ -14,11 +14,11 @@ struct EvictionRequest: Sendable {
     /// The versions whose `Eviction` the subresource accepts.
     static let acceptedVersions = ["policy/v1", "policy/v1beta1"]
 
-    /// Reads the body of `request`, whose URL names `urlName`.
+    /// Reads the body of `request`, whose URL names `urlName` in `namespace`.
     ///
     /// - Throws: 415 for a body that is not JSON, 400 for a malformed body, another kind or
-    ///   version, a name that differs from the URL's, or an unsupported `dryRun`.
-    init(_ request: APIRequest, urlName: String) throws {
+    ///   version, a name or namespace that differs from the URL's, or an unsupported `dryRun`.
+    init(_ request: APIRequest, urlName: String, namespace: String) throws {
         let type = ResourceHandler.mediaType(request.headers[.contentType])
         guard type.isEmpty || type == "application/json" || type == "*/*" else {
             throw StatusError.unsupportedMediaType(acceptedMediaTypes: ["application/json", "application/vnd.kubernetes.protobuf"])
@@ -32,6 +32,10 @@ struct EvictionRequest: Sendable {
         let apiVersion = body["apiVersion"]?.stringValue ?? ""
         if !kind.isEmpty && kind != "Eviction" || !apiVersion.isEmpty && !Self.acceptedVersions.contains(apiVersion) {
             throw StatusError.badRequest("the body of the request must be a policy/v1 or policy/v1beta1 Eviction, not \(apiVersion) \(kind)")
+        }
+        let bodyNamespace = body.metadataString("namespace")
+        if !bodyNamespace.isEmpty && bodyNamespace != namespace {
+            throw StatusError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
         name = body.metadataString("name")
         if name != urlName {

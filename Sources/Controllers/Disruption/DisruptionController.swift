@@ -10,6 +10,10 @@ import Logging
 /// scale of the pods' controllers (Deployment through its ReplicaSet, ReplicaSet,
 /// ReplicationController, StatefulSet from the informers; any other kind through its `scale`
 /// subresource); pods without a controller are left out of it.
+///
+/// It also clears stale `DisruptionTarget` conditions: one that has been `True` for two minutes
+/// on a pod that is neither being deleted nor finished (an eviction whose delete never happened)
+/// is set to `False`.
 public struct DisruptionController: Controller {
     /// `disruption-controller`.
     public let name = "disruption-controller"
@@ -51,6 +55,12 @@ public struct DisruptionController: Controller {
             }
         }
         pods.addHandler(InformerHandler(onAdd: podChanged, onUpdate: { old, new in podChanged(old); podChanged(new) }, onDelete: podChanged))
+        let staleQueue = WorkQueue<String>(name: name + "-stale-pod-disruption")
+        let now = context.now
+        let podSeen: @Sendable (CoreV1.Pod) -> Void = { pod in
+            if let wait = Self.staleDisruptionWait(pod, now: Time(now())) { staleQueue.addAfter(objectKey(pod.metadata), .seconds(wait)) }
+        }
+        pods.addHandler(InformerHandler(onAdd: podSeen, onUpdate: { _, new in podSeen(new) }))
         // A controller's scale feeds the expected count of the budgets of its namespace.
         let scaleChanged: @Sendable (String?) -> Void = { namespace in
             for budget in budgetLister.list(namespace: namespace ?? "") { queue.add(objectKey(budget.metadata)) }
@@ -63,6 +73,9 @@ public struct DisruptionController: Controller {
             waitingFor: [budgets, pods, replicaSets, deployments, statefulSets, replicationControllers],
             .queue(queue, workers: context.options.workers) { key in
                 try await sync(key, caches: caches, scales: scales, client: client, queue: queue)
+            },
+            .queue(staleQueue, workers: 1) { key in
+                try await clearStaleDisruption(key, pods: caches.pods, client: client, queue: staleQueue)
             })
     }
 
@@ -154,6 +167,40 @@ public struct DisruptionController: Controller {
             return (ref.uid ?? "", controller.spec?.replicas ?? 1)
         default:
             return nil
+        }
+    }
+
+    /// How long until the `DisruptionTarget` condition of `pod` goes stale (0 when it is
+    /// already), or `nil` when it has none that can: the condition is `True`, the pod is not
+    /// being deleted, has not finished, and the kubelet did not set it.
+    static func staleDisruptionWait(_ pod: CoreV1.Pod, now: Time) -> Int64? {
+        guard pod.metadata.deletionTimestamp == nil, !pod.isTerminal,
+              let condition = pod.status?.conditions?.first(where: { $0.type == "DisruptionTarget" }),
+              condition.status == "True", condition.reason != "TerminationByKubelet"
+        else { return nil }
+        let since = condition.lastTransitionTime?.secondsSinceEpoch ?? now.secondsSinceEpoch
+        return max(0, since + PolicyV1.PodDisruptionBudget.disruptedPodTimeoutSeconds - now.secondsSinceEpoch)
+    }
+
+    /// Sets a stale `DisruptionTarget` condition of the pod `key` to `False`.
+    func clearStaleDisruption(_ key: String, pods: Lister<CoreV1.Pod>, client: KubeClient, queue: WorkQueue<String>) async throws {
+        let (namespace, name) = splitObjectKey(key)
+        guard let pod = pods.get(name, namespace: namespace) else { return }
+        let now = Time(context.now())
+        guard let wait = Self.staleDisruptionWait(pod, now: now) else { return }
+        if wait > 0 {
+            queue.addAfter(key, .seconds(wait))
+            return
+        }
+        var updated = pod
+        var conditions = pod.status?.conditions ?? []
+        guard let index = conditions.firstIndex(where: { $0.type == "DisruptionTarget" }) else { return }
+        conditions[index] = CoreV1.PodCondition(lastTransitionTime: now, status: "False", type: "DisruptionTarget")
+        updated.status?.conditions = conditions
+        do {
+            _ = try await client.resource(CoreV1.Pod.self).updateStatus(updated)
+        } catch let error as StatusError where error.code == 404 {
+            return
         }
     }
 

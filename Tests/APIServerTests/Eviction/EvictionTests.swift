@@ -16,11 +16,12 @@ import Testing
     /// POSTs an Eviction for `pod` through the authorized handler chain (routing included).
     static func evict(
         _ server: TestAPIServer, _ pod: String, namespace: String = "default", apiVersion: String = "policy/v1",
-        deleteOptions: JSONValue? = nil, query: [(name: String, value: String)] = [], bodyName: String? = nil
+        deleteOptions: JSONValue? = nil, query: [(name: String, value: String)] = [], bodyName: String? = nil,
+        bodyNamespace: String? = nil
     ) async -> Reply {
         var body: JSONValue = [
             "apiVersion": .string(apiVersion), "kind": "Eviction",
-            "metadata": ["name": .string(bodyName ?? pod), "namespace": .string(namespace)],
+            "metadata": ["name": .string(bodyName ?? pod), "namespace": .string(bodyNamespace ?? namespace)],
         ]
         if let deleteOptions { body.setMember("deleteOptions", deleteOptions) }
         var headers = HTTPFields()
@@ -231,6 +232,9 @@ import Testing
             #expect(mismatch.status == 400)
             #expect(mismatch.json["message"] == "name in URL does not match name in Eviction object")
             #expect(await Self.evict(server, "web-1", apiVersion: "policy/v2").status == 400)
+            let elsewhere = await Self.evict(server, "web-1", bodyNamespace: "kube-system")
+            #expect(elsewhere.status == 400)
+            #expect(elsewhere.json["message"] == "the namespace of the provided object does not match the namespace sent on the request")
             let missing = await Self.evict(server, "nope")
             #expect(missing.status == 404)
             #expect(missing.json["message"] == "pods \"nope\" not found")
