@@ -11,7 +11,7 @@ struct KubeletPodResourcesTests {
 
     /// A started server and a hollow-runtime kubelet that keeps volumes under a temp root.
     func withKubelet(asNode: Bool = false, _ body: (KubeClient, ManualClock, FakeRuntimeClient, String, Kubelet) async throws -> Void) async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             try await TestAPIServer.with { server in
                 let client = server.client()
                 let manual = ManualClock()

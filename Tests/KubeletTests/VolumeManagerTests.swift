@@ -7,8 +7,8 @@ import Logging
 import Testing
 @testable import Kubelet
 
-/// A temporary directory removed when the body ends.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+/// A temporary directory for volume tests, unmounted and removed when the body ends.
+func withVolumeRoot<T>(_ body: (String) async throws -> T) async throws -> T {
     var template = Array("/tmp/kubelet-volumes-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     let path = String(cString: made)
@@ -44,7 +44,7 @@ struct VolumeManagerTests {
 
     @Test("configMap volumes: all keys, or items at paths with modes, through ..data symlinks")
     func configMapItems() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             objects.put(configMap: "settings", namespace: "prod", ["app.yaml": "a: 1", "log.level": "debug"])
             let spec = pod([
@@ -72,7 +72,7 @@ struct VolumeManagerTests {
 
     @Test("a secret update swaps ..data to a new directory and removes the old one")
     func secretUpdate() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             objects.put(secret: "creds", namespace: "prod", ["password": "one", "old": "x"])
             let spec = pod([CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(secretName: "creds"))])
@@ -96,7 +96,7 @@ struct VolumeManagerTests {
 
     @Test("missing objects fail unless optional; missing keys likewise")
     func missingObjects() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             objects.put(configMap: "settings", namespace: "prod", ["a": "1"])
             let spec = pod([
@@ -118,7 +118,7 @@ struct VolumeManagerTests {
 
     @Test("downwardAPI files: fields, label and annotation maps, resources")
     func downwardFiles() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let spec = pod([CoreV1.Volume(downwardAPI: CoreV1.DownwardAPIVolumeSource(items: [
                 CoreV1.DownwardAPIVolumeFile(fieldRef: CoreV1.ObjectFieldSelector(fieldPath: "metadata.name"), path: "name"),
                 CoreV1.DownwardAPIVolumeFile(fieldRef: CoreV1.ObjectFieldSelector(fieldPath: "metadata.labels"), path: "labels"),
@@ -141,7 +141,7 @@ struct VolumeManagerTests {
 
     @Test("projected kube-api-access: a bound token refreshed at 80% of its life, ca.crt and namespace")
     func projectedToken() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             objects.put(configMap: "kube-root-ca.crt", namespace: "prod", ["ca.crt": "CERT"])
             let manual = ManualClock()
@@ -178,7 +178,7 @@ struct VolumeManagerTests {
 
     @Test("hostPath types are checked or created")
     func hostPathTypes() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             try NodeFiles.makeDirectory(root + "/dir")
             try NodeFiles.write(Array("x".utf8), to: root + "/file", mode: 0o644)
             func check(_ path: String, _ type: String) -> String? {
@@ -210,7 +210,7 @@ struct VolumeManagerTests {
 
     @Test("emptyDir, claims on hostPath and local volumes, hosts file, termination log, and teardown")
     func emptyDirClaimsAndTeardown() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             let data = root + "/pv-data"
             try NodeFiles.makeDirectory(data)
@@ -261,7 +261,7 @@ struct VolumeManagerTests {
 
     @Test("a medium: Memory emptyDir is a tmpfs with its size limit, secrets are on a tmpfs, unmounted at teardown", .enabled(if: VolumeManager.canMount))
     func tmpfs() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let spec = pod([
                 CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(medium: "Memory", sizeLimit: "8Mi"), name: "memory"),
                 CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(secretName: "creds")),
@@ -300,7 +300,7 @@ struct VolumeGroupTests {
 
     @Test("fsGroup owns emptyDir and secret volumes; secret files become group-readable", .enabled(if: VolumeManager.canMount))
     func fsGroup() async throws {
-        try await withTemporaryDirectory { root in
+        try await withVolumeRoot { root in
             let objects = FakePodObjects()
             objects.put(secret: "creds", namespace: "prod", ["password": "one"])
             let pod = CoreV1.Pod(
