@@ -309,7 +309,8 @@ struct RealNodeTests {
         try await node.waitForReady("steady")
         let after = try await node.kubectlOK("get", "pod", "steady", "-o", "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.podIP}")
         #expect(after == before)
-        #expect(try await node.kubectlOK("exec", "steady", "--", "cat", "/tmp/marker") == "marker\n")
+        // The restarted kubelet serves exec once it has re-adopted the pod's containers.
+        _ = try await node.waitFor("exec after the restart", ["exec", "steady", "--", "cat", "/tmp/marker"], timeout: .seconds(30)) { $0 == "marker\n" }
         // Still one sandbox for the pod: nothing was recreated.
         let sandboxes = try await node.inNode(["/usr/bin/ctr", "-a", "/run/k3s/containerd/containerd.sock", "-n", "k8s.io", "containers", "list", "-q"])
         #expect(sandboxes.stdout.split(separator: "\n").count == 2, "containers: \(sandboxes.stdout)")
