@@ -182,6 +182,12 @@ struct ContainerConfigBuilderTests {
         #expect(bestEffort.oomScoreAdj == 1000)
         #expect(resources(["cpu": Quantity("1m")], ["cpu": Quantity("1m")]).cpuQuota == 1_000)
         #expect(resources(["cpu": Quantity("1m")], nil).cpuShares == 2)
+        #expect(resources(["memory": Quantity("1Gi")], nil).oomScoreAdj == 3, "a burstable container asking for all memory")
+        #expect(resources(["memory": Quantity("1")], nil).oomScoreAdj == 999, "below best-effort ones")
+        let critical = CoreV1.Container(image: "busybox", name: "main")
+        var criticalPod = pod(critical)
+        criticalPod.spec?.priorityClassName = "system-node-critical"
+        #expect(ContainerConfigBuilder(pod: criticalPod).resources(of: critical).oomScoreAdj == -997)
     }
 
     @Test("security: container over pod, runAsNonRoot, capabilities, no_new_privs, groups, namespaces")

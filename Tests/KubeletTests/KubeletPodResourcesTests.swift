@@ -12,30 +12,42 @@ struct KubeletPodResourcesTests {
     /// A started server and a hollow-runtime kubelet that keeps volumes under a temp root.
     func withKubelet(asNode: Bool = false, _ body: (KubeClient, ManualClock, FakeRuntimeClient, String, Kubelet) async throws -> Void) async throws {
         try await withTemporaryDirectory { root in
-            let server = try await TestAPIServer.start()
-            let client = server.client()
-            let kubeletClient = asNode ? server.client(as: .node("node-a")) : client
-            let manual = ManualClock()
-            let clock = KubeletClock(manual)
-            let runtime = FakeRuntimeClient(clock: clock)
-            var configuration = KubeletConfiguration(
-                nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: "10.42.5.0/24", clusterDNS: ["10.43.0.10"])
-            configuration.rootDirectory = root + "/kubelet"
-            configuration.podLogsDirectory = root + "/logs"
-            configuration.serviceEnvironment = true
-            let kubelet = Kubelet(client: kubeletClient, configuration: configuration, runtime: runtime, clock: clock, logger: logger)
-            let task = Task { try await kubelet.run() }
-            do {
-                try await body(client, manual, runtime, root + "/kubelet", kubelet)
-            } catch {
-                task.cancel()
-                _ = await task.result
-                await server.stop()
-                throw error
+            try await TestAPIServer.with { server in
+                let client = server.client()
+                let manual = ManualClock()
+                let clock = KubeletClock(manual)
+                let runtime = FakeRuntimeClient(clock: clock)
+                var configuration = KubeletConfiguration(
+                    nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: "10.42.5.0/24", clusterDNS: ["10.43.0.10"])
+                configuration.rootDirectory = root + "/kubelet"
+                configuration.podLogsDirectory = root + "/logs"
+                configuration.serviceEnvironment = true
+                let kubelet = Kubelet(
+                    client: asNode ? server.client(as: .node("node-a")) : client, configuration: configuration,
+                    runtime: runtime, clock: clock, logger: logger)
+                let running = Task { try await kubelet.run() }
+                let outcome: Result<Void, any Error>
+                do {
+                    try await body(client, manual, runtime, root + "/kubelet", kubelet)
+                    outcome = .success(())
+                } catch {
+                    outcome = .failure(error)
+                }
+                running.cancel()
+                _ = await running.result
+                try outcome.get()
             }
-            task.cancel()
-            _ = await task.result
-            await server.stop()
+        }
+    }
+
+    /// Deletes pod `web` at once and waits until the kubelet removed its directory.
+    func deleteAndAwaitCleanup(_ pods: ResourceClient<CoreV1.Pod>, clock: ManualClock, directory: String) async throws {
+        var options = DeleteOptions()
+        options.gracePeriodSeconds = 0
+        _ = try await pods.delete("web", namespace: "default", options: options)
+        try await eventually("the pod directory to go") {
+            clock.advance(by: .seconds(1))
+            return NodeFiles.kind(directory) == .missing
         }
     }
 
@@ -117,14 +129,16 @@ struct KubeletPodResourcesTests {
                 return text(volumePath + "/app.yaml") == "a: 2"
             }
 
-            // Deleting the pod removes its directory.
-            var options = DeleteOptions()
-            options.gracePeriodSeconds = 0
-            _ = try await pods.delete("web", namespace: "default", options: options)
-            try await eventually("the pod directory to go") {
-                clock.advance(by: .seconds(1))
-                return NodeFiles.kind("\(root)/pods/\(uid)") == .missing
+            // A directory of a pod the kubelet does not know goes at the next resync.
+            let orphan = "\(root)/pods/orphan-uid/volumes/kubernetes.io~empty-dir/data"
+            try NodeFiles.makeDirectory(orphan)
+            try await eventually("the orphaned pod directory to go") {
+                clock.advance(by: .seconds(30))
+                return NodeFiles.kind("\(root)/pods/orphan-uid") == .missing
             }
+
+            // Deleting the pod removes its directory.
+            try await deleteAndAwaitCleanup(pods, clock: clock, directory: "\(root)/pods/\(uid)")
         }
     }
 
@@ -168,6 +182,8 @@ struct KubeletPodResourcesTests {
             #expect(text(path + "/namespace") == "default")
             let mount = runtime.containerConfigs.first?.mounts.first { $0.containerPath == "/var/run/secrets/kubernetes.io/serviceaccount" }
             #expect(mount == CRI.Mount(containerPath: "/var/run/secrets/kubernetes.io/serviceaccount", hostPath: path, readOnly: true))
+            try await deleteAndAwaitCleanup(pods, clock: clock, directory: "\(root)/pods/\(uid)")
+            #expect(text("/proc/self/mountinfo")?.contains(root) != true)
         }
     }
 }

@@ -30,6 +30,9 @@ struct SandboxConfigBuilderTests {
         #expect(host.nameservers == ["192.168.1.1", "192.168.1.2"])
         #expect(host.searches == ["corp.example", "lab.example"])
         #expect(host.options == ["edns0", "timeout:2"])
+        #expect(host.isUsableInPods)
+        #expect(!ResolvConf(parsing: "nameserver 127.0.0.53\nsearch lan").isUsableInPods)
+        #expect(!ResolvConf(parsing: "search lan").isUsableInPods)
     }
 
     @Test("ClusterFirst: cluster servers, namespace searches then the node's, ndots:5")

@@ -12,7 +12,11 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
     var template = Array("/tmp/kubelet-volumes-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
     let path = String(cString: made)
-    defer { try? NodeFiles.removeTree(path) }
+    defer {
+        // Also what a kubelet under test left mounted (secret and projected volumes are tmpfs as root).
+        if VolumeManager.canMount { NodeFiles.unmountAll(under: path) }
+        try? NodeFiles.removeTree(path)
+    }
     return try await body(path)
 }
 
@@ -255,11 +259,16 @@ struct VolumeManagerTests {
         }
     }
 
-    @Test("a medium: Memory emptyDir is a tmpfs with its size limit, unmounted at teardown", .enabled(if: VolumeManager.canMount))
+    @Test("a medium: Memory emptyDir is a tmpfs with its size limit, secrets are on a tmpfs, unmounted at teardown", .enabled(if: VolumeManager.canMount))
     func tmpfs() async throws {
         try await withTemporaryDirectory { root in
-            let spec = pod([CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(medium: "Memory", sizeLimit: "8Mi"), name: "memory")])
-            let volumes = VolumeManager(root: root, source: FakePodObjects(), mountTmpfs: true, logger: logger)
+            let spec = pod([
+                CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(medium: "Memory", sizeLimit: "8Mi"), name: "memory"),
+                CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(secretName: "creds")),
+            ])
+            let objects = FakePodObjects()
+            objects.put(secret: "creds", namespace: "prod", ["password": "one"])
+            let volumes = VolumeManager(root: root, source: objects, mountTmpfs: true, logger: logger)
             defer { NodeFiles.unmountAll(under: root) }
             let (set, failures) = await volumes.setUp(spec, downward: downward(spec))
             #expect(failures.isEmpty)
@@ -270,8 +279,51 @@ struct VolumeManagerTests {
             _ = await volumes.setUp(spec, downward: downward(spec))
             let mounts = text("/proc/self/mountinfo")?.split(separator: "\n").filter { $0.contains(path) }.count
             #expect(mounts == 1, "a second set-up does not mount again")
+            let secret = try #require(set.volumes["creds"]).hostPath
+            let secretMount = try #require(text("/proc/self/mountinfo")?.split(separator: "\n").first { $0.split(separator: " ")[4] == secret })
+            #expect(secretMount.contains(" - tmpfs "), "secrets live in memory")
+            #expect(text(secret + "/password") == "one")
             try volumes.tearDown("uid-1")
             #expect(NodeFiles.kind(root + "/pods/uid-1") == .missing)
+        }
+    }
+}
+
+@Suite("Volume manager: fsGroup")
+struct VolumeGroupTests {
+    let logger = Logger(label: "volumes-test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func group(_ path: String) -> gid_t? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info.st_gid : nil
+    }
+
+    @Test("fsGroup owns emptyDir and secret volumes; secret files become group-readable", .enabled(if: VolumeManager.canMount))
+    func fsGroup() async throws {
+        try await withTemporaryDirectory { root in
+            let objects = FakePodObjects()
+            objects.put(secret: "creds", namespace: "prod", ["password": "one"])
+            let pod = CoreV1.Pod(
+                metadata: MetaV1.ObjectMeta(name: "web", namespace: "prod", uid: "uid-g"),
+                spec: CoreV1.PodSpec(
+                    containers: [CoreV1.Container(image: "busybox", name: "main")], securityContext: CoreV1.PodSecurityContext(fsGroup: 4242),
+                    volumes: [
+                        CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(), name: "scratch"),
+                        CoreV1.Volume(name: "creds", secret: CoreV1.SecretVolumeSource(defaultMode: 0o400, secretName: "creds")),
+                    ]))
+            let manager = VolumeManager(root: root, source: objects, mountTmpfs: false, logger: logger)
+            let downward = DownwardAPI(pod: pod, podIPs: [], hostIPs: [], allocatable: [:])
+            let (volumes, failures) = await manager.setUp(pod, downward: downward)
+            #expect(failures.isEmpty)
+            let scratch = try #require(volumes.volumes["scratch"]).hostPath
+            #expect(group(scratch) == 4242)
+            #expect(NodeFiles.mode(scratch) == 0o2777)
+            let creds = try #require(volumes.volumes["creds"]).hostPath
+            #expect(group(creds + "/password") == 4242)
+            #expect(NodeFiles.mode(creds + "/password") == 0o440)
+            let data = try #require(NodeFiles.readLink(creds + "/..data"))
+            _ = await manager.setUp(pod, downward: downward)
+            #expect(NodeFiles.readLink(creds + "/..data") == data, "unchanged contents are not rewritten")
         }
     }
 }

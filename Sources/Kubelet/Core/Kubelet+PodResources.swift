@@ -21,9 +21,11 @@ extension Kubelet {
     /// A sandbox builder from the configuration and the node's current `resolv.conf`.
     func sandboxBuilder() -> SandboxConfigBuilder {
         let hostDNS = configuration.resolvConf.flatMap(NodeFiles.read).map { ResolvConf(parsing: String(decoding: $0, as: UTF8.self)) }
-        return SandboxConfigBuilder(
+        var builder = SandboxConfigBuilder(
             clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain, hostDNS: hostDNS ?? ResolvConf(),
             podLogsRoot: configuration.podLogsDirectory, cgroupDriver: configuration.cgroupDriver, nodeHostname: configuration.hostname)
+        builder.cgroupRoot = configuration.cgroupRoot
+        return builder
     }
 
     /// The downward API values of `pod` with the given pod IPs.
@@ -69,6 +71,19 @@ extension Kubelet {
                 return
             }
             for uid in volumeManager.markResyncDue() { queue.add(.pod(uid)) }
+            await removeOrphanedVolumes(volumeManager)
+        }
+    }
+
+    /// Removes the directories of pods the kubelet no longer knows (deleted while it was down)
+    /// once the runtime holds no sandbox for them.
+    func removeOrphanedVolumes(_ volumeManager: VolumeManager) async {
+        let known = state.withLock { Set($0.pods.keys) }
+        for uid in volumeManager.orphans(known: known) {
+            let filter = CRI.PodSandboxFilter(labels: [ContainerAnnotations.podUID: uid])
+            guard let sandboxes = try? await runtime.listPodSandbox(filter), sandboxes.isEmpty else { continue }
+            logger.info("removing volumes of an orphaned pod", metadata: ["uid": "\(uid)"])
+            tearDownVolumes(uid)
         }
     }
 

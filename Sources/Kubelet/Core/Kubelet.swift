@@ -16,19 +16,26 @@ public final class Kubelet: Sendable {
     /// Events about this kubelet's pods (`FailedMount`, `Pulled`, `BackOff`, ...); written while
     /// the kubelet runs.
     public let events: KubeletEventRecorder
+    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
+    let objects: any PodObjectSource
+    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
+    let volumeManager: VolumeManager?
     /// Probe workers and their results.
     let probes: ProbeManager
     /// Runs postStart and preStop hooks.
     let hooks: LifecycleHookRunner
     /// Reads termination message files and log tails of exited containers.
     let terminationMessages: any TerminationMessageReader
-    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
-    let objects: any PodObjectSource
-    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
-    let volumeManager: VolumeManager?
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
+    /// The real machine's facts; `nil` on hollow nodes.
+    let machine: MachineInfo?
+    /// The node's and its pods' resource figures; the kubelet API serves them
+    /// (`/stats/summary`, `/metrics/resource`).
+    public let stats: StatsCollector
+    /// Pressure, eviction and image garbage collection memory.
+    let resources = Mutex(NodeResourceState())
 
     /// One unit of the kubelet's work; the queue never hands the same one to two workers.
     enum Work: Hashable, Sendable {
@@ -107,6 +114,13 @@ public final class Kubelet: Sendable {
             VolumeManager(root: $0, source: objects, clock: clock, mountTmpfs: VolumeManager.canMount, logger: logger)
         }
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
+        let settings = configuration.nodeResources
+        let machine = settings.host.map { MachineInfo(reading: $0, rootDirectory: settings.rootDirectory) }
+        self.machine = machine
+        self.stats = StatsCollector(
+            nodeName: configuration.nodeName, runtime: runtime, host: settings.host, settings: settings,
+            memoryCapacityBytes: machine?.memoryBytes, wallNanoseconds: { clock.wallNanoseconds })
+        resources.withLock { $0.tracker = PressureTracker(transitionPeriod: settings.evictionPressureTransitionPeriod) }
     }
 
     /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
@@ -172,6 +186,10 @@ public final class Kubelet: Sendable {
                 group.addTask { await self.events.run() }
                 group.addTask { await self.runVolumeResync() }
                 group.addTask { await self.runNodeStatus() }
+                if self.configuration.nodeResources.host != nil {
+                    group.addTask { await self.runHousekeeping() }
+                    group.addTask { await self.runGarbageCollection() }
+                }
                 group.addTask {
                     for await event in events where event.type == .stopped {
                         self.queue.add(.pod(event.pod.uid))

@@ -69,6 +69,9 @@ public struct KubeletConfiguration: Sendable {
     public var hostsFile = "/etc/hosts"
     /// `cgroupfs` (`/kubepods/burstable/pod<UID>`) or `systemd` (slices) for pod cgroup parents.
     public var cgroupDriver = "cgroupfs"
+    /// The cgroup every pod cgroup sits under (`--cgroup-root`, default `/`): with `/k3s` pods
+    /// go to `/k3s/kubepods/...`.
+    public var cgroupRoot = "/"
     /// How often configMap, secret, downward API and projected volumes of running pods are
     /// refreshed (and service-account tokens renewed when due); upstream syncs every minute.
     public var volumeResyncInterval: Duration = .seconds(60)
@@ -76,6 +79,9 @@ public struct KubeletConfiguration: Sendable {
     /// their namespace's services when `enableServiceLinks`); the kubelet then watches Services.
     /// Real nodes set it; hollow nodes leave it off to spare the API server a watch per node.
     public var serviceEnvironment = false
+    /// A real node's machine, reservations, eviction thresholds and garbage collection; the
+    /// default (no host) is a hollow node's.
+    public var nodeResources = NodeResourceSettings()
 
     /// Creates a configuration with upstream defaults and a hollow node's capacity
     /// (4 CPUs, 16 GiB memory, 100 GiB ephemeral storage, 110 pods).

@@ -28,9 +28,11 @@ extension ContainerConfigBuilder {
         return result
     }
 
-    /// `-997` for Guaranteed pods, `1000` for BestEffort, and for Burstable `1000 − 1000 ×
-    /// request / capacity`, kept within 2...999.
+    /// `-997` for Guaranteed and node-critical pods, `1000` for BestEffort, and for Burstable
+    /// `1000 − 1000 × request / capacity`, kept within 3...999 (above any Guaranteed container,
+    /// below BestEffort ones).
     func oomScoreAdjust(for container: CoreV1.Container) -> Int64 {
+        if pod.spec?.priorityClassName == "system-node-critical" { return -997 }
         switch PodQOS.qosClass(of: pod.spec) {
         case "Guaranteed": return -997
         case "BestEffort": return 1000
@@ -38,7 +40,7 @@ extension ContainerConfigBuilder {
             guard memoryCapacity > 0 else { return 999 }
             let request = container.resources?.requests?["memory"]?.value ?? 0
             let score = 1000 - (1000 * request) / memoryCapacity
-            return min(999, max(2, score))
+            return min(999, max(3, score))
         }
     }
 

@@ -29,4 +29,11 @@ public struct ResolvConf: Sendable, Hashable {
             }
         }
     }
+
+    /// Whether pods with their own network can use these servers: there is one, and none is a
+    /// loopback address (`127.0.0.53` of systemd-resolved answers only inside the node's
+    /// namespace). K3s then looks at `/run/systemd/resolve/resolv.conf`, or writes its own file.
+    public var isUsableInPods: Bool {
+        !nameservers.isEmpty && !nameservers.contains { $0.hasPrefix("127.") || $0 == "::1" }
+    }
 }

@@ -17,6 +17,8 @@ public struct SandboxConfigBuilder: Sendable {
     public var cgroupDriver: String
     /// The node's hostname, used for host-network pods.
     public var nodeHostname: String
+    /// The cgroup pod cgroups sit under with cgroupfs (`/` by default; `--cgroup-root`).
+    public var cgroupRoot: String = "/"
 
     /// Upstream's limits on the search list: 32 domains and 2048 characters.
     public static let maxSearchDomains = 32
@@ -135,7 +137,8 @@ public struct SandboxConfigBuilder: Sendable {
             let escaped = uid.replacingDashes()
             return (["kubepods"] + [tier].compactMap { $0 } + ["pod" + escaped]).joined(separator: "-") + ".slice"
         }
-        return "/" + (["kubepods"] + [tier].compactMap { $0 } + ["pod" + uid]).joined(separator: "/")
+        let root = cgroupRoot.hasSuffix("/") ? cgroupRoot : cgroupRoot + "/"
+        return root + (["kubepods"] + [tier].compactMap { $0 } + ["pod" + uid]).joined(separator: "/")
     }
 
     /// Host ports of the pod's containers (and restartable init containers).

@@ -25,6 +25,10 @@ public final class FakeRuntimeClient: RuntimeClient {
         /// Answers `execSync` (exec probes, hooks): given the container's name in its pod, the
         /// pod's annotations and the command. The default answers exit code 0 with no output.
         public var execSync: @Sendable (_ container: String, _ podAnnotations: [String: String], _ command: [String]) -> CRI.ExecSyncResult
+        /// The base URL of a streaming server to hand out (`http://127.0.0.1:PORT`, a test's
+        /// stand-in): when set, `exec`, `attach` and `portForward` answer `<base>/<operation>/<id>`
+        /// (operation `exec`, `attach` or `portforward`) instead of throwing `.unimplemented`.
+        public var streamingServer: String?
 
         /// Creates settings.
         public init(
@@ -60,6 +64,9 @@ public final class FakeRuntimeClient: RuntimeClient {
         var startedAt: Int64 = 0
         var finishedAt: Int64 = 0
         var exitCode: Int = 0
+        /// The log file the status reports: `config.logPath` under the sandbox's `logDirectory`
+        /// (CRI semantics); the fake never writes it.
+        var logPath = ""
         var reason: String = ""
         var timer: Task<Void, Never>?
     }
@@ -221,9 +228,10 @@ public final class FakeRuntimeClient: RuntimeClient {
                 throw RuntimeError(.failedPrecondition, "image \"\(reference.normalized)\" is not present; pull it first")
             }
             let id = Self.makeID()
-            let record = ContainerRecord(
+            var record = ContainerRecord(
                 id: id, sandboxID: sandboxID, config: config, pod: sandbox.config.metadata,
                 imageRef: image.repoDigests.first ?? image.id, run: run, stopDelay: stopDelay, state: .created, createdAt: now)
+            record.logPath = Self.logPath(config.logPath, directory: sandbox.config.logDirectory)
             state.containers[id] = record
             state.containerOrder.append(id)
             Self.publish(&state, record, .created, at: now)
@@ -335,12 +343,14 @@ public final class FakeRuntimeClient: RuntimeClient {
     public func exec(_ request: CRI.ExecRequest) async throws -> String {
         guard !request.command.isEmpty else { throw RuntimeError(.invalidArgument, "command must not be empty") }
         try requireRunning(request.containerID)
+        if let base = configuration.streamingServer { return "\(base)/exec/\(request.containerID)" }
         throw RuntimeError(.unimplemented, "hollow containers cannot stream (exec)")
     }
 
     /// Hollow containers have no processes to stream: checks the container, then throws `.unimplemented`.
     public func attach(_ request: CRI.AttachRequest) async throws -> String {
         try requireRunning(request.containerID)
+        if let base = configuration.streamingServer { return "\(base)/attach/\(request.containerID)" }
         throw RuntimeError(.unimplemented, "hollow containers cannot stream (attach)")
     }
 
@@ -349,6 +359,7 @@ public final class FakeRuntimeClient: RuntimeClient {
         try state.withLock { state throws(RuntimeError) in
             guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "pod sandbox \(sandboxID) not found") }
         }
+        if let base = configuration.streamingServer { return "\(base)/portforward/\(sandboxID)" }
         throw RuntimeError(.unimplemented, "hollow sandboxes cannot stream (port-forward)")
     }
 
@@ -493,7 +504,14 @@ public final class FakeRuntimeClient: RuntimeClient {
     private static func status(_ record: ContainerRecord) -> CRI.ContainerStatus {
         CRI.ContainerStatus(
             container: entry(record), startedAt: record.startedAt, finishedAt: record.finishedAt,
-            exitCode: record.exitCode, reason: record.reason)
+            exitCode: record.exitCode, reason: record.reason, logPath: record.logPath)
+    }
+
+    /// A container's log path as CRI resolves it: relative paths are under the sandbox's log
+    /// directory; empty when the container keeps no log.
+    static func logPath(_ path: String, directory: String) -> String {
+        guard !path.isEmpty, !path.hasPrefix("/"), !directory.isEmpty else { return path }
+        return directory.hasSuffix("/") ? directory + path : directory + "/" + path
     }
 
     private static func makeID() -> String {

@@ -133,6 +133,11 @@ public struct PodStatusBuilder: Sendable {
         status.startTime = old.startTime ?? now
         status.qosClass = old.qosClass ?? PodQOS.qosClass(of: pod.spec)
         status.observedGeneration = pod.metadata.generation
+        // A terminal pod keeps the reason and message it was failed with (node-pressure eviction).
+        if terminal {
+            status.reason = old.reason
+            status.message = old.message
+        }
         // Fields other components own are carried over unchanged.
         status.nominatedNodeName = old.nominatedNodeName
         status.resourceClaimStatuses = old.resourceClaimStatuses

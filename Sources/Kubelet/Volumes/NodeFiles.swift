@@ -145,6 +145,23 @@ enum NodeFiles {
         }
     }
 
+    /// Gives `path` (and with `recursive` everything under it, symlinks not followed) to group
+    /// `gid`: files get group read (and write unless `readOnly`), directories also group
+    /// search and set-group-ID so new files inherit the group, as `fsGroup` asks.
+    static func giveGroup(_ path: String, gid: Int, readOnly: Bool, recursive: Bool) throws(PodConfigError) {
+        let kind = self.kind(path, follow: false)
+        if kind == .missing { return }
+        if lchown(path, uid_t.max, gid_t(gid)) != 0 { throw failure("chown", path) }
+        guard kind != .symlink else { return }
+        let fileBits: mode_t = readOnly ? 0o440 : 0o660
+        if let current = mode(path) {
+            let wanted = current | fileBits | (kind == .directory ? 0o2110 : 0)
+            if wanted != current && chmod(path, wanted) != 0 { throw failure("chmod", path) }
+        }
+        guard recursive, kind == .directory else { return }
+        for name in list(path) { try giveGroup(path + "/" + name, gid: gid, readOnly: readOnly, recursive: true) }
+    }
+
     /// Mounts a tmpfs at `path` (size in bytes, 0 for the default) unless one is there.
     static func mountTmpfs(_ path: String, sizeBytes: Int64) throws(PodConfigError) {
         let parent = path.split(separator: "/").dropLast().joined(separator: "/")

@@ -9,7 +9,8 @@ import Synchronization
 
 /// Makes a pod's volumes on the node before its containers are created, under
 /// `ROOT/pods/UID/volumes/PLUGIN/NAME`, and removes them with the pod: emptyDir (a tmpfs for
-/// `medium: Memory`), configMap, secret, downwardAPI and projected volumes (written through
+/// `medium: Memory`), configMap, secret, downwardAPI and projected volumes (secret and projected
+/// ones on a tmpfs when the process may mount; all written through
 /// ``AtomicWriter`` so a later set-up swaps in new contents), hostPath (checked per `type`), and
 /// claims bound to hostPath or local persistent volumes. It also keeps the pod's `/etc/hosts` and
 /// its containers' termination-message files.
@@ -110,6 +111,7 @@ public final class VolumeManager: Sendable {
         _ volume: CoreV1.Volume, name: String, pod: CoreV1.Pod, downward: DownwardAPI, base: String
     ) async throws -> PodVolumes.Volume {
         let namespace = pod.metadata.namespace ?? "default"
+        let fsGroup = pod.spec?.securityContext?.fsGroup
         func directory(_ plugin: String) -> String { "\(base)/volumes/kubernetes.io~\(plugin)/\(name)" }
         if let emptyDir = volume.emptyDir {
             let path = directory("empty-dir")
@@ -117,6 +119,7 @@ public final class VolumeManager: Sendable {
             if emptyDir.medium == "Memory" && mountTmpfs {
                 try NodeFiles.mountTmpfs(path, sizeBytes: emptyDir.sizeLimit?.value ?? 0)
             }
+            if let fsGroup { try NodeFiles.giveGroup(path, gid: fsGroup, readOnly: false, recursive: false) }
             return PodVolumes.Volume(hostPath: path)
         }
         if let hostPath = volume.hostPath {
@@ -149,7 +152,17 @@ public final class VolumeManager: Sendable {
             throw PodConfigError("volume type not supported on this node")
         }
         let path = directory(plugin)
-        try AtomicWriter(directory: path).write(payload, stamp: stamp())
+        if mountTmpfs && (plugin == "secret" || plugin == "projected") {
+            // Secrets and tokens never touch the disk, as upstream keeps them.
+            try NodeFiles.makeDirectory(path, mode: 0o755)
+            try NodeFiles.mountTmpfs(path, sizeBytes: 0)
+        }
+        if let fsGroup {
+            try AtomicWriter(directory: path).write(payload.groupReadable(), stamp: stamp())
+            try NodeFiles.giveGroup(path, gid: fsGroup, readOnly: true, recursive: true)
+        } else {
+            try AtomicWriter(directory: path).write(payload, stamp: stamp())
+        }
         return PodVolumes.Volume(hostPath: path, readOnly: true)
     }
 
@@ -271,6 +284,11 @@ public final class VolumeManager: Sendable {
         }
         if mountTmpfs { NodeFiles.unmountAll(under: base) }
         try NodeFiles.removeTree(base)
+    }
+
+    /// The UIDs with a directory under `ROOT/pods` that are not in `known`.
+    public func orphans(known: Set<String>) -> [String] {
+        NodeFiles.list(root + "/pods").filter { !known.contains($0) && !$0.hasPrefix(".") }
     }
 
     /// A unique name part for a new data directory: wall time and a sequence number.

@@ -79,6 +79,13 @@ public struct VolumePayload: Sendable, Hashable {
         files[parts.joined(separator: "/")] = file
     }
 
+    /// The payload with every file readable by its group (`fsGroup` volumes).
+    public func groupReadable() -> VolumePayload {
+        var copy = self
+        copy.files = files.mapValues { File(bytes: $0.bytes, mode: $0.mode | 0o440) }
+        return copy
+    }
+
     /// Adds every file of `other` (its paths win).
     public mutating func merge(_ other: VolumePayload) {
         files.merge(other.files) { _, new in new }
