@@ -226,11 +226,3 @@ struct ContainerLogTests {
         try handle.write(contentsOf: Data(text.utf8))
     }
 }
-
-/// Runs `body` with a new temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = NSTemporaryDirectory() + "kubelet-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
