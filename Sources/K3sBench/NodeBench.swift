@@ -77,7 +77,7 @@ struct NodeBench {
         let ready = Locked([String: ContinuousClock.Instant]())
         let informers = InformerFactory(client: client)
         let done = AsyncStream<Void>.makeStream()
-        func observe(_ pod: CoreV1.Pod) {
+        @Sendable func observe(_ pod: CoreV1.Pod) {
             guard let name = pod.metadata.name, pod.isReady else { return }
             let now = ContinuousClock.now
             let total = ready.withLock { seen -> Int in
@@ -147,9 +147,9 @@ extension Duration {
 /// and `/var/log/pods`. `stop()` kills every process of the node's cgroups and mount namespace
 /// and removes what it made.
 final class BenchNode: @unchecked Sendable {
-    let id = String(UUID().uuidString.lowercased().prefix(8))
-    var netns: String { "k3sbench-\(id)" }
-    var cgroupRoot: String { "/k3sbench-\(id)" }
+    let id: String
+    let netns: String
+    let cgroupRoot: String
     let nodeIP = "10.99.0.2"
     let dataDir: String
     var kubeconfig: String { dataDir + "/kubeconfig.yaml" }
@@ -162,7 +162,15 @@ final class BenchNode: @unchecked Sendable {
     }
 
     init(binary: String) throws {
-        dataDir = NSTemporaryDirectory() + "k3sbench-\(id)"
+        let id = String(UUID().uuidString.lowercased().prefix(8))
+        let netns = "k3sbench-\(id)"
+        let nodeIP = "10.99.0.2"
+        let dataDir = NSTemporaryDirectory() + "k3sbench-\(id)"
+        self.id = id
+        self.netns = netns
+        self.cgroupRoot = "/k3sbench-\(id)"
+        self.dataDir = dataDir
+        self.binary = binary
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let script = """
             ip netns add \(netns) && ip -n \(netns) link set lo up && \
@@ -174,7 +182,8 @@ final class BenchNode: @unchecked Sendable {
         guard made.status == 0 else { throw BenchError("cannot make the namespace: \(made.stderr)") }
         let mounts = ["/run/k3s", "/run/containerd", "/run/netns", "/var/lib/cni", "/var/lib/kubelet", "/var/log/pods"]
             .map { "mkdir -p \($0) && mount -t tmpfs tmpfs \($0)" }.joined(separator: " && ")
-        anchor = Process()
+        let anchor = Process()
+        self.anchor = anchor
         anchor.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         anchor.arguments = ["--net=/var/run/netns/\(netns)", "unshare", "--mount", "--propagation", "slave", "/bin/sh", "-c",
                             "\(mounts) && touch \(dataDir)/anchor-ready && exec sleep 100000"]
@@ -184,7 +193,6 @@ final class BenchNode: @unchecked Sendable {
             guard anchor.isRunning, Date() < deadline else { throw BenchError("the node's mount namespace could not be made") }
             usleep(10_000)
         }
-        self.binary = binary
     }
 
     private let binary: String
