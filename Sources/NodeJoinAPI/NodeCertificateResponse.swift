@@ -2,8 +2,7 @@ import KubeAPI
 import OrderedCollections
 
 /// The answer to `POST /v1-k3s/node-certificate` (``NodeJoinPaths/nodeCertificate``): the
-/// node's client certificate, the CA to trust, the cluster settings every kubelet needs, and
-/// what the kubelet's HTTPS server needs (its serving certificate and the client CA).
+/// node's client certificate, the CA to trust, and the cluster settings every kubelet needs.
 public struct NodeCertificateResponse: Sendable, Hashable {
     /// The node's client certificate (PEM), signed by the client CA.
     public var certificatePEM: String
@@ -14,24 +13,13 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     public var clusterDNS: [String]
     /// The cluster DNS domain (`k3s server --cluster-domain`); `nil` when the server did not say.
     public var clusterDomain: String?
-    /// The kubelet's serving certificate (PEM), signed by the server CA, when the request carried
-    /// a serving key and the server can sign one.
-    public var servingCertificatePEM: String?
-    /// The client CA (PEM) the kubelet verifies client certificates with (the API server's
-    /// kubelet client certificate among them); `nil` when the server did not say.
-    public var clientCAPEM: String?
 
     /// Creates a response.
-    public init(
-        certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil,
-        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil
-    ) {
+    public init(certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil) {
         self.certificatePEM = certificatePEM
         self.serverCAPEM = serverCAPEM
         self.clusterDNS = clusterDNS
         self.clusterDomain = clusterDomain
-        self.servingCertificatePEM = servingCertificatePEM
-        self.clientCAPEM = clientCAPEM
     }
 
     /// The JSON body; the cluster settings are left out when unknown.
@@ -41,8 +29,6 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         ]
         if !clusterDNS.isEmpty { members.append(("clusterDNS", .array(clusterDNS.map { .string($0) }))) }
         if let clusterDomain { members.append(("clusterDomain", .string(clusterDomain))) }
-        if let servingCertificatePEM { members.append(("servingCertificatePEM", .string(servingCertificatePEM))) }
-        if let clientCAPEM { members.append(("clientCAPEM", .string(clientCAPEM))) }
         return .object(OrderedDictionary(uniqueKeysWithValues: members))
     }
 
@@ -58,16 +44,11 @@ public struct NodeCertificateResponse: Sendable, Hashable {
                 dns.append(address)
             }
         }
-        func optionalString(_ name: String) -> String?? {
-            guard let value = json[name] else { return .some(nil) }
+        var domain: String?
+        if let value = json["clusterDomain"] {
             guard let text = value.stringValue else { return nil }
-            return .some(text)
+            domain = text
         }
-        guard let domain = optionalString("clusterDomain"), let serving = optionalString("servingCertificatePEM"),
-              let clientCA = optionalString("clientCAPEM")
-        else { return nil }
-        self.init(
-            certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain,
-            servingCertificatePEM: serving, clientCAPEM: clientCA)
+        self.init(certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain)
     }
 }

@@ -13,8 +13,7 @@ import NodeJoinAPI
 ///   (`K10<hash>::server:<secret>` or its bare secret) or a bootstrap token (`<id>.<secret>`, also
 ///   `K10<hash>::<id>.<secret>`). With a JSON ``NodeCertificateRequest`` it answers a
 ///   ``NodeCertificateResponse``: a client certificate for `system:node:<name>` in
-///   `system:nodes`, the server CA, and the cluster DNS settings its kubelet needs; with a
-///   serving key in the request also the kubelet's serving certificate and the client CA.
+///   `system:nodes`, the server CA, and the cluster DNS settings its kubelet needs.
 ///
 /// A missing or wrong token is refused with a 401 `Status` whose message says why; a malformed
 /// body with 400. Every other request goes to `next`.
@@ -87,31 +86,10 @@ public struct NodeJoinHandler: APIHandler {
         } catch {
             return AuthResponses.status(StatusError(code: 500, reason: .internalError, message: "cannot sign the node certificate: \(error)"))
         }
-        var serving: String?
-        if let servingKey = body.servingPublicKeyPEM {
-            var addresses: [IPAddress] = []
-            for text in body.addresses {
-                guard let address = IPAddress(text) else {
-                    return AuthResponses.status(.badRequest("invalid node address \"\(text)\": it must be an IPv4 or IPv6 address"))
-                }
-                addresses.append(address)
-            }
-            do {
-                serving = try configuration.signer.signKubeletServingCertificate(
-                    nodeName: body.nodeName, addresses: addresses, publicKeyPEM: servingKey)
-            } catch let error as NodeJoinError {
-                return AuthResponses.status(.badRequest("serving key: \(error.description)"))
-            } catch {
-                return AuthResponses.status(StatusError(code: 500, reason: .internalError, message: "cannot sign the kubelet serving certificate: \(error)"))
-            }
-        }
-        logger.notice("issued node certificate", metadata: [
-            "node": "\(body.nodeName)", "token": "\(identity)", "serving": "\(serving != nil)",
-        ])
+        logger.notice("issued node certificate", metadata: ["node": "\(body.nodeName)", "token": "\(identity)"])
         let response = NodeCertificateResponse(
             certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM,
-            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
-            servingCertificatePEM: serving, clientCAPEM: serving == nil ? nil : configuration.signer.kubeletClientCAPEM)
+            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain)
         return AuthResponses.json(response.json, status: .ok)
     }
 

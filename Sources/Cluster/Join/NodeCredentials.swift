@@ -1,9 +1,8 @@
 import KubeClient
 
 /// What a node holds after joining: where the API server is, the CA to trust, its own client
-/// certificate (`system:node:<name>` in `system:nodes`) with the private key, the cluster
-/// DNS settings the server hands its kubelets, and the kubelet's serving certificate, key and
-/// client CA for its HTTPS API.
+/// certificate (`system:node:<name>` in `system:nodes`) with the private key, and the cluster
+/// DNS settings the server hands its kubelets.
 public struct NodeCredentials: Sendable, Hashable {
     /// The API server URL.
     public var server: String
@@ -20,23 +19,12 @@ public struct NodeCredentials: Sendable, Hashable {
     public var clusterDNS: [String]
     /// The cluster DNS domain the server handed out; `nil` when it handed none.
     public var clusterDomain: String?
-    /// The kubelet's serving certificate chain (PEM, leaf then server CA) for its HTTPS API on
-    /// port 10250; `nil` when the join asked for none or the server issues none.
-    public var servingCertificateChainPEM: String?
-    /// The serving certificate's private key (PEM, PKCS#8).
-    public var servingPrivateKeyPEM: String?
-    /// The CA (PEM) the kubelet's HTTPS API verifies client certificates with.
-    public var clientCAPEM: String?
 
     /// Creates credentials.
     public init(
         server: String, nodeName: String, caBundlePEM: String, certificatePEM: String, privateKeyPEM: String,
-        clusterDNS: [String] = [], clusterDomain: String? = nil, servingCertificateChainPEM: String? = nil,
-        servingPrivateKeyPEM: String? = nil, clientCAPEM: String? = nil
+        clusterDNS: [String] = [], clusterDomain: String? = nil
     ) {
-        self.servingCertificateChainPEM = servingCertificateChainPEM
-        self.servingPrivateKeyPEM = servingPrivateKeyPEM
-        self.clientCAPEM = clientCAPEM
         self.server = server
         self.nodeName = nodeName
         self.caBundlePEM = caBundlePEM

@@ -13,9 +13,7 @@ import NodeJoinAPI
 ///    this CA on first use (logged as a warning).
 /// 3. Creates an ECDSA P-256 key and asks `POST /v1-k3s/node-certificate`, now trusting only
 ///    that CA and presenting the token, for a client certificate for `system:node:<name>`; the
-///    answer also carries the cluster DNS settings the server hands its kubelets. With
-///    ``servingCertificate`` on it creates a second key and asks for the kubelet's serving
-///    certificate (node name, ``addresses``, `localhost`, `127.0.0.1`) and the client CA too.
+///    answer also carries the cluster DNS settings the server hands its kubelets.
 ///
 /// It speaks only the wire contract (``NodeJoinPaths``, ``NodeCertificateRequest``,
 /// ``NodeCertificateResponse``), never the API server's code.
@@ -28,23 +26,14 @@ public struct NodeJoiner: Sendable {
     public var nodeName: String
     /// Retries of the HTTPS requests (a server that is still starting answers 503).
     public var retry: RetryPolicy
-    /// Whether to ask for a serving certificate for the kubelet's HTTPS API.
-    public var servingCertificate: Bool
-    /// The node's IP addresses for the serving certificate.
-    public var addresses: [String]
     let logger: Logger
 
     /// Creates a joiner.
-    public init(
-        server: String, token: String, nodeName: String, retry: RetryPolicy = RetryPolicy(), servingCertificate: Bool = false,
-        addresses: [String] = [], logger: Logger
-    ) {
+    public init(server: String, token: String, nodeName: String, retry: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.server = server
         self.token = token
         self.nodeName = nodeName
         self.retry = retry
-        self.servingCertificate = servingCertificate
-        self.addresses = addresses
         self.logger = logger
     }
 
@@ -78,10 +67,7 @@ public struct NodeJoiner: Sendable {
 
         // 2. The node certificate, trusting only that CA.
         let key = P256.Signing.PrivateKey()
-        let servingKey = servingCertificate ? P256.Signing.PrivateKey() : nil
-        let request = NodeCertificateRequest(
-            nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n",
-            servingPublicKeyPEM: servingKey.map { $0.publicKey.pemRepresentation + "\n" }, addresses: servingCertificate ? addresses : [])
+        let request = NodeCertificateRequest(nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n")
         let transport: HTTPSTransport
         do {
             transport = try HTTPSTransport(
@@ -103,18 +89,10 @@ public struct NodeJoiner: Sendable {
             throw .invalidResponse("the node certificate answer is not the expected JSON")
         }
         logger.info("joined the cluster", metadata: ["server": "\(endpoint)", "node": "\(nodeName)"])
-        var credentials = NodeCredentials(
+        return NodeCredentials(
             server: server, nodeName: nodeName, caBundlePEM: answer.serverCAPEM,
             certificatePEM: answer.certificatePEM, privateKeyPEM: key.pemRepresentation + "\n",
             clusterDNS: answer.clusterDNS, clusterDomain: answer.clusterDomain)
-        if let servingKey, let serving = answer.servingCertificatePEM {
-            credentials.servingCertificateChainPEM = serving + answer.serverCAPEM
-            credentials.servingPrivateKeyPEM = servingKey.pemRepresentation + "\n"
-            credentials.clientCAPEM = answer.clientCAPEM
-        } else if servingCertificate {
-            logger.warning("the server issued no kubelet serving certificate", metadata: ["node": "\(nodeName)"])
-        }
-        return credentials
     }
 
     func fetchCA(_ endpoint: ServerEndpoint) async throws(NodeJoinFailure) -> String {
