@@ -16,9 +16,12 @@ let package = Package(
         .library(name: "Controllers", targets: ["Controllers"]),
         .library(name: "Kubelet", targets: ["Kubelet"]),
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
+        .library(name: "ContainerRuntime", targets: ["ContainerRuntime"]),
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
+        .library(name: "ContainerImages", targets: ["ContainerImages"]),
+        .executable(name: "k3s-pause", targets: ["k3s-pause"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -35,6 +38,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        // The CRI client of containerd (ContainerRuntime): gRPC over a unix socket.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Runs the managed containerd (ContainerRuntime); its Foundation trait stays off.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
     ],
     targets: [
         .systemLibrary(
@@ -105,20 +115,39 @@ let package = Package(
             name: "Kubelet",
             dependencies: [
                 "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
-                // The kubelet's own HTTPS API (port 10250): logs, exec/attach/port-forward proxy, stats.
+                // Network probes and httpGet hooks (HTTP/1.1, HTTPS without verification, TCP,
+                // gRPC health over h2c); the kubelet's own HTTPS API (port 10250): logs,
+                // exec/attach/port-forward proxy, stats.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient"]),
+        // The kubelet's RuntimeClient over containerd's CRI socket, and the containerd the agent
+        // runs. Generated/ is written by scripts/generate-cri.sh.
+        .target(
+            name: "ContainerRuntime",
+            dependencies: [
+                "Kubelet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         .target(
             name: "Cluster",
             dependencies: [
                 "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
-                "Kubelet", "NetOverlay", "NodeJoinAPI",
+                "Kubelet", "NetOverlay", "NodeJoinAPI", "ContainerRuntime", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -139,10 +168,38 @@ let package = Package(
             plugins: ["BuildStampPlugin"]
         ),
         .plugin(name: "BuildStampPlugin", capability: .buildTool()),
+        // The sandbox ("pause") process: no C library, raw system calls and its own entry point,
+        // so the product is a static binary of a few kilobytes that runs in an otherwise empty
+        // image (`PauseImage` packs it).
+        .executableTarget(
+            name: "k3s-pause",
+            cSettings: [.unsafeFlags(["-Os", "-ffreestanding", "-fno-builtin", "-fno-stack-protector", "-fno-pic"])],
+            linkerSettings: [
+                // The Swift driver links every product: no Swift start-up object, the static
+                // runtime search path (nothing of it is referenced, so nothing is pulled in), no C
+                // library or start files, a static ELF.
+                .unsafeFlags([
+                    "-nostartfiles", "-static-stdlib", "-Xclang-linker", "-nostdlib", "-Xclang-linker", "-static",
+                    // The driver's -pie means nothing for a static link; say nothing about it.
+                    "-Xclang-linker", "-Wno-unused-command-line-argument",
+                    "-Xlinker", "--gc-sections", "-Xlinker", "--strip-all",
+                ]),
+            ]
+        ),
+        // Images with no registry: OCI archives written in Swift, the pause image, importing
+        // DATA_DIR/agent/images into containerd, registries.yaml into hosts.toml.
+        .target(
+            name: "ContainerImages",
+            dependencies: [
+                "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
         .target(
             name: "ClusterTesting",
             dependencies: [
-                "Datastore", "KubeAPI", "APIServer", "KubeClient", "Kubelet",
+                "Datastore", "KubeAPI", "APIServer", "KubeClient", "Kubelet", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -161,6 +218,10 @@ let package = Package(
         .executableTarget(name: "KubeAPIGenerator", exclude: ["Reference"]),
         .executableTarget(name: "DatastoreCrashWriter", dependencies: ["Datastore"]),
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI"]),
+        .testTarget(
+            name: "ContainerImagesTests",
+            dependencies: ["ContainerImages", "ClusterTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
@@ -171,16 +232,26 @@ let package = Package(
                 "Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "ContainerRuntimeTests",
+            dependencies: [
+                "ContainerRuntime", "Kubelet", "NetOverlay", "ClusterTesting", "ContainerImages",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl and the official Python client;
         // uses the project's own HTTPS client only to wait for the server.
-        .testTarget(name: "EndToEndTests", dependencies: ["KubeClient"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeClient", "ClusterTesting"]),
         // Reads Package.swift and the `import` lines under Sources/; depends on nothing.
         .testTarget(name: "SeamsTests"),
     ],

@@ -35,6 +35,8 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: [.customShort("d"), .customLong("data-dir")], help: "Folder to hold state (default /var/lib/rancher/k3s).")
     var dataDir: String = "/var/lib/rancher/k3s"
 
+    @OptionGroup var node: NodeFlags
+
     @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
     var debug = false
 
@@ -51,9 +53,18 @@ struct AgentCommand: AsyncParsableCommand {
         guard let token, !token.isEmpty else { throw ValidationError("--token (or K3S_TOKEN, --token-file) is required") }
         guard hollowNodes >= 0 else { throw ValidationError("--hollow-nodes must not be negative") }
         let name = nodeName ?? Self.env("K3S_NODE_NAME") ?? HostIdentity.current().hostName
+        var options = ServerOptions()
+        node.addTo(&options)
+        let settings: NodeSettings
+        do {
+            settings = try NodeSettings(options: options)
+        } catch {
+            throw ValidationError(error.description)
+        }
         do {
             try await Agent(
-                configuration: .init(server: server, token: token, nodeName: name, hollowNodes: hollowNodes, dataDir: dataDir),
+                configuration: .init(
+                    server: server, token: token, nodeName: name, hollowNodes: hollowNodes, dataDir: dataDir, node: settings),
                 logger: logger
             ).run()
         } catch {

@@ -72,7 +72,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-domain"), help: "Cluster DNS domain (default cluster.local).")
     var clusterDomain: String?
 
-    @Flag(name: .customLong("disable-agent"), help: "Will turn off the node that k3s server runs by default; this build runs no node inside the server either way (nodes join with k3s agent).")
+    @Flag(name: .customLong("disable-agent"), help: "Do not run a node (containerd and the kubelet) inside the server.")
     var disableAgent = false
 
     @Flag(name: .customLong("disable-scheduler"), help: "Do not run the scheduler.")
@@ -83,6 +83,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("node-name"), help: "This node's name (default the host name; env K3S_NODE_NAME).")
     var nodeName: String?
+
+    @OptionGroup var node: NodeFlags
 
     @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
     var debug = false
@@ -111,6 +113,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("disable-scheduler", flag: disableScheduler)
         options.set("disable-controller-manager", flag: disableControllerManager)
         options.set("node-name", nodeName)
+        node.addTo(&options)
         options.set("debug", flag: debug)
         return options
     }

@@ -13,13 +13,24 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     public var clusterDNS: [String]
     /// The cluster DNS domain (`k3s server --cluster-domain`); `nil` when the server did not say.
     public var clusterDomain: String?
+    /// The kubelet serving certificate (PEM), signed by the server CA, when the request asked
+    /// for one.
+    public var servingCertificatePEM: String?
+    /// The client CA bundle (PEM) the kubelet verifies client certificates with, sent with a
+    /// serving certificate.
+    public var clientCAPEM: String?
 
     /// Creates a response.
-    public init(certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil) {
+    public init(
+        certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil,
+        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil
+    ) {
         self.certificatePEM = certificatePEM
         self.serverCAPEM = serverCAPEM
         self.clusterDNS = clusterDNS
         self.clusterDomain = clusterDomain
+        self.servingCertificatePEM = servingCertificatePEM
+        self.clientCAPEM = clientCAPEM
     }
 
     /// The JSON body; the cluster settings are left out when unknown.
@@ -29,6 +40,8 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         ]
         if !clusterDNS.isEmpty { members.append(("clusterDNS", .array(clusterDNS.map { .string($0) }))) }
         if let clusterDomain { members.append(("clusterDomain", .string(clusterDomain))) }
+        if let servingCertificatePEM { members.append(("servingCertificatePEM", .string(servingCertificatePEM))) }
+        if let clientCAPEM { members.append(("clientCAPEM", .string(clientCAPEM))) }
         return .object(OrderedDictionary(uniqueKeysWithValues: members))
     }
 
@@ -49,6 +62,18 @@ public struct NodeCertificateResponse: Sendable, Hashable {
             guard let text = value.stringValue else { return nil }
             domain = text
         }
-        self.init(certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain)
+        var serving: String?
+        var clientCA: String?
+        if let value = json["servingCertificatePEM"] {
+            guard let text = value.stringValue else { return nil }
+            serving = text
+        }
+        if let value = json["clientCAPEM"] {
+            guard let text = value.stringValue else { return nil }
+            clientCA = text
+        }
+        self.init(
+            certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain, servingCertificatePEM: serving,
+            clientCAPEM: clientCA)
     }
 }

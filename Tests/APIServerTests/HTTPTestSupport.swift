@@ -257,9 +257,9 @@ final class CurlProcess: Sendable {
     private let exited = Latch()
     private let exitStatus = Mutex<Int32>(-1)
 
-    init(arguments: [String]) {
+    init(executable: String = "/usr/bin/curl", arguments: [String]) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         self.process = Mutex(process)
     }

@@ -12,6 +12,13 @@ import Testing
             guard publicKeyPEM.hasPrefix("-----BEGIN PUBLIC KEY-----") else { throw NodeJoinError.invalidPublicKey("not PEM") }
             return "CERT for system:node:\(nodeName)"
         }
+
+        func signNodeServingCertificate(nodeName: String, publicKeyPEM: String, addresses: [String]) throws -> String {
+            guard publicKeyPEM.hasPrefix("-----BEGIN PUBLIC KEY-----") else { throw NodeJoinError.invalidPublicKey("not PEM") }
+            return "SERVING CERT for \(nodeName) at \(addresses.joined(separator: ","))"
+        }
+
+        var clientCABundlePEM: String { "CLIENT CA" }
     }
 
     static let caPEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
@@ -49,6 +56,22 @@ import Testing
         let answer = try #require(response.authBodyJSON.flatMap(NodeCertificateResponse.init(json:)))
         #expect(answer.certificatePEM == "CERT for system:node:n1")
         #expect(answer.serverCAPEM == Self.caPEM)
+    }
+
+    @Test func aServingCertificateIsIssuedWhenAskedFor() async throws {
+        let plain = try #require(await Self.handler().handle(Self.certificateRequest(token: Self.serverToken)).authBodyJSON)
+        #expect(plain["servingCertificatePEM"] == nil && plain["clientCAPEM"] == nil)
+
+        let body = #"{"nodeName":"n1","publicKeyPEM":"-----BEGIN PUBLIC KEY-----\nX\n-----END PUBLIC KEY-----\n","servingAddresses":["10.0.0.5"]}"#
+        let response = await Self.handler().handle(Self.certificateRequest(token: Self.serverToken, body: body))
+        #expect(response.status.code == 200)
+        let answer = try #require(response.authBodyJSON.flatMap(NodeCertificateResponse.init(json:)))
+        #expect(answer.servingCertificatePEM == "SERVING CERT for n1 at 10.0.0.5")
+        #expect(answer.clientCAPEM == "CLIENT CA")
+
+        // Mistyped addresses are a bad request, not a certificate.
+        let wrong = #"{"nodeName":"n1","publicKeyPEM":"-----BEGIN PUBLIC KEY-----\nX\n-----END PUBLIC KEY-----\n","servingAddresses":"10.0.0.5"}"#
+        #expect(await Self.handler().handle(Self.certificateRequest(token: Self.serverToken, body: wrong)).status.code == 400)
     }
 
     @Test func theAnswerCarriesTheClusterDNSSettings() async throws {

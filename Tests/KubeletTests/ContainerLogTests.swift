@@ -227,6 +227,7 @@ struct ContainerLogTests {
     }
 }
 
+
 /// Runs `body` with a new temporary directory, removed afterwards.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let path = NSTemporaryDirectory() + "kubelet-test-" + UUID().uuidString

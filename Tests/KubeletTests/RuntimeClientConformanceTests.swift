@@ -8,7 +8,9 @@ struct RuntimeClientConformanceTests {
     @Test(arguments: RuntimeClientConformance.caseNames)
     func fakeRuntime(name: String) async throws {
         try await RuntimeClientConformance.run(name) {
-            FakeRuntimeClient(configuration: .init(missingImages: [RuntimeClientConformance.missingImage]))
+            FakeRuntimeClient(configuration: .init(missingImages: [RuntimeClientConformance.missingImage]) { _, _, command in
+                command == RuntimeClientConformance.execSyncCommand ? RuntimeClientConformance.execSyncResult : CRI.ExecSyncResult()
+            })
         }
     }
 

@@ -9,6 +9,9 @@ public struct APIResponse: Sendable {
     public var headers: HTTPFields
     /// The body.
     public var body: ResponseBody
+    /// What takes over an HTTP/1.1 connection after a `101 Switching Protocols` head (the
+    /// proxied `pods/exec`, `attach` and `portforward` streams); `nil` for ordinary responses.
+    var upgrade: (any ConnectionUpgrade)?
 
     /// Creates a response.
     public init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: ResponseBody = .bytes([])) {

@@ -115,6 +115,9 @@ extension HTTPSServer {
             clientCertificate: context.clientCertificate,
             remoteAddress: context.remoteAddress)
         let response = await handler.handle(request)
+        if let upgrade = response.upgrade {
+            return try await runUpgrade(response, upgrade: upgrade, outbound: outbound, channel: channel, isHTTP1: isHTTP1)
+        }
         let close = isHTTP1 && Self.wantsClose(head)
         let completed = try await write(response, isHead: head.method == .head, outbound: outbound, channel: channel, close: close)
         return completed && !close

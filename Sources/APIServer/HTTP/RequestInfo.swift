@@ -86,7 +86,9 @@ public struct RequestInfo: Sendable, Hashable {
 
         if parts.count >= 1 { resource = parts[0] }
         if parts.count >= 2 { name = parts[1] }
-        if parts.count >= 3 { subresource = parts[2...].joined(separator: "/") }
+        // Like upstream, only the segment after the name is the subresource: the rest of
+        // `nodes/N/proxy/stats/summary` is the proxied path, not part of what RBAC matches.
+        if parts.count >= 3 { subresource = parts[2] }
 
         if name.isEmpty {
             let watchParam = query.last(where: { $0.name == "watch" })?.value

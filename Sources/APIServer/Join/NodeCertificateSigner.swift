@@ -6,6 +6,14 @@ public protocol NodeCertificateSigner: Sendable {
     /// - Throws: ``NodeJoinError/invalidPublicKey(_:)`` when the key cannot be read or is of an
     ///   unsupported type; other errors when signing fails.
     func signNodeCertificate(nodeName: String, publicKeyPEM: String) throws -> String
+
+    /// A PEM kubelet serving certificate for `publicKeyPEM`, signed by the cluster's server CA,
+    /// valid for `nodeName`, `localhost`, loopback and `addresses` (IP addresses; others are
+    /// ignored). Throws as ``signNodeCertificate(nodeName:publicKeyPEM:)``.
+    func signNodeServingCertificate(nodeName: String, publicKeyPEM: String, addresses: [String]) throws -> String
+
+    /// The client CA bundle (PEM) kubelets verify client certificates with.
+    var clientCABundlePEM: String { get }
 }
 
 /// Why a join request was refused.

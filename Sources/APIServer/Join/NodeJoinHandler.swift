@@ -86,10 +86,22 @@ public struct NodeJoinHandler: APIHandler {
         } catch {
             return AuthResponses.status(StatusError(code: 500, reason: .internalError, message: "cannot sign the node certificate: \(error)"))
         }
-        logger.notice("issued node certificate", metadata: ["node": "\(body.nodeName)", "token": "\(identity)"])
+        var serving: String?
+        if let addresses = body.servingAddresses {
+            do {
+                serving = try configuration.signer.signNodeServingCertificate(
+                    nodeName: body.nodeName, publicKeyPEM: body.publicKeyPEM, addresses: addresses)
+            } catch let error as NodeJoinError {
+                return AuthResponses.status(.badRequest(error.description))
+            } catch {
+                return AuthResponses.status(StatusError(code: 500, reason: .internalError, message: "cannot sign the serving certificate: \(error)"))
+            }
+        }
+        logger.notice("issued node certificate", metadata: ["node": "\(body.nodeName)", "token": "\(identity)", "serving": "\(serving != nil)"])
         let response = NodeCertificateResponse(
             certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM,
-            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain)
+            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
+            servingCertificatePEM: serving, clientCAPEM: serving == nil ? nil : configuration.signer.clientCABundlePEM)
         return AuthResponses.json(response.json, status: .ok)
     }
 

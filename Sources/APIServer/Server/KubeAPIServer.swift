@@ -36,13 +36,19 @@ public final class KubeAPIServer: Sendable {
         public var nodeJoin: NodeJoinConfiguration?
         /// What `/version` reports.
         public var version: VersionInfo
+        /// How to reach kubelets for `pods/log`, `exec`, `attach`, `portforward` and
+        /// `nodes/proxy`; without it those answer 503.
+        public var kubeletClient: KubeletClientConfiguration?
+        /// Serves `metrics.k8s.io` (`kubectl top`) from this source when set (`nil` by default).
+        public var resourceMetrics: (any ResourceMetricsSource)? = nil
 
         /// Creates a configuration.
         public init(
             host: String, port: Int, tls: TLSCredentials?, serviceAccountKey: ServiceAccountSigningKey,
             tokenAuthFile: String? = nil, serverToken: String? = nil,
             serviceIPRange: ServiceIPRange = .default, serviceNodePortRange: ClosedRange<Int> = 30000...32767,
-            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo()
+            nodeJoin: NodeJoinConfiguration? = nil, version: VersionInfo = VersionInfo(),
+            kubeletClient: KubeletClientConfiguration? = nil
         ) {
             self.host = host
             self.port = port
@@ -54,6 +60,7 @@ public final class KubeAPIServer: Sendable {
             self.serviceNodePortRange = serviceNodePortRange
             self.nodeJoin = nodeJoin
             self.version = version
+            self.kubeletClient = kubeletClient
         }
     }
 
@@ -83,6 +90,8 @@ public final class KubeAPIServer: Sendable {
     /// Cluster IPs and node ports of Services.
     public let serviceAllocator: ServiceAllocator
     let securePort: Mutex<Int>
+    /// The `metrics.k8s.io` routes (served once a source is set).
+    let resourceMetrics: ResourceMetricsEndpoint
 
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
@@ -173,6 +182,15 @@ public final class KubeAPIServer: Sendable {
             lookup: lookup
         )
 
+        let proxy = try SubresourceProxyHandler(
+            registry: registry, kubelet: configuration.kubeletClient, authorizer: authorizer, logger: logger)
+        for key in SubresourceProxyHandler.overrideKeys { overrides[key] = proxy }
+
+        overrides["/pods/eviction"] = EvictionHandler(registry: registry)
+        let resourceMetrics = ResourceMetricsEndpoint(registry: registry, catalog: catalog)
+        self.resourceMetrics = resourceMetrics
+        for descriptor in ResourceMetricsHandler.descriptors { overrides["\(descriptor.group)/\(descriptor.resource)"] = resourceMetrics }
+        if let source = configuration.resourceMetrics { resourceMetrics.serve(source) }
         var resources = ResourceHandler(
             registry: registry, tableConvertor: CustomResourceTableConvertor(catalog: customCatalog),
             fieldValidator: SchemaFieldValidator(catalog: customCatalog), overrides: overrides

@@ -24,11 +24,13 @@ public struct Agent: Sendable {
         public var nodeTemplate: KubeletConfiguration?
         /// Where each node's kubeconfig is written (`DATA_DIR/agent/<node>.kubeconfig`); `nil` writes none.
         public var dataDir: String?
+        /// The real node's settings (ignored for hollow nodes).
+        public var node: NodeSettings
 
         /// Creates a configuration.
         public init(
             server: String, token: String, nodeName: String, hollowNodes: Int = 0, nodeTemplate: KubeletConfiguration? = nil,
-            dataDir: String? = nil
+            dataDir: String? = nil, node: NodeSettings = NodeSettings()
         ) {
             self.server = server
             self.token = token
@@ -36,6 +38,7 @@ public struct Agent: Sendable {
             self.hollowNodes = hollowNodes
             self.nodeTemplate = nodeTemplate
             self.dataDir = dataDir
+            self.node = node
         }
     }
 
@@ -55,7 +58,8 @@ public struct Agent: Sendable {
     ///   match the token's hash; ``AgentError`` for settings it cannot run.
     public func run() async throws {
         guard configuration.hollowNodes > 0 else {
-            throw AgentError(description: "this build runs hollow nodes only (--hollow-nodes N); the container runtime kubelet is not built yet")
+            try await runContainerNode()
+            return
         }
         let names = (0..<configuration.hollowNodes).map { "\(configuration.nodeName)-\($0)" }
         // Join every node (each gets its own certificate), a few at a time.
@@ -113,6 +117,28 @@ public struct Agent: Sendable {
 }
 
 extension Agent {
+    /// Joins as one real node and runs it (containerd, the kubelet and its API) until
+    /// SIGTERM/SIGINT; the containers keep running after the agent stops.
+    func runContainerNode() async throws {
+        let dataDir = configuration.dataDir ?? "/var/lib/rancher/k3s"
+        let node = ContainerNode(
+            configuration: .init(
+                dataDir: dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+                defaultNodeIP: HostIdentity.current().defaultAdvertiseAddress, isServer: false),
+            logger: logger)
+        let credentials = try await NodeJoiner(
+            server: configuration.server, token: configuration.token, nodeName: configuration.nodeName,
+            servingAddresses: node.configuration.servingAddresses, logger: logger
+        ).join()
+        try credentials.kubeconfig.write(to: "\(dataDir.trimmingTrailingSlash())/agent/kubelet.kubeconfig", mode: 0o600)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ContainerNodeService(node: node, join: { credentials }))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+
     /// The kubelet settings of the agent's nodes: `template` (or the defaults) named `nodeName`,
     /// with the cluster DNS addresses and domain the server handed out when it joined them
     /// (`k3s server --cluster-dns`, `--cluster-domain`); the template's own values stay where

@@ -1,4 +1,5 @@
 import APIServer
+import KubeAPI
 import Crypto
 import X509
 
@@ -26,4 +27,26 @@ extension ClusterPKI: NodeCertificateSigner {
         )
         return try certificate.serializeAsPEM().pemString + "\n"
     }
+
+    /// A kubelet serving certificate for a joining node's P-256 key: CN `system:node:<name>`,
+    /// O `system:nodes`, valid for the node name, `localhost`, loopback and the node's IP
+    /// addresses, signed by the server CA (the CA the API server trusts kubelets with).
+    public func signNodeServingCertificate(nodeName: String, publicKeyPEM: String, addresses: [String]) throws -> String {
+        let key: P256.Signing.PublicKey
+        do {
+            key = try P256.Signing.PublicKey(pemRepresentation: publicKeyPEM)
+        } catch {
+            throw NodeJoinError.invalidPublicKey("expected a PEM ECDSA P-256 public key")
+        }
+        let identity = ServingIdentity(
+            dnsNames: [nodeName, "localhost"], ipAddresses: [.ipv4Loopback, .ipv6Loopback] + addresses.compactMap { IPAddress($0) })
+        let certificate = try CertificateFactory.leaf(
+            subject: .init(commonName: NodeAuthorizer.userPrefix + nodeName, organizations: [NodeAuthorizer.nodesGroup]),
+            publicKey: key, usage: .serverAuth, identity: identity, issuer: serverCA, now: Date()
+        )
+        return try certificate.serializeAsPEM().pemString + "\n"
+    }
+
+    /// The client CA bundle kubelets verify client certificates with.
+    public var clientCABundlePEM: String { clientCAPEM }
 }

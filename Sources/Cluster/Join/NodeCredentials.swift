@@ -19,6 +19,12 @@ public struct NodeCredentials: Sendable, Hashable {
     public var clusterDNS: [String]
     /// The cluster DNS domain the server handed out; `nil` when it handed none.
     public var clusterDomain: String?
+    /// The kubelet serving certificate (PEM, signed by the server CA, for ``privateKeyPEM``),
+    /// when one was asked for.
+    public var servingCertificatePEM: String?
+    /// The client CA bundle the kubelet verifies client certificates with, sent with the
+    /// serving certificate.
+    public var clientCAPEM: String?
 
     /// Creates credentials.
     public init(

@@ -25,14 +25,21 @@ public struct NodeJoiner: Sendable {
     /// The name the node registers under.
     public var nodeName: String
     /// Retries of the HTTPS requests (a server that is still starting answers 503).
+    /// The node's addresses for a kubelet serving certificate issued with the client one;
+    /// `nil` asks for none (hollow nodes).
+    public var servingAddresses: [String]?
     public var retry: RetryPolicy
     let logger: Logger
 
     /// Creates a joiner.
-    public init(server: String, token: String, nodeName: String, retry: RetryPolicy = RetryPolicy(), logger: Logger) {
+    public init(
+        server: String, token: String, nodeName: String, servingAddresses: [String]? = nil, retry: RetryPolicy = RetryPolicy(),
+        logger: Logger
+    ) {
         self.server = server
         self.token = token
         self.nodeName = nodeName
+        self.servingAddresses = servingAddresses
         self.retry = retry
         self.logger = logger
     }
@@ -67,7 +74,8 @@ public struct NodeJoiner: Sendable {
 
         // 2. The node certificate, trusting only that CA.
         let key = P256.Signing.PrivateKey()
-        let request = NodeCertificateRequest(nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n")
+        let request = NodeCertificateRequest(
+            nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n", servingAddresses: servingAddresses)
         let transport: HTTPSTransport
         do {
             transport = try HTTPSTransport(
@@ -89,10 +97,16 @@ public struct NodeJoiner: Sendable {
             throw .invalidResponse("the node certificate answer is not the expected JSON")
         }
         logger.info("joined the cluster", metadata: ["server": "\(endpoint)", "node": "\(nodeName)"])
-        return NodeCredentials(
+        if servingAddresses != nil && answer.servingCertificatePEM == nil {
+            throw .invalidResponse("the server did not issue the kubelet serving certificate it was asked for")
+        }
+        var credentials = NodeCredentials(
             server: server, nodeName: nodeName, caBundlePEM: answer.serverCAPEM,
             certificatePEM: answer.certificatePEM, privateKeyPEM: key.pemRepresentation + "\n",
             clusterDNS: answer.clusterDNS, clusterDomain: answer.clusterDomain)
+        credentials.servingCertificatePEM = answer.servingCertificatePEM
+        credentials.clientCAPEM = answer.clientCAPEM
+        return credentials
     }
 
     func fetchCA(_ endpoint: ServerEndpoint) async throws(NodeJoinFailure) -> String {

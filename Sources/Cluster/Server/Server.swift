@@ -1,6 +1,7 @@
 import APIServer
 import Controllers
 import Datastore
+import KubeClient
 import Logging
 import ServiceLifecycle
 
@@ -11,8 +12,8 @@ import ServiceLifecycle
 /// binds the API server (the kubeconfig is written once the port is known, so
 /// `--https-listen-port 0` works), and serves until a shutdown signal. The group holds the
 /// datastore, the API server and the control plane (the scheduler and the controllers, each
-/// unless disabled). The server runs no node of its own yet (see
-/// ``ServerConfiguration/disableAgent``): nodes join with `k3s agent`.
+/// unless disabled) and, unless ``ServerConfiguration/disableAgent``, the server's own node: a
+/// ``ContainerNode`` joined over loopback with the node token, as `k3s agent` joins.
 public struct Server: Sendable {
     /// What the server was told to do.
     public let configuration: ServerConfiguration
@@ -60,11 +61,23 @@ public struct Server: Sendable {
                 nodeJoin: NodeJoinConfiguration(
                     caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
                     clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain),
-                version: version
+                version: version,
+                kubeletClient: try pki.kubeletClientConfiguration()
             ),
             datastore: datastore.store,
             logger: logger
         )
+        // metrics.k8s.io (`kubectl top`): each node's /metrics/resource, read through the API
+        // server's own nodes/proxy with its kubelet client certificate, as metrics-server would.
+        let metricsTransport = apiServer.transport(as: UserInfo(name: "system:k3s-metrics-server", groups: ["system:masters"]))
+        let metricsClient = KubeClient(transport: metricsTransport, userAgent: "k3s-metrics-server")
+        let scraper = KubeletMetricsScraper(
+            nodeNames: { try await apiServer.nodeNames() },
+            fetch: { name in
+                String(decoding: try await metricsClient.send(KubeRequest(method: .get, path: "/api/v1/nodes/\(name)/proxy/metrics/resource")), as: UTF8.self)
+            },
+            logger: logger)
+        apiServer.serveResourceMetrics(from: scraper)
         let port = try await apiServer.bind()
         var bound = configuration
         bound.httpsListenPort = port
@@ -82,11 +95,23 @@ public struct Server: Sendable {
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: datastore), .init(service: APIServerService(server: apiServer)),
+            .init(service: MetricsScraperService(scraper: scraper)),
         ]
         // A service that returns stops the whole group: with the scheduler and the controllers
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {
             services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
+        }
+        if !configuration.disableAgent {
+            let node = ContainerNode(
+                configuration: .init(
+                    dataDir: configuration.dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+                    defaultNodeIP: configuration.advertiseAddress, isServer: true),
+                logger: logger)
+            let joiner = NodeJoiner(
+                server: "https://127.0.0.1:\(port)", token: credentials.nodeToken.description, nodeName: configuration.nodeName,
+                servingAddresses: node.configuration.servingAddresses, logger: logger)
+            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join() })))
         }
         let group = ServiceGroup(
             configuration: .init(
@@ -104,6 +129,15 @@ public struct Server: Sendable {
         )
         await onReady(datastore.store, port)
         try await group.run()
+    }
+}
+
+/// Scrapes the nodes' resource metrics for `metrics.k8s.io`, cancelled on graceful shutdown.
+struct MetricsScraperService: Service {
+    let scraper: KubeletMetricsScraper
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await scraper.run() }
     }
 }
 

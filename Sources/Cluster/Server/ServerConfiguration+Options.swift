@@ -161,6 +161,7 @@ extension ServerConfiguration {
             clusterDomain = text
         }
         disableAgent = options.bool("disable-agent")
+        node = try NodeSettings(options: options)
         disableScheduler = options.bool("disable-scheduler")
         disableControllerManager = options.bool("disable-controller-manager")
         debug = options.bool("debug")

@@ -58,10 +58,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`); handed to joining
     /// nodes with ``clusterDNS``.
     public var clusterDomain: String
-    /// `--disable-agent`: the switch that will turn off the node `k3s server` is to run by
-    /// default. This build runs no node inside the server whether it is set or not (nodes join
-    /// with `k3s agent`), so it changes nothing yet.
+    /// `--disable-agent`: run no node inside the server (by default `k3s server` is also a node:
+    /// containerd, the kubelet and its API, as `k3s agent` runs them).
     public var disableAgent: Bool
+    /// The server's own node: `--node-ip`, `--node-label`, `--kubelet-arg` and the other node flags.
+    public var node: NodeSettings
     /// Run without the scheduler (`--disable-scheduler`).
     public var disableScheduler: Bool
     /// Run without the controller manager (`--disable-controller-manager`).
@@ -98,6 +99,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.clusterDNS = [ServiceIPRange.default.dnsServiceIP!]
         self.clusterDomain = "cluster.local"
         self.disableAgent = false
+        self.node = NodeSettings()
         self.disableScheduler = false
         self.disableControllerManager = false
         self.nodeName = host.hostName

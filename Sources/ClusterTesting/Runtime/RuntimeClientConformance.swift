@@ -14,7 +14,8 @@ import Testing
 /// ```
 ///
 /// The runtime under test must accept ``podCIDR`` as its pod CIDR, be able to pull ``image`` (a
-/// pause image: it runs until stopped) and lack ``missingImage``. The cases touch only objects
+/// pause image: it runs until stopped) and ``shellImage`` (with `sh`, `echo` and `sleep`), answer
+/// ``execSyncCommand`` with ``execSyncResult`` and lack ``missingImage``. The cases touch only objects
 /// they create (every sandbox carries a label unique to the case) and remove their sandboxes
 /// afterwards, so a runtime that already holds other pods can be tested. Failures are recorded
 /// with `#expect`; waiting for events is bounded by deadlines.
@@ -28,6 +29,13 @@ public enum RuntimeClientConformance {
     public static let podCIDR = "10.88.0.0/24"
     /// The image the cases run: a pause image, which runs until it is stopped.
     public static let image = "registry.k8s.io/pause:3.10"
+    /// An image with a shell (`sh`, `echo`, `sleep`), for the cases that run commands.
+    public static let shellImage = "docker.io/library/busybox:1.36"
+    /// The command the exec cases run in a ``shellImage`` container: output on both streams and
+    /// a non-zero exit code.
+    public static let execSyncCommand = ["sh", "-c", "echo out; echo err >&2; exit 3"]
+    /// What ``execSyncCommand`` gives.
+    public static let execSyncResult = CRI.ExecSyncResult(stdout: Array("out\n".utf8), stderr: Array("err\n".utf8), exitCode: 3)
     /// An image the runtime's registry does not have (normalized form).
     public static let missingImage = "registry.k8s.io/k3s-swift-conformance/absent:0"
     /// The label key every sandbox of the suite carries (value: the case's run ID).
@@ -36,7 +44,7 @@ public enum RuntimeClientConformance {
     /// The names of every case, in a stable order.
     public static var caseNames: [String] { cases.map(\.name) }
 
-    static let cases: [(name: String, body: Case)] = runtimeCases + sandboxCases + containerCases + imageCases
+    static let cases: [(name: String, body: Case)] = runtimeCases + sandboxCases + containerCases + imageCases + streamingCases
 
     /// Runs the case called `name` against a runtime from `makeRuntime`, then removes the
     /// sandboxes (and so the containers) the case made.
@@ -102,6 +110,18 @@ extension RuntimeClientConformance {
         ) async throws -> String {
             _ = try await runtime.pullImage(CRI.ImageSpec(image))
             return try await runtime.createContainer(inSandbox: sandbox.id, config: containerConfig(name, labels: labels), sandboxConfig: sandbox.config)
+        }
+
+        /// Pulls ``shellImage`` and starts a container of it in `sandbox` that runs until stopped
+        /// (and stops at once on `SIGTERM`); returns its ID.
+        func runningShellContainer(in sandbox: (id: String, config: CRI.PodSandboxConfig), _ name: String = "shell") async throws -> String {
+            _ = try await runtime.pullImage(CRI.ImageSpec(shellImage))
+            var config = containerConfig(name)
+            config.image = CRI.ImageSpec(shellImage)
+            config.command = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+            let id = try await runtime.createContainer(inSandbox: sandbox.id, config: config, sandboxConfig: sandbox.config)
+            try await runtime.startContainer(id)
+            return id
         }
 
         /// Creates and starts a container in `sandbox`; returns its ID.

@@ -11,6 +11,7 @@ extension ControllerManager {
             JobController(context: context),
             CronJobController(context: context),
             TTLAfterFinishedController(context: context),
+            DisruptionController(context: context),
         ]
         return workloads + coreControllers(context: context)
     }

@@ -11,6 +11,11 @@ public struct DynamicResourceClient: Sendable {
         try JSONValue(parsing: try await rest.get(namespace: namespace, name: name))
     }
 
+    /// Reads a subresource of an object (`scale`).
+    public func get(_ name: String, namespace: String? = nil, subresource: String) async throws -> JSONValue {
+        try JSONValue(parsing: try await rest.get(namespace: namespace, name: name, subresource: subresource))
+    }
+
     /// Lists objects.
     public func list(namespace: String? = nil, options: ListOptions = .init()) async throws -> ObjectList<JSONValue> {
         let list = try JSONValue(parsing: try await rest.list(namespace: namespace, options: options))

@@ -30,8 +30,9 @@ extension Kubelet {
         if let cidr = configuration.podCIDR {
             try await runtime.updateRuntimeConfig(CRI.RuntimeConfig(podCIDR: cidr))
         }
-        let builder = NodeStatusBuilder(configuration: configuration, runtimeVersion: version)
-        let readiness = builder.readiness(runtime: try await runtime.status())
+        let images = configuration.nodeResources.host == nil ? nil : try? await runtime.listImages()
+        let builder = nodeStatusBuilder(version: version, images: images)
+        let readiness = builder.readiness(runtime: try? await runtime.status())
         let now = clock.now
         let wanted = builder.node(readiness: readiness, now: now)
         let nodes = client.resource(CoreV1.Node.self)
@@ -55,6 +56,7 @@ extension Kubelet {
             state.reportedConditions = node.status?.conditions
             state.lastReport = elapsed - reportOffset
         }
+        resources.withLock { $0.reportedImages = node.status?.images }
         try await renewLease()
         state.withLock { $0.registered = true }
         logger.debug("node registered")
@@ -158,15 +160,19 @@ extension Kubelet {
     func reportNodeStatus(force: Bool) async {
         do {
             let (version, old, last) = state.withLock { ($0.runtimeVersion, $0.reportedConditions, $0.lastReport) }
-            let builder = NodeStatusBuilder(configuration: configuration, runtimeVersion: version)
-            let readiness = builder.readiness(runtime: try await runtime.status())
+            let builder = nodeStatusBuilder(version: version, images: nil)
+            let readiness = builder.readiness(runtime: try? await runtime.status())
             let elapsed = clock.elapsed
             let conditions = builder.conditions(readiness: readiness, old: old, now: clock.now)
             let due = elapsed - last >= configuration.nodeStatusReportInterval
-            guard force || due || NodeStatusBuilder.conditionsChanged(old, conditions) else { return }
+            let images = await changedNodeImages()
+            guard force || due || images != nil || NodeStatusBuilder.conditionsChanged(old, conditions) else { return }
+            let encodedConditions = try JSONValue(encoding: conditions)
+            let status: JSONValue = try images.map { ["conditions": encodedConditions, "images": try JSONValue(encoding: $0)] }
+                ?? ["conditions": encodedConditions]
             let patched = try await client.resource(CoreV1.Node.self).patch(
-                nodeName, type: .strategicMerge, body: ["status": ["conditions": try JSONValue(encoding: conditions)]],
-                subresource: "status")
+                nodeName, type: .strategicMerge, body: ["status": status], subresource: "status")
+            if images != nil { resources.withLock { $0.reportedImages = patched.status?.images ?? images } }
             state.withLock { state in
                 state.node = patched
                 state.reportedConditions = patched.status?.conditions ?? conditions

@@ -32,12 +32,18 @@ extension Kubelet {
         var pod = original
         if let terminal = entry.terminalPhase { pod.status = pod.status ?? CoreV1.PodStatus(); pod.status?.phase = terminal }
         var view = try await runtimeView(entry.sandboxID)
-        var plan = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+        if entry.terminalPhase == nil, await killUnhealthyContainers(pod, view) {
+            view = try await runtimeView(entry.sandboxID)
+        }
+        var plan = PodSyncPlan.compute(
+            pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
         var retryAt: Duration?
+        let volumesReady = await setUpVolumes(pod, podIPs: [view.sandbox?.ip].compactMap { $0 }, needed: plan.hasActions)
+        if !volumesReady { retryAt = clock.elapsed + .seconds(2) }
         for _ in 0..<8 where plan.hasActions {
             switch plan.sandbox {
             case .create:
-                if let sandboxConfig = sandboxConfig(for: pod) {
+                if volumesReady, let sandboxConfig = sandboxConfig(for: pod) {
                     if let old = entry.sandboxID { try? await runtime.removePodSandbox(old) }
                     do {
                         entry.sandboxID = try await runtime.runPodSandbox(sandboxConfig)
@@ -51,7 +57,7 @@ extension Kubelet {
             case .keep:
                 break
             }
-            if let sandboxID = entry.sandboxID, let sandboxConfig = sandboxConfig(for: pod), view.sandboxReady || plan.sandbox == .create {
+            if volumesReady, let sandboxID = entry.sandboxID, let sandboxConfig = sandboxConfig(for: pod), view.sandboxReady || plan.sandbox == .create {
                 for start in plan.start {
                     let problem = await startContainer(start, pod: pod, sandboxID: sandboxID, sandboxConfig: sandboxConfig, view: view)
                     entry.problems[start.name] = problem
@@ -59,8 +65,11 @@ extension Kubelet {
                         let failures = (entry.pullFailures[start.name] ?? 0) + 1
                         entry.pullFailures[start.name] = failures
                         if problem.reason == "ErrImagePull" && failures > 1 {
+                            let message = "Back-off pulling image \"\(pod.container(start.name)?.image ?? "")\""
                             entry.problems[start.name]?.reason = "ImagePullBackOff"
-                            entry.problems[start.name]?.message = "Back-off pulling image \"\(pod.container(start.name)?.image ?? "")\""
+                            entry.problems[start.name]?.message = message
+                            recordEvent(pod, container: start.name, warning: false, reason: "BackOff", message: message)
+                            recordEvent(pod, container: start.name, warning: true, reason: "Failed", message: "Error: ImagePullBackOff")
                         }
                         let delay = configuration.imagePullBackoff.delay(restarts: failures, lastRun: .zero)
                         let at = clock.elapsed + delay
@@ -76,23 +85,36 @@ extension Kubelet {
                 pod.status = pod.status ?? CoreV1.PodStatus()
                 pod.status?.phase = terminal
             }
-            let next = PodSyncPlan.compute(pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds)
+            let next = PodSyncPlan.compute(
+                pod: pod, runtime: view, backoff: configuration.restartBackoff, now: clock.wallNanoseconds, health: containerHealth(pod, view))
             if next.sandbox == plan.sandbox && next.start == plan.start { break }
             plan = next
         }
         let hostIPs = [configuration.nodeIP]
         let runtimeName = state.withLock { $0.runtimeVersion.runtimeName }
         if let terminal = plan.terminalPhase { entry.terminalPhase = terminal }
+        reportBackoffs(pod, plan, &entry)
+        entry.terminationMessages = terminationMessages(pod, view, known: entry.terminationMessages)
         var basis = original
         basis.status?.phase = entry.terminalPhase ?? original.status?.phase
         let status = PodStatusBuilder(hostIPs: hostIPs, runtimeName: runtimeName)
-            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, now: clock.now)
+            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, health: containerHealth(pod, view),
+                    messages: entry.terminationMessages, now: clock.now)
         let (sandboxID, problems, pullFailures, terminal) = (entry.sandboxID, entry.problems, entry.pullFailures, entry.terminalPhase)
+        let (backoffReported, messages, seen) = (entry.backoffReported, entry.terminationMessages, view)
         state.withLock { state in
             state.pods[uid]?.terminalPhase = terminal
             state.pods[uid]?.sandboxID = sandboxID
             state.pods[uid]?.problems = problems
             state.pods[uid]?.pullFailures = pullFailures
+            state.pods[uid]?.backoffReported = backoffReported
+            state.pods[uid]?.terminationMessages = messages
+            state.pods[uid]?.view = seen
+        }
+        if terminal == nil {
+            probes.ensureWorkers(for: original, host: self)
+        } else {
+            probes.stopWorkers(podUID: uid)
         }
         if status != original.status && status != entry.lastWritten {
             try await writeStatus(uid, pod: original, status: status)
@@ -145,18 +167,33 @@ extension Kubelet {
         }
         let pullPolicy = container.imagePullPolicy ?? (reference.tag == "latest" ? "Always" : "IfNotPresent")
         let spec = CRI.ImageSpec(image)
+        let event = { (warning: Bool, reason: String, message: String) in
+            self.recordEvent(pod, container: start.name, warning: warning, reason: reason, message: message)
+        }
         do {
             let present = try await runtime.imageStatus(spec) != nil
             if pullPolicy == "Never" && !present {
-                return ContainerProblem(
-                    reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")
+                let message = "Container image \"\(image)\" is not present with pull policy of Never"
+                event(true, "ErrImageNeverPull", message)
+                event(true, "Failed", "Error: ErrImageNeverPull")
+                return ContainerProblem(reason: "ErrImageNeverPull", message: message)
             }
             if pullPolicy == "Always" || !present {
+                event(false, "Pulling", "Pulling image \"\(image)\"")
+                let began = clock.elapsed
                 _ = try await runtime.pullImage(spec)
+                let took = Self.goDuration(clock.elapsed - began)
+                let size = (try? await runtime.imageStatus(spec))?.size ?? 0
+                event(false, "Pulled", "Successfully pulled image \"\(image)\" in \(took) (\(took) including waiting). Image size: \(size) bytes.")
+            } else {
+                event(false, "Pulled", "Container image \"\(image)\" already present on machine")
             }
         } catch {
             let detail = (error as? RuntimeError)?.message ?? "\(error)"
-            return ContainerProblem(reason: "ErrImagePull", message: "failed to pull and unpack image \"\(reference.normalized)\": \(detail)")
+            let message = "failed to pull and unpack image \"\(reference.normalized)\": \(detail)"
+            event(true, "Failed", "Failed to pull image \"\(image)\": \(message)")
+            event(true, "Failed", "Error: ErrImagePull")
+            return ContainerProblem(reason: "ErrImagePull", message: message)
         }
         let policy: String
         if start.isInit {
@@ -164,57 +201,47 @@ extension Kubelet {
         } else {
             policy = pod.restartPolicy
         }
-        let config = CRI.ContainerConfig(
-            metadata: CRI.ContainerMetadata(name: start.name, attempt: start.attempt),
-            image: spec, command: container.command ?? [], args: container.args ?? [],
-            environment: (container.env ?? []).compactMap { variable in
-                guard let name = variable.name else { return nil }
-                return (name: name, value: variable.value ?? "")
-            },
-            labels: [
-                ContainerAnnotations.podName: pod.metadata.name ?? "",
-                ContainerAnnotations.podNamespace: pod.metadata.namespace ?? "",
-                ContainerAnnotations.podUID: pod.metadata.uid ?? "",
-                ContainerAnnotations.containerName: start.name,
-            ],
-            annotations: [
-                ContainerAnnotations.restartCount: String(start.attempt),
-                ContainerAnnotations.restartPolicy: policy,
-                ContainerAnnotations.initContainer: start.isInit ? "true" : "false",
-            ])
+        let config: CRI.ContainerConfig
+        do {
+            config = try await containerConfig(
+                container, pod: pod, attempt: start.attempt, isInit: start.isInit, restartPolicy: policy, image: spec, sandboxID: sandboxID)
+        } catch {
+            let message = (error as? PodConfigError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "CreateContainerConfigError", message: message)
+        }
         let id: String
         do {
             id = try await runtime.createContainer(inSandbox: sandboxID, config: config, sandboxConfig: sandboxConfig)
         } catch {
-            return ContainerProblem(reason: "CreateContainerError", message: (error as? RuntimeError)?.message ?? "\(error)")
+            let message = (error as? RuntimeError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "CreateContainerError", message: message)
         }
+        event(false, "Created", "Created container: \(start.name)")
         do {
             try await runtime.startContainer(id)
         } catch {
-            try? await runtime.removeContainer(id)
-            return ContainerProblem(reason: "RunContainerError", message: (error as? RuntimeError)?.message ?? "\(error)")
+            // A runtime that marks the attempt exited (containerd: exit code 128, reason
+            // `StartError`, e.g. a command that does not exist) keeps it: it counts as a restart,
+            // shows in `lastState` and restarts with crash-loop back-off, as upstream. Otherwise
+            // the never-started container goes and the start is retried.
+            if (try? await runtime.containerStatus(id))?.container.state != .exited {
+                try? await runtime.removeContainer(id)
+            }
+            let message = (error as? RuntimeError)?.message ?? "\(error)"
+            event(true, "Failed", "Error: \(message)")
+            return ContainerProblem(reason: "RunContainerError", message: message)
         }
+        event(false, "Started", "Started container \(start.name)")
         // Keep the newest exited attempt (for lastState); older ones go.
         for old in view.attempts(start.name).dropLast() {
             try? await runtime.removeContainer(old.container.id)
         }
+        if let postStart = container.lifecycle?.postStart {
+            return await runPostStart(postStart, pod: pod, container: container, containerID: id, sandboxID: sandboxID)
+        }
         return nil
-    }
-
-    /// The sandbox configuration for `pod`, or `nil` while it must wait for the node's pod CIDR.
-    func sandboxConfig(for pod: CoreV1.Pod) -> CRI.PodSandboxConfig? {
-        let hostNetwork = pod.spec?.hostNetwork ?? false
-        let hasCIDR = state.withLock { $0.podCIDR != nil }
-        if !hostNetwork && !hasCIDR && configuration.waitForPodCIDR { return nil }
-        var labels = pod.metadata.labels ?? [:]
-        labels[ContainerAnnotations.podName] = pod.metadata.name ?? ""
-        labels[ContainerAnnotations.podNamespace] = pod.metadata.namespace ?? ""
-        labels[ContainerAnnotations.podUID] = pod.metadata.uid ?? ""
-        return CRI.PodSandboxConfig(
-            metadata: CRI.PodSandboxMetadata(name: pod.metadata.name ?? "", namespace: pod.metadata.namespace ?? "", uid: pod.metadata.uid ?? ""),
-            hostname: pod.spec?.hostname ?? pod.metadata.name ?? "",
-            labels: labels, annotations: pod.metadata.annotations ?? [:],
-            hostNetwork: hostNetwork || !hasCIDR)
     }
 
     /// The runtime state of a sandbox and its containers.
@@ -229,20 +256,35 @@ extension Kubelet {
         return PodRuntimeView(sandbox: sandbox, containers: try await runtime.containerStatuses(inSandbox: sandboxID))
     }
 
-    /// Graceful deletion: stops the containers within the grace period, then removes the pod from
-    /// the API (grace 0, UID precondition) and its sandbox from the runtime.
+    /// Graceful deletion: within the grace period (`deletionGracePeriodSeconds`, else the spec's
+    /// `terminationGracePeriodSeconds`, else 30 s) stops the regular containers in parallel
+    /// (`preStop`, then SIGTERM and SIGKILL when the rest of the grace has passed), then the
+    /// sidecars in reverse order, then the sandbox; reports the final status; then removes the
+    /// pod from the API (grace 0, UID precondition).
     private func terminate(_ uid: String, _ entry: PodEntry) async {
         let pod = entry.pod
+        probes.stopWorkers(podUID: uid)
         if let sandboxID = entry.sandboxID {
-            let grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+            let seconds = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30
+            let deadline = clock.elapsed + .seconds(max(0, seconds))
             let view = (try? await runtimeView(sandboxID)) ?? PodRuntimeView()
-            let running = view.containers.filter { $0.container.state == .running }.map(\.container.id)
+            let ip = podIP(pod, view)
+            let sidecarNames = (pod.spec?.initContainers ?? []).filter { $0.restartPolicy == "Always" }.compactMap(\.name)
+            let running = view.containers.filter { $0.container.state == .running }
             await withTaskGroup(of: Void.self) { group in
-                for id in running {
-                    group.addTask { try? await self.runtime.stopContainer(id, timeout: .seconds(Int64(max(0, grace)))) }
+                for status in running where !sidecarNames.contains(status.container.metadata.name) {
+                    group.addTask {
+                        await self.killContainer(pod, status, grace: max(.zero, deadline - self.clock.elapsed), message: nil, podIP: ip)
+                    }
+                }
+            }
+            for name in sidecarNames.reversed() {
+                for status in running where status.container.metadata.name == name {
+                    await killContainer(pod, status, grace: max(.zero, deadline - clock.elapsed), message: nil, podIP: ip)
                 }
             }
             try? await runtime.stopPodSandbox(sandboxID)
+            await writeFinalStatus(uid, entry, sandboxID: sandboxID)
         }
         do {
             var options = DeleteOptions()
@@ -259,12 +301,34 @@ extension Kubelet {
         state.withLock { $0.pods[uid]?.deleteRequested = true }
     }
 
+    /// Reports the status of a pod whose containers have all been stopped: every container
+    /// terminated, the phase `Succeeded` when they all exited 0, else `Failed`.
+    private func writeFinalStatus(_ uid: String, _ entry: PodEntry, sandboxID: String) async {
+        guard let view = try? await runtimeView(sandboxID) else { return }
+        var basis = entry.pod
+        basis.spec?.restartPolicy = "Never"
+        var plan = PodSyncPlan()
+        if entry.terminalPhase != nil { plan.terminalPhase = entry.terminalPhase }
+        let messages = terminationMessages(entry.pod, view, known: entry.terminationMessages)
+        let runtimeName = state.withLock { $0.runtimeVersion.runtimeName }
+        var status = PodStatusBuilder(hostIPs: [configuration.nodeIP], runtimeName: runtimeName)
+            .status(for: basis, runtime: view, plan: plan, problems: entry.problems, messages: messages, now: clock.now)
+        if status.phase == "Running" || status.phase == "Pending" {
+            // Containers that never ran count as failed for a pod stopped before they did.
+            status.phase = "Failed"
+        }
+        guard status != entry.pod.status else { return }
+        try? await writeStatus(uid, pod: entry.pod, status: status)
+    }
+
     /// Removes what the runtime still holds for a pod that left the API, and forgets it.
     private func cleanUp(_ uid: String, _ entry: PodEntry) async {
+        probes.stopWorkers(podUID: uid)
         if let sandboxID = entry.sandboxID {
             try? await runtime.stopPodSandbox(sandboxID)
             try? await runtime.removePodSandbox(sandboxID)
         }
+        tearDownVolumes(uid)
         state.withLock { state in
             if state.pods[uid]?.gone == true { state.pods[uid] = nil }
         }

@@ -13,9 +13,29 @@ public final class Kubelet: Sendable {
     let runtime: any RuntimeClient
     let clock: KubeletClock
     let logger: Logger
+    /// Events about this kubelet's pods (`FailedMount`, `Pulled`, `BackOff`, ...); written while
+    /// the kubelet runs.
+    public let events: KubeletEventRecorder
+    /// Where configMaps, secrets, claims and tokens that pods refer to are read.
+    let objects: any PodObjectSource
+    /// Pod volumes on disk; `nil` when the configuration has no root directory (hollow nodes).
+    let volumeManager: VolumeManager?
+    /// Probe workers and their results.
+    let probes: ProbeManager
+    /// Runs postStart and preStop hooks.
+    let hooks: LifecycleHookRunner
+    /// Reads termination message files and log tails of exited containers.
+    let terminationMessages: any TerminationMessageReader
     /// Pending work: pods to sync (by UID) and the node's own object to take note of.
     let queue: WorkQueue<Work>
     let state = Mutex(State())
+    /// The real machine's facts; `nil` on hollow nodes.
+    let machine: MachineInfo?
+    /// The node's and its pods' resource figures; the kubelet API serves them
+    /// (`/stats/summary`, `/metrics/resource`).
+    public let stats: StatsCollector
+    /// Pressure, eviction and image garbage collection memory.
+    let resources = Mutex(NodeResourceState())
 
     /// One unit of the kubelet's work; the queue never hands the same one to two workers.
     enum Work: Hashable, Sendable {
@@ -39,6 +59,13 @@ public final class Kubelet: Sendable {
         var terminalPhase: String?
         /// The status last written, so that a server-side normalization cannot cause a write loop.
         var lastWritten: CoreV1.PodStatus?
+        /// The runtime state seen by the last sync (what probe workers look at).
+        var view = PodRuntimeView()
+        /// Crash-loop back-offs already reported with a `BackOff` event (container name to the
+        /// back-off's end), so that each back-off is reported once.
+        var backoffReported: [String: Int64] = [:]
+        /// Termination messages of exited containers, by container ID (read once).
+        var terminationMessages: [String: String] = [:]
     }
 
     struct State {
@@ -50,28 +77,66 @@ public final class Kubelet: Sendable {
         var lastReport: Duration = .zero
         var lease: CoordinationV1.Lease?
         var registered = false
+        /// The Services informer when `serviceEnvironment` is on.
+        var services: Informer<CoreV1.Service>?
     }
 
     /// Creates a kubelet; nothing happens until `run()`.
+    /// - Parameters:
+    ///   - probeDialer: the network side of HTTP, TCP and gRPC probes and `httpGet` hooks
+    ///     (default: real connections from the node's network namespace).
+    ///   - terminationMessages: reads termination message files and log tails of exited
+    ///     containers (default: the files under `rootDirectory/pods`, none without a root).
     public init(
         client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient,
-        clock: KubeletClock = .continuous, logger: Logger
+        clock: KubeletClock = .continuous, logger: Logger, probeDialer: any ProbeDialer = NIOProbeDialer(),
+        terminationMessages: (any TerminationMessageReader)? = nil
     ) {
         self.client = client
         self.configuration = configuration
         self.runtime = runtime
         self.clock = clock
+        let prober = Prober(
+            exec: { id, command, timeout in try await runtime.execSync(containerID: id, command: command, timeout: timeout) },
+            dialer: probeDialer, userAgent: Self.probeUserAgent(kubeletVersion: configuration.kubeletVersion))
+        self.probes = ProbeManager(prober: prober, clock: clock)
+        self.hooks = LifecycleHookRunner(prober: prober, clock: clock)
+        self.terminationMessages = terminationMessages
+            ?? configuration.rootDirectory.map { HostTerminationMessageReader(podsDirectory: $0 + "/pods") }
+            ?? NoTerminationMessages()
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
         self.logger = logger
+        self.events = KubeletEventRecorder(client: client, nodeName: configuration.nodeName, clock: clock, logger: logger)
+        let objects = APIPodObjectSource(client: client)
+        self.objects = objects
+        self.volumeManager = configuration.rootDirectory.map {
+            VolumeManager(root: $0, source: objects, clock: clock, mountTmpfs: VolumeManager.canMount, logger: logger)
+        }
         self.queue = WorkQueue(name: "kubelet_pods", clock: clock.monotonic)
+        let settings = configuration.nodeResources
+        let machine = settings.host.map { MachineInfo(reading: $0, rootDirectory: settings.rootDirectory) }
+        self.machine = machine
+        self.stats = StatsCollector(
+            nodeName: configuration.nodeName, runtime: runtime, host: settings.host, settings: settings,
+            memoryCapacityBytes: machine?.memoryBytes, wallNanoseconds: { clock.wallNanoseconds })
+        resources.withLock { $0.tracker = PressureTracker(transitionPeriod: settings.evictionPressureTransitionPeriod) }
     }
 
     /// Creates a kubelet on any clock measured in `Duration` (a test's manual clock, say).
     public convenience init<C: Clock>(
-        client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient, clock: C, logger: Logger
+        client: KubeClient, configuration: KubeletConfiguration, runtime: any RuntimeClient, clock: C, logger: Logger,
+        probeDialer: any ProbeDialer = NIOProbeDialer(), terminationMessages: (any TerminationMessageReader)? = nil
     ) where C.Duration == Duration {
-        self.init(client: client, configuration: configuration, runtime: runtime, clock: KubeletClock(clock), logger: logger)
+        self.init(
+            client: client, configuration: configuration, runtime: runtime, clock: KubeletClock(clock), logger: logger,
+            probeDialer: probeDialer, terminationMessages: terminationMessages)
+    }
+
+    /// `kube-probe/MAJOR.MINOR` from a kubelet version (`v1.36.2+k3s-swift` gives `kube-probe/1.36`).
+    static func probeUserAgent(kubeletVersion: String) -> String {
+        let numbers = kubeletVersion.drop { !$0.isNumber }.split(separator: ".").prefix(2)
+        return "kube-probe/" + numbers.joined(separator: ".")
     }
 
     /// The node's name.
@@ -88,6 +153,10 @@ public final class Kubelet: Sendable {
         let informers = InformerFactory(client: client, logger: logger)
         informers.informer(CoreV1.Pod.self, fieldSelector: "spec.nodeName=\(nodeName)").addHandler(podHandler)
         informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(nodeName)").addHandler(nodeHandler)
+        if configuration.serviceEnvironment {
+            let services = informers.informer(CoreV1.Service.self)
+            state.withLock { $0.services = services }
+        }
         await withDiscardingTaskGroup { group in
             group.addTask { await informers.run() }
             group.addTask { await self.runCore() }
@@ -114,7 +183,13 @@ public final class Kubelet: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runLease() }
+                group.addTask { await self.events.run() }
+                group.addTask { await self.runVolumeResync() }
                 group.addTask { await self.runNodeStatus() }
+                if self.configuration.nodeResources.host != nil {
+                    group.addTask { await self.runHousekeeping() }
+                    group.addTask { await self.runGarbageCollection() }
+                }
                 group.addTask {
                     for await event in events where event.type == .stopped {
                         self.queue.add(.pod(event.pod.uid))
@@ -136,6 +211,7 @@ public final class Kubelet: Sendable {
             }
         } onCancel: {
             self.queue.shutdown()
+            self.probes.stopAll()
         }
     }
 

@@ -1,6 +1,8 @@
 import KubeAPI
 
-/// Settings of one kubelet (hollow or real).
+/// Settings of one kubelet (hollow or real). A real node sets `rootDirectory`
+/// (`KubeletConfiguration.defaultRootDirectory`), `podLogsDirectory`, `resolvConf` and
+/// `serviceEnvironment`.
 public struct KubeletConfiguration: Sendable {
     /// The node's name (also its hostname label and the lease name).
     public var nodeName: String
@@ -54,6 +56,32 @@ public struct KubeletConfiguration: Sendable {
     public var clusterDNS: [String]
     /// The cluster DNS domain (`cluster.local`), the base of pods' DNS search paths.
     public var clusterDomain: String
+    /// The kubelet's root directory (`/var/lib/kubelet` on a real node): pod volumes go under
+    /// `ROOT/pods/UID/volumes`, with the pod's `/etc/hosts` and termination-message files.
+    /// `nil` (hollow nodes) keeps nothing on disk and mounts no volumes.
+    public var rootDirectory: String? = nil
+    /// The root of pod log directories (`/var/log/pods` on a real node); `nil` keeps no logs.
+    public var podLogsDirectory: String? = nil
+    /// The node's resolver file (`/etc/resolv.conf`) for `dnsPolicy: Default` pods and the search
+    /// domains of `ClusterFirst` ones; `nil` means none.
+    public var resolvConf: String? = nil
+    /// The node's hosts file, copied into host-network pods' `/etc/hosts`.
+    public var hostsFile = "/etc/hosts"
+    /// `cgroupfs` (`/kubepods/burstable/pod<UID>`) or `systemd` (slices) for pod cgroup parents.
+    public var cgroupDriver = "cgroupfs"
+    /// The cgroup every pod cgroup sits under (`--cgroup-root`, default `/`): with `/k3s` pods
+    /// go to `/k3s/kubepods/...`.
+    public var cgroupRoot = "/"
+    /// How often configMap, secret, downward API and projected volumes of running pods are
+    /// refreshed (and service-account tokens renewed when due); upstream syncs every minute.
+    public var volumeResyncInterval: Duration = .seconds(60)
+    /// Whether containers get the service variables (`KUBERNETES_SERVICE_HOST`, and those of
+    /// their namespace's services when `enableServiceLinks`); the kubelet then watches Services.
+    /// Real nodes set it; hollow nodes leave it off to spare the API server a watch per node.
+    public var serviceEnvironment = false
+    /// A real node's machine, reservations, eviction thresholds and garbage collection; the
+    /// default (no host) is a hollow node's.
+    public var nodeResources = NodeResourceSettings()
 
     /// Creates a configuration with upstream defaults and a hollow node's capacity
     /// (4 CPUs, 16 GiB memory, 100 GiB ephemeral storage, 110 pods).
@@ -94,4 +122,9 @@ public struct KubeletConfiguration: Sendable {
         self.clusterDNS = clusterDNS
         self.clusterDomain = clusterDomain
     }
+
+    /// The usual kubelet root, `/var/lib/kubelet`.
+    public static let defaultRootDirectory = "/var/lib/kubelet"
+    /// The usual pod log root, `/var/log/pods`.
+    public static let defaultPodLogsDirectory = "/var/log/pods"
 }

@@ -98,7 +98,8 @@ public final class HollowNodePool: Sendable {
             node.heartbeatJitter = true
             let runtime = FakeRuntimeClient(configuration: configuration.runtime, clock: clock)
             let nodeClient = configuration.clientFor?(node.nodeName) ?? client
-            kubelets.append(Kubelet(client: nodeClient, configuration: node, runtime: runtime, clock: clock, logger: logger))
+            kubelets.append(Kubelet(
+                client: nodeClient, configuration: node, runtime: runtime, clock: clock, logger: logger, probeDialer: HollowProbeDialer()))
         }
         self.kubelets = kubelets
         self.byName = Dictionary(uniqueKeysWithValues: kubelets.map { ($0.nodeName, $0) })

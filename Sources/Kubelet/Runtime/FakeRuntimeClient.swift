@@ -432,6 +432,18 @@ public final class FakeRuntimeClient: RuntimeClient {
         return stream
     }
 
+    // MARK: Recorded configurations
+
+    /// The configurations sandboxes were created with, oldest first (removed ones excluded).
+    public var sandboxConfigs: [CRI.PodSandboxConfig] {
+        state.withLock { state in state.sandboxOrder.compactMap { state.sandboxes[$0]?.config } }
+    }
+
+    /// The configurations containers were created with, oldest first (removed ones excluded).
+    public var containerConfigs: [CRI.ContainerConfig] {
+        state.withLock { state in state.containerOrder.compactMap { state.containers[$0]?.config } }
+    }
+
     // MARK: Internals
 
     private func exitByItself(_ id: String, exitCode: Int) {

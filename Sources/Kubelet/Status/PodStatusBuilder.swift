@@ -21,11 +21,17 @@ public struct PodStatusBuilder: Sendable {
     ///   - runtime: the pod's sandbox and containers.
     ///   - plan: the plan computed for the same state (back-offs, terminal phase).
     ///   - problems: start failures by container name.
+    ///   - health: the probe-derived `started`/`ready` flags of running containers, by container
+    ///     ID; a running container missing here is started and ready.
+    ///   - messages: termination messages of exited containers, by container ID, appended to the
+    ///     runtime's message.
     ///   - now: the current time.
     public func status(
         for pod: CoreV1.Pod, runtime: PodRuntimeView, plan: PodSyncPlan,
-        problems: [String: ContainerProblem] = [:], now: Time
+        problems: [String: ContainerProblem] = [:], health: [String: ContainerHealth] = [:],
+        messages: [String: String] = [:], now: Time
     ) -> CoreV1.PodStatus {
+        let context = Context(health: health, messages: messages)
         let old = pod.status ?? CoreV1.PodStatus()
         var status = CoreV1.PodStatus()
         let spec = pod.spec ?? CoreV1.PodSpec()
@@ -38,11 +44,11 @@ public struct PodStatusBuilder: Sendable {
         var initStatuses: [CoreV1.ContainerStatus] = []
         for container in initContainers {
             let name = container.name ?? ""
-            var entry = containerStatus(container, runtime: runtime, plan: plan, problem: problems[name], pod: pod,
+            var entry = containerStatus(container, runtime: runtime, plan: plan, problem: problems[name], pod: pod, context: context,
                                         defaultWaiting: runtime.sandboxReady ? "PodInitializing" : "ContainerCreating")
             let sidecar = container.restartPolicy == "Always"
             if sidecar {
-                if entry.state?.running == nil { initPending = initPending || !(plan.terminalPhase != nil) }
+                if entry.state?.running == nil || entry.started != true { initPending = initPending || !(plan.terminalPhase != nil) }
             } else if !(entry.state?.terminated?.exitCode == 0) {
                 initPending = true
             }
@@ -53,7 +59,8 @@ public struct PodStatusBuilder: Sendable {
         for container in containers {
             let name = container.name ?? ""
             let waiting = !runtime.sandboxReady ? "ContainerCreating" : (initPending ? "PodInitializing" : "ContainerCreating")
-            regular.append(containerStatus(container, runtime: runtime, plan: plan, problem: problems[name], pod: pod, defaultWaiting: waiting))
+            regular.append(containerStatus(
+                container, runtime: runtime, plan: plan, problem: problems[name], pod: pod, context: context, defaultWaiting: waiting))
         }
         status.initContainerStatuses = initStatuses.isEmpty ? nil : initStatuses
         status.containerStatuses = regular.isEmpty ? nil : regular
@@ -126,6 +133,11 @@ public struct PodStatusBuilder: Sendable {
         status.startTime = old.startTime ?? now
         status.qosClass = old.qosClass ?? PodQOS.qosClass(of: pod.spec)
         status.observedGeneration = pod.metadata.generation
+        // A terminal pod keeps the reason and message it was failed with (node-pressure eviction).
+        if terminal {
+            status.reason = old.reason
+            status.message = old.message
+        }
         // Fields other components own are carried over unchanged.
         status.nominatedNodeName = old.nominatedNodeName
         status.resourceClaimStatuses = old.resourceClaimStatuses
@@ -175,9 +187,15 @@ public struct PodStatusBuilder: Sendable {
         return "Pending"
     }
 
+    /// Per-container inputs besides the runtime view.
+    struct Context {
+        var health: [String: ContainerHealth]
+        var messages: [String: String]
+    }
+
     private func containerStatus(
         _ container: CoreV1.Container, runtime: PodRuntimeView, plan: PodSyncPlan, problem: ContainerProblem?,
-        pod: CoreV1.Pod, defaultWaiting: String
+        pod: CoreV1.Pod, context: Context, defaultWaiting: String
     ) -> CoreV1.ContainerStatus {
         let name = container.name ?? ""
         var entry = CoreV1.ContainerStatus(name: name, ready: false, restartCount: 0, started: false)
@@ -195,25 +213,26 @@ public struct PodStatusBuilder: Sendable {
         entry.imageID = latest.container.imageRef
         entry.containerID = "\(runtimeName)://\(latest.container.id)"
         if let previous = runtime.previous(name), previous.container.state == .exited {
-            entry.lastState = CoreV1.ContainerState(terminated: terminated(previous))
+            entry.lastState = CoreV1.ContainerState(terminated: terminated(previous, context))
         }
         switch latest.container.state {
         case .running:
             entry.state = CoreV1.ContainerState(running: CoreV1.ContainerStateRunning(startedAt: time(latest.startedAt)))
-            entry.ready = true
-            entry.started = true
+            let health = context.health[latest.container.id]
+            entry.ready = health?.ready ?? true
+            entry.started = health?.started ?? true
         case .exited:
             if let backoff = plan.backoff[name] {
                 let seconds = backoff.delay.components.seconds
                 let message = "back-off \(Self.format(seconds: seconds)) restarting failed container=\(name) pod=\(pod.metadata.name ?? "")_\(pod.metadata.namespace ?? "")(\(pod.metadata.uid ?? ""))"
                 entry.state = CoreV1.ContainerState(waiting: CoreV1.ContainerStateWaiting(message: message, reason: "CrashLoopBackOff"))
-                entry.lastState = CoreV1.ContainerState(terminated: terminated(latest))
+                entry.lastState = CoreV1.ContainerState(terminated: terminated(latest, context))
                 entry.containerID = nil
             } else if let problem {
                 entry.state = CoreV1.ContainerState(waiting: CoreV1.ContainerStateWaiting(message: problem.message, reason: problem.reason))
-                entry.lastState = CoreV1.ContainerState(terminated: terminated(latest))
+                entry.lastState = CoreV1.ContainerState(terminated: terminated(latest, context))
             } else {
-                entry.state = CoreV1.ContainerState(terminated: terminated(latest))
+                entry.state = CoreV1.ContainerState(terminated: terminated(latest, context))
             }
         case .created, .unknown:
             entry.state = CoreV1.ContainerState(waiting: CoreV1.ContainerStateWaiting(reason: "ContainerCreating"))
@@ -221,12 +240,16 @@ public struct PodStatusBuilder: Sendable {
         return entry
     }
 
-    private func terminated(_ status: CRI.ContainerStatus) -> CoreV1.ContainerStateTerminated {
-        CoreV1.ContainerStateTerminated(
+    private func terminated(_ status: CRI.ContainerStatus, _ context: Context) -> CoreV1.ContainerStateTerminated {
+        var message = status.message
+        if let extra = context.messages[status.container.id], !extra.isEmpty {
+            message = message.isEmpty ? extra : message + ": " + extra
+        }
+        return CoreV1.ContainerStateTerminated(
             containerID: "\(runtimeName)://\(status.container.id)",
             exitCode: status.exitCode,
             finishedAt: time(status.finishedAt),
-            message: status.message.isEmpty ? nil : status.message,
+            message: message.isEmpty ? nil : message,
             reason: status.reason.isEmpty ? (status.exitCode == 0 ? "Completed" : "Error") : status.reason,
             startedAt: status.startedAt == 0 ? nil : time(status.startedAt))
     }

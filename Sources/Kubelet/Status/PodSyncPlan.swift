@@ -53,7 +53,13 @@ public struct PodSyncPlan: Sendable, Hashable {
     public init() {}
 
     /// Decides the next actions for `pod` given `runtime`, at wall time `now` (nanoseconds).
-    public static func compute(pod: CoreV1.Pod, runtime: PodRuntimeView, backoff policy: RestartBackoff, now: Int64) -> PodSyncPlan {
+    /// `health` holds the probe-derived flags of running containers by container ID: a running
+    /// sidecar whose startup probe has not passed yet (`started: false`) holds the init
+    /// containers after it and the regular containers, as upstream.
+    public static func compute(
+        pod: CoreV1.Pod, runtime: PodRuntimeView, backoff policy: RestartBackoff, now: Int64,
+        health: [String: ContainerHealth] = [:]
+    ) -> PodSyncPlan {
         var plan = PodSyncPlan()
         let restartPolicy = pod.restartPolicy
         let phase = pod.status?.phase ?? ""
@@ -81,7 +87,7 @@ public struct PodSyncPlan: Sendable, Hashable {
             }
             switch latest.container.state {
             case .running:
-                if sidecar { continue }
+                if sidecar && health[latest.container.id]?.started != false { continue }
                 initDone = false
             case .created, .unknown:
                 initDone = false

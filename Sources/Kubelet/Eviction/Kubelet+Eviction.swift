@@ -1,0 +1,127 @@
+import KubeAPI
+import KubeClient
+import Logging
+
+extension Kubelet {
+    /// A status builder with this node's machine facts and current pressure.
+    func nodeStatusBuilder(version: CRI.Version, images: [CRI.Image]?) -> NodeStatusBuilder {
+        NodeStatusBuilder(
+            configuration: configuration, runtimeVersion: version, machine: machine, pressure: resources.withLock { $0.pressure },
+            images: images)
+    }
+
+    /// `status.images` when it differs from what was last reported (real nodes only).
+    func changedNodeImages() async -> [CoreV1.ContainerImage]? {
+        guard configuration.nodeResources.host != nil, let images = try? await runtime.listImages() else { return nil }
+        let listed = NodeStatusBuilder.nodeImages(images, limit: configuration.nodeResources.maxImagesInNodeStatus)
+        return resources.withLock { $0.reportedImages } == listed ? nil : listed
+    }
+
+    /// Every `housekeepingInterval`: reads the node's figures, updates the pressure conditions
+    /// (reporting them at once when they change) and evicts a pod when a hard threshold is met.
+    func runHousekeeping() async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: configuration.nodeResources.housekeepingInterval)
+            } catch {
+                return
+            }
+            await housekeep()
+        }
+    }
+
+    /// One housekeeping round.
+    func housekeep() async {
+        let thresholds: [EvictionThreshold]
+        do {
+            thresholds = try EvictionThreshold.parse(configuration.nodeResources.evictionHard)
+        } catch {
+            logger.error("invalid eviction thresholds", metadata: ["error": "\(error)"])
+            return
+        }
+        guard var (summary, met) = await observe(thresholds) else { return }
+        let (before, after) = resources.withLock { state in
+            let before = state.pressure
+            state.pressure = state.tracker.update(met: met, now: clock.elapsed)
+            state.thresholdsMet = met
+            return (before, state.pressure)
+        }
+        if before != after {
+            logger.info("node pressure changed", metadata: ["pressure": "\(after.conditions.map(\.rawValue).sorted())"])
+            await reportNodeStatus(force: false)
+        }
+        guard !met.isEmpty else { return }
+        // Disk pressure first reclaims node-level resources: dead containers and unused images.
+        if met.contains(where: { $0.threshold.signal.condition == .disk }) {
+            await collectContainers()
+            await collectImages(reclaimAll: true)
+            guard let again = await observe(thresholds) else { return }
+            (summary, met) = again
+            if met.isEmpty { return }
+        }
+        let candidates = evictionCandidates(summary: summary, signal: met[0].threshold.signal)
+        guard let decision = EvictionRanking.decide(met: met, candidates: candidates) else {
+            logger.warning("eviction threshold met but no pod can be evicted", metadata: ["signal": "\(met[0].threshold.signal.rawValue)"])
+            return
+        }
+        await evict(decision)
+    }
+
+    /// A summary and the thresholds it meets; `nil` when the figures cannot be gathered.
+    private func observe(_ thresholds: [EvictionThreshold]) async -> (StatsSummary, [ThresholdMet])? {
+        do {
+            let summary = try await stats.collect()
+            return (summary, stats.observations(summary).thresholdsMet(thresholds))
+        } catch {
+            logger.warning("reading node figures failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The pods this kubelet runs, with their usage of the resource `signal` starves.
+    func evictionCandidates(summary: StatsSummary, signal: EvictionSignal) -> [EvictionCandidate] {
+        let pods = state.withLock { state in state.pods.values.filter { !$0.gone && $0.terminalPhase == nil }.map(\.pod) }
+        let byUID = Dictionary(summary.pods.map { ($0.podRef.uid, $0) }, uniquingKeysWith: { first, _ in first })
+        return pods.map { pod in
+            var usage: [String: Int64] = [:]
+            for container in byUID[pod.metadata.uid ?? ""]?.containers ?? [] {
+                let value: UInt64? = switch signal {
+                case .memoryAvailable: container.memory?.workingSetBytes
+                case .nodefsAvailable, .imagefsAvailable: container.rootfs?.usedBytes
+                default: nil
+                }
+                if let value { usage[container.name] = Int64(clamping: value) }
+            }
+            return EvictionCandidate(pod: pod, containerUsage: usage)
+        }
+    }
+
+    /// Fails the pod with reason `Evicted` (and a `DisruptionTarget` condition), then lets its
+    /// worker stop it: a terminal phase stops the sandbox, killing its containers at once.
+    func evict(_ decision: EvictionDecision) async {
+        let pod = decision.pod
+        guard let uid = pod.metadata.uid, let name = pod.metadata.name else { return }
+        logger.warning(
+            "evicting pod", metadata: ["pod": "\(pod.key)", "signal": "\(decision.met.threshold.signal.rawValue)", "message": "\(decision.message)"])
+        var conditions = (pod.status?.conditions ?? []).filter { $0.type != "DisruptionTarget" }
+        conditions.append(
+            CoreV1.PodCondition(
+                lastTransitionTime: clock.now, message: decision.message, reason: "TerminationByKubelet", status: "True",
+                type: "DisruptionTarget"))
+        let status: JSONValue = [
+            "phase": "Failed", "reason": .string(EvictionRanking.reason), "message": .string(decision.message),
+            "conditions": (try? JSONValue(encoding: conditions)) ?? .null,
+        ]
+        do {
+            let patched = try await client.resource(CoreV1.Pod.self).patch(
+                name, namespace: pod.metadata.namespace ?? "default", type: .merge, body: ["status": status], subresource: "status")
+            state.withLock { state in
+                state.pods[uid]?.pod = patched
+                state.pods[uid]?.terminalPhase = "Failed"
+            }
+            queue.add(.pod(uid))
+        } catch {
+            logger.warning("evicting pod failed", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,324 @@
+import Foundation
+import Testing
+
+/// A real node for end-to-end tests: `k3s server` running its own node (managed containerd,
+/// runc, the CNI bridge) inside a network namespace made for the test, so that nothing it does
+/// touches the machine's own network.
+///
+/// Isolation, and how each part is removed even when a test fails:
+/// - a network namespace `k3se2e-<id>` with loopback up and an interface carrying the node
+///   address `10.99.0.2/24` (one end of a veth pair whose both ends stay inside); pods get their own namespaces from the CNI bridge inside it; every
+///   interface, route and netfilter rule lives in those namespaces and goes with them;
+/// - an anchor process (`sleep`) holding a private mount namespace (propagation slave) in which
+///   fresh tmpfs mounts hide `/run/k3s`, `/run/containerd`, `/run/netns`, `/var/lib/cni`,
+///   `/var/lib/kubelet` and `/var/log/pods`; the server is started (and restarted) inside that
+///   namespace with `nsenter`, so containerd's state survives a `kill -9` of the server, and the
+///   mounts vanish once the last process in the namespace is gone;
+/// - a cgroup root `/k3se2e-<id>` (`--kubelet-arg cgroup-root=...`) that every pod cgroup sits
+///   under: its processes are killed and its directories removed, in every mounted hierarchy;
+/// - a temporary data directory, removed at the end.
+/// `stop()` kills the containers (by cgroup), then every process in the anchor's mount
+/// namespace (containerd, its shims, the server), then removes cgroups, the data directory and
+/// the network namespace.
+final class RealNode: @unchecked Sendable {
+    let id: String
+    let netns: String
+    let nodeIP = "10.99.0.2"
+    let dataDir: String
+    let kubeconfig: String
+    let cgroupRoot: String
+    let logFile: String
+    private let anchor: Process
+    private let lock = NSLock()
+    private var server: Process?
+    private let extraArguments: [String]
+
+    /// Whether this machine can run a real node: root, containerd, runc, the CNI plugins, the
+    /// namespace tools, busybox (the test image's contents) and kubectl.
+    static var available: Bool {
+        getuid() == 0
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/containerd")
+            && (K3sServerProcess.executable(named: "runc") != nil || FileManager.default.isExecutableFile(atPath: "/usr/sbin/runc"))
+            && FileManager.default.isExecutableFile(atPath: "/usr/lib/cni/bridge")
+            && FileManager.default.isExecutableFile(atPath: "/bin/busybox")
+            && K3sServerProcess.executable(named: "nsenter") != nil && K3sServerProcess.executable(named: "unshare") != nil
+            && K3sServerProcess.kubectlAvailable
+    }
+
+    /// Makes the namespaces and starts `k3s server` with its node, each file in `images` (image
+    /// archives) dropped into `DATA_DIR/agent/images/` first; returns once the node is Ready.
+    static func start(images: [String], extraArguments: [String] = [], timeout: Duration = .seconds(90)) async throws -> RealNode {
+        let id = String(UUID().uuidString.lowercased().prefix(8))
+        let netns = "k3se2e-\(id)"
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3se2e-\(id)").path
+        try FileManager.default.createDirectory(atPath: dataDir + "/agent/images", withIntermediateDirectories: true)
+        for image in images {
+            try FileManager.default.copyItem(atPath: image, toPath: dataDir + "/agent/images/" + URL(fileURLWithPath: image).lastPathComponent)
+        }
+        try ip(["netns", "add", netns])
+        var made: RealNode?
+        do {
+            try ip(["-n", netns, "link", "set", "lo", "up"])
+            // A veth pair with both ends inside (some kernels lack the dummy driver).
+            try ip(["-n", netns, "link", "add", "k3s-node0", "type", "veth", "peer", "name", "k3s-node1"])
+            try ip(["-n", netns, "link", "set", "k3s-node1", "up"])
+            try ip(["-n", netns, "address", "add", "10.99.0.2/24", "dev", "k3s-node0"])
+            try ip(["-n", netns, "link", "set", "k3s-node0", "up"])
+            try ip(["-n", netns, "route", "add", "default", "dev", "k3s-node0"])
+            let anchor = try startAnchor(netns: netns, dataDir: dataDir)
+            let node = RealNode(id: id, netns: netns, dataDir: dataDir, anchor: anchor, extraArguments: extraArguments)
+            made = node
+            try node.startServer()
+            try await node.waitReady(timeout: timeout)
+            return node
+        } catch {
+            if let made {
+                let log = made.log
+                made.stop()
+                throw E2EError("\(error)\nserver log:\n\(log)")
+            }
+            try? ip(["netns", "delete", netns])
+            try? FileManager.default.removeItem(atPath: dataDir)
+            throw error
+        }
+    }
+
+    private init(id: String, netns: String, dataDir: String, anchor: Process, extraArguments: [String]) {
+        self.id = id
+        self.netns = netns
+        self.dataDir = dataDir
+        self.kubeconfig = dataDir + "/kubeconfig.yaml"
+        self.cgroupRoot = "/k3se2e-\(id)"
+        self.logFile = dataDir + "/server.log"
+        self.anchor = anchor
+        self.extraArguments = extraArguments
+    }
+
+    /// Directories hidden behind a private tmpfs in the node's mount namespace.
+    static let privateDirectories = ["/run/k3s", "/run/containerd", "/run/netns", "/var/lib/cni", "/var/lib/kubelet", "/var/log/pods"]
+
+    /// Starts the process that holds the node's mount namespace; returns once its mounts are made.
+    private static func startAnchor(netns: String, dataDir: String) throws -> Process {
+        let ready = dataDir + "/anchor-ready"
+        let mounts = privateDirectories.map { "mkdir -p \($0) && mount -t tmpfs -o mode=0755 tmpfs \($0)" }.joined(separator: " && ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: K3sServerProcess.executable(named: "nsenter") ?? "/usr/bin/nsenter")
+        process.arguments = [
+            "--net=/var/run/netns/\(netns)", "unshare", "--mount", "--propagation", "slave", "/bin/sh", "-c",
+            "\(mounts) && touch \(ready) && exec sleep 100000",
+        ]
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: ready) {
+            guard process.isRunning, Date() < deadline else {
+                if process.isRunning { process.terminate() }
+                throw E2EError("the node's mount namespace could not be prepared")
+            }
+            usleep(10_000)
+        }
+        return process
+    }
+
+    /// The `sleep` process inside the anchor (`nsenter` forks `unshare`, which execs the shell).
+    private var anchorNamespacePID: Int32? {
+        // nsenter execs unshare, unshare execs sh, sh execs sleep: same PID throughout.
+        anchor.isRunning ? anchor.processIdentifier : nil
+    }
+
+    /// Starts (or restarts) `k3s server` inside the node's namespaces.
+    func startServer() throws {
+        guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }
+        if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: K3sServerProcess.executable(named: "nsenter") ?? "/usr/bin/nsenter")
+        process.arguments = [
+            "--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt", try K3sServerProcess.builtExecutable("k3s"),
+            "server", "--data-dir", dataDir, "--https-listen-port", "6443", "--bind-address", "127.0.0.1",
+            "--advertise-address", nodeIP, "--node-ip", nodeIP, "--node-name", "node-\(id)",
+            "--write-kubeconfig", kubeconfig, "--kubelet-arg", "cgroup-root=\(cgroupRoot)",
+        ] + extraArguments
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        lock.withLock { server = process }
+    }
+
+    /// Waits until the API answers and the node reports Ready.
+    func waitReady(timeout: Duration = .seconds(90)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            if let server = lock.withLock({ server }), !server.isRunning {
+                throw E2EError("k3s server exited with status \(server.terminationStatus)")
+            }
+            if FileManager.default.fileExists(atPath: kubeconfig) {
+                let result = try await kubectl(["get", "node", "node-\(id)", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])
+                if result.status == 0 && result.stdout == "True" { return }
+                last = result.stdout + result.stderr
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw E2EError("node not Ready within \(timeout): \(last)")
+    }
+
+    /// The node's name.
+    var nodeName: String { "node-\(id)" }
+
+    /// What the server has logged so far.
+    var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Kills the server with SIGKILL (its containers keep running) and waits for it to be gone.
+    func killServer() {
+        guard let process = lock.withLock({ server }) else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Runs a command inside the node's network and mount namespaces.
+    func inNode(_ command: [String], stdin: String? = nil) async throws -> CommandResult {
+        guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }
+        return try await run(
+            K3sServerProcess.executable(named: "nsenter") ?? "/usr/bin/nsenter",
+            ["--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt"] + command, stdin: stdin)
+    }
+
+    /// A process started inside the node's namespaces, left running (`kubectl port-forward`).
+    func spawnInNode(_ command: [String], output: String) throws -> Process {
+        guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: K3sServerProcess.executable(named: "nsenter") ?? "/usr/bin/nsenter")
+        process.arguments = ["--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt"] + command
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    /// Runs kubectl against the node's server, from inside its network namespace.
+    @discardableResult
+    func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        guard let kubectl = K3sServerProcess.executable(named: "kubectl") else { throw E2EError("kubectl is not on PATH") }
+        return try await inNode([kubectl, "--kubeconfig", kubeconfig, "--request-timeout", "30s"] + arguments, stdin: stdin)
+    }
+
+    /// Runs kubectl and records a failed expectation unless it exits 0; returns its output.
+    @discardableResult
+    func kubectlOK(_ arguments: String..., stdin: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let result = try await kubectl(arguments, stdin: stdin)
+        #expect(result.status == 0, "kubectl \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// Polls `kubectl get ... -o jsonpath=...` until `accept` holds for its output.
+    func waitFor(
+        _ what: String, _ arguments: [String], timeout: Duration = .seconds(60), accept: (String) -> Bool
+    ) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            let result = try await kubectl(arguments)
+            last = result.stdout + result.stderr
+            if result.status == 0 && accept(result.stdout) { return result.stdout }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw E2EError("timed out waiting for \(what): last output \(last)")
+    }
+
+    /// Waits until a pod's `status.phase` is `phase`.
+    @discardableResult
+    func waitForPhase(_ pod: String, _ phase: String, namespace: String = "default", timeout: Duration = .seconds(60)) async throws -> String {
+        try await waitFor("pod \(pod) \(phase)", ["get", "pod", pod, "-n", namespace, "-o", "jsonpath={.status.phase}"], timeout: timeout) { $0 == phase }
+    }
+
+    /// Waits until a pod is Running with every container ready.
+    func waitForReady(_ pod: String, namespace: String = "default", timeout: Duration = .seconds(60)) async throws {
+        _ = try await waitFor("pod \(pod) Ready", ["get", "pod", pod, "-n", namespace, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"], timeout: timeout) { $0 == "True" }
+    }
+
+    /// Stops everything the node made; safe to call more than once.
+    func stop() {
+        // 1. Containers: every process in the node's cgroups.
+        for _ in 0..<3 {
+            for directory in cgroupDirectories() { Self.killProcesses(inCgroup: directory) }
+        }
+        // 2. The server, containerd and its shims: every process in the anchor's mount namespace.
+        if let pid = anchorNamespacePID, let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt") {
+            for _ in 0..<50 {
+                let members = Self.processes(inMountNamespace: namespace).filter { $0 != pid }
+                if members.isEmpty { break }
+                for member in members { kill(member, SIGKILL) }
+                usleep(20_000)
+            }
+        }
+        if let server = lock.withLock({ server }), server.isRunning { kill(server.processIdentifier, SIGKILL) }
+        if anchor.isRunning { kill(anchor.processIdentifier, SIGKILL) }
+        anchor.waitUntilExit()
+        // 3. Containers started late, then the cgroup directories, deepest first.
+        for _ in 0..<20 {
+            let directories = cgroupDirectories()
+            if directories.isEmpty { break }
+            for directory in directories {
+                Self.killProcesses(inCgroup: directory)
+                rmdir(directory)
+            }
+            usleep(20_000)
+        }
+        try? FileManager.default.removeItem(atPath: dataDir)
+        try? Self.ip(["netns", "delete", netns])
+    }
+
+    /// Every directory of the node's cgroup root in every mounted hierarchy, deepest first.
+    private func cgroupDirectories() -> [String] {
+        var result: [String] = []
+        for hierarchy in Self.cgroupHierarchies() {
+            let root = hierarchy + cgroupRoot
+            guard FileManager.default.fileExists(atPath: root) else { continue }
+            var found = [root]
+            if let walker = FileManager.default.enumerator(atPath: root) {
+                while let relative = walker.nextObject() as? String {
+                    let path = root + "/" + relative
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { found.append(path) }
+                }
+            }
+            result += found.sorted { $0.count > $1.count }
+        }
+        return result
+    }
+
+    /// The mount points of cgroup hierarchies (v1: one per controller set; v2: the unified one).
+    private static func cgroupHierarchies() -> [String] {
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return [] }
+        return mounts.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 2, fields[2] == "cgroup" || fields[2] == "cgroup2" else { return nil }
+            return String(fields[1])
+        }
+    }
+
+    private static func killProcesses(inCgroup directory: String) {
+        guard let text = try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8) else { return }
+        for line in text.split(separator: "\n") { if let pid = Int32(line) { kill(pid, SIGKILL) } }
+    }
+
+    private static func processes(inMountNamespace namespace: String) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { entry in
+            guard let pid = Int32(entry),
+                  let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/ns/mnt"), link == namespace
+            else { return nil }
+            return pid
+        }
+    }
+
+    @discardableResult
+    static func ip(_ arguments: [String]) throws -> String {
+        let result = try runBlocking(K3sServerProcess.executable(named: "ip") ?? "/usr/sbin/ip", arguments)
+        guard result.status == 0 else { throw E2EError("ip \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+        return result.stdout
+    }
+}
