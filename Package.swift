@@ -126,7 +126,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .target(name: "NetOverlay", dependencies: ["KubeClient"]),
+        .target(name: "NetOverlay", dependencies: ["KubeClient", "KubeAPI"]),
         // The kubelet's RuntimeClient over containerd's CRI socket, and the containerd the agent
         // runs. Generated/ is written by scripts/generate-cri.sh.
         .target(

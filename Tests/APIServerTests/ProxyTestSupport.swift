@@ -198,7 +198,9 @@ final class FakeStreamingKubelet: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
-    static func with(_ body: (FakeStreamingKubelet) async throws -> Void) async throws {
+    /// Runs `body` with the fake listening on a loopback port, over TLS (a kubelet) or plain
+    /// HTTP (`tls: false`, a CRI streaming server).
+    static func with(tls useTLS: Bool = true, _ body: (FakeStreamingKubelet) async throws -> Void) async throws {
         let pki = TestPKI.shared
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(pki.serverCertPEM.utf8)).map { .certificate($0) },
@@ -210,7 +212,7 @@ final class FakeStreamingKubelet: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    if useTLS { try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try child.pipeline.syncOperations.addHandler(EchoUpgradeHandler(recorder: recorder))
                 }
             }

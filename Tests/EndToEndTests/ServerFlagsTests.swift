@@ -21,12 +21,15 @@ import Testing
         #expect(line.contains("cluster-domain=example.internal"), "\(line)")
     }
 
-    /// The help says what `--disable-agent` does in this build, and where `--cluster-dns` goes.
+    /// The help says what `--disable-agent` turns off, where `--cluster-dns` goes, and lists K3s's node flags.
     @Test func helpSaysWhatTheFlagsDo() async throws {
         let help = try await run(try K3sServerProcess.builtExecutable("k3s"), ["server", "--help"])
         #expect(help.status == 0)
         let text = (help.stdout + help.stderr).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(text.contains("runs no node inside the server either way"), "\(text)")
+        #expect(text.contains("--disable-agent Do not run a node (containerd and the kubelet) inside the server."), "\(text)")
+        for flag in ["--node-ip", "--node-external-ip", "--node-label", "--node-taint", "--kubelet-arg", "--container-runtime-endpoint", "--pause-image"] {
+            #expect(text.contains(flag), "\(flag) missing from: \(text)")
+        }
         #expect(text.contains("handed to every node's kubelet"), "\(text)")
     }
 }

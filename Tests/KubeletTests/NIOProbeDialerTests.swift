@@ -1,9 +1,17 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Crypto
 import KubeAPI
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import Synchronization
+import X509
 import Testing
 @testable import Kubelet
 
@@ -136,6 +144,36 @@ struct NIOProbeDialerTests {
         #expect(await prober.run(probe, target: target) == .success)
         probe.httpGet?.path = "/fail"
         #expect(await prober.run(probe, target: target) == .failure("HTTP probe failed with statuscode: 500"))
+    }
+
+    @Test func httpsSkipsCertificateVerification() async throws {
+        // A self-signed certificate no one trusts, for a name that is not the address.
+        let key = P256.Signing.PrivateKey()
+        let name = try DistinguishedName { CommonName("not-this-host") }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: Certificate.PublicKey(key.publicKey),
+            notValidBefore: now - 60, notValidAfter: now + 3600, issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: Certificate.PrivateKey(key))
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(try certificate.serializeAsPEM().pemString.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)))
+        let context = try NIOSSLContext(configuration: configuration)
+        let seen = RequestLog()
+        let server = try await serve { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                try channel.pipeline.syncOperations.addHandler(LoopbackHTTPHandler(seen: seen))
+            }
+        }
+        defer { server.close(promise: nil) }
+        let port = try #require(server.localAddress?.port)
+        let response = try await NIOProbeDialer().httpGet(
+            HTTPProbeRequest(scheme: "https", host: "127.0.0.1", port: port, path: "/ok"), timeout: .seconds(20))
+        #expect(response.statusCode == 200)
+        #expect(response.body == bytes("fine"))
+        #expect(seen.lines.withLock { $0.count } == 1)
     }
 
     @Test func httpGetTimesOutOnAServerThatNeverAnswers() async throws {
