@@ -244,14 +244,28 @@ struct KubeletServerTests {
         } }
     }
 
-    @Test func upgradesAreSplicedToTheStreamingServer() async throws {
-        let upstream = try await FakeStreamingServer()
+    /// A server whose fake runtime hands out `upstream`'s URL, with a running pod `web`; `body`
+    /// gets the fixture and the container IDs. The upstream stops afterwards.
+    static func withStreamingServer(
+        _ upstream: FakeStreamingServer, _ body: (ServerFixture, [String]) async throws -> Void
+    ) async throws {
         var configuration = FakeRuntimeClient.Configuration()
         configuration.streamingServer = upstream.baseURL
         let runtime = FakeRuntimeClient(configuration: configuration)
         let pods = TestPods()
         let (_, _, ids) = try await Self.runningPod(runtime, logDirectory: "", pods: pods)
-        try await ServerFixture.with(pods: pods, runtime: runtime, authorizer: Self.allowAll) { fixture in
+        do {
+            try await ServerFixture.with(pods: pods, runtime: runtime, authorizer: Self.allowAll) { try await body($0, ids) }
+        } catch {
+            await upstream.stop()
+            throw error
+        }
+        await upstream.stop()
+    }
+
+    @Test func upgradesAreSplicedToTheStreamingServer() async throws {
+        let upstream = try await FakeStreamingServer()
+        try await Self.withStreamingServer(upstream) { fixture, ids in
             let connection = try await fixture.rawConnection(certificate: fixture.pki.client("alice"))
             try await withDeadline(.seconds(20), "the spliced exchange") { try await connection.executeThenClose { inbound, outbound in
                 // Bytes sent right behind the request head must reach the upstream after it.
@@ -280,24 +294,40 @@ struct KubeletServerTests {
             #expect(head.contains("X-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: channel.k8s.io"))
             #expect(!head.lowercased().contains("authorization"))
         }
-        await upstream.stop()
+    }
+
+    @Test func webSocketUpgradesPassThroughIntact() async throws {
+        let upstream = try await FakeStreamingServer()
+        try await Self.withStreamingServer(upstream) { fixture, ids in
+            let connection = try await fixture.rawConnection(certificate: fixture.pki.client("alice"))
+            try await withDeadline(.seconds(20), "the WebSocket exchange") { try await connection.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "GET /attach/default/web/main?output=1&error=1 HTTP/1.1\r\nHost: node-a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: v4.channel.k8s.io, base64.channel.k8s.io\r\n\r\n"))
+                var iterator = inbound.makeAsyncIterator()
+                var received: [UInt8] = []
+                try await read(&iterator, into: &received) { String(decoding: $0, as: UTF8.self).hasSuffix("\r\n\r\n") }
+                #expect(String(decoding: received, as: UTF8.self).hasPrefix("HTTP/1.1 101 "))
+                received = []
+                try await outbound.write(ByteBuffer(bytes: [0x82, 0x01, 0x01]))
+                try await read(&iterator, into: &received) { $0.count >= 3 }
+                #expect(received == [0x82, 0x01, 0x01])
+            } }
+            let head = upstream.heads.withLock { $0 }.first ?? ""
+            #expect(head.hasPrefix("GET /attach/\(ids[0])?output=1&error=1 HTTP/1.1\r\n"))
+            #expect(head.contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"))
+            #expect(head.hasSuffix("\r\nSec-WebSocket-Protocol: v4.channel.k8s.io, base64.channel.k8s.io"))
+            #expect(head.contains("Upgrade: websocket\r\n"))
+        }
     }
 
     @Test func anUpstreamErrorReachesTheClientUnchanged() async throws {
         let upstream = try await FakeStreamingServer(failWith: "HTTP/1.1 404 Not Found")
-        var configuration = FakeRuntimeClient.Configuration()
-        configuration.streamingServer = upstream.baseURL
-        let runtime = FakeRuntimeClient(configuration: configuration)
-        let pods = TestPods()
-        _ = try await Self.runningPod(runtime, logDirectory: "", pods: pods)
-        try await ServerFixture.with(pods: pods, runtime: runtime, authorizer: Self.allowAll) { fixture in
+        try await Self.withStreamingServer(upstream) { fixture, _ in
             let (head, body) = try await Self.upgrade(
                 fixture, certificate: try fixture.pki.client("alice"), requestLine: "GET /portForward/default/web?port=8080")
             #expect(head.hasPrefix("HTTP/1.1 404 Not Found"))
             #expect(try JSONValue(parsing: Array(body.utf8))["message"]?.stringValue == "no such session")
             #expect(upstream.heads.withLock { $0 }.first?.contains("?port=8080 HTTP/1.1") == true)
         }
-        await upstream.stop()
     }
 }
 

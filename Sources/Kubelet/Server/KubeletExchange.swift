@@ -9,6 +9,8 @@ final class KubeletExchange: Sendable {
     let channel: any Channel
     /// Whether the connection may serve another request after this one.
     let keepAlive: Bool
+    /// The request was a HEAD: responses carry headers only.
+    let headRequest: Bool
 
     struct State {
         var headWritten = false
@@ -18,9 +20,10 @@ final class KubeletExchange: Sendable {
 
     let state = Mutex(State())
 
-    init(channel: any Channel, keepAlive: Bool) {
+    init(channel: any Channel, keepAlive: Bool, headRequest: Bool = false) {
         self.channel = channel
         self.keepAlive = keepAlive
+        self.headRequest = headRequest
     }
 
     /// Whether the response was sent in full.
@@ -37,7 +40,7 @@ final class KubeletExchange: Sendable {
         if !keepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         guard markHead() else { return }
         channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)), promise: nil)
-        if !response.body.isEmpty {
+        if !response.body.isEmpty, !headRequest {
             channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil)
         }
         do {

@@ -94,7 +94,11 @@ final class KubeletHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func startNext(_ context: ChannelHandlerContext) {
         guard running == nil, !waiting.isEmpty else { return }
         let request = waiting.removeFirst()
-        let exchange = KubeletExchange(channel: context.channel, keepAlive: request.head.isKeepAlive && !inputClosed)
+        // The decoder stops after an upgrade request, so a connection whose upgrade is refused
+        // cannot carry another request.
+        let exchange = KubeletExchange(
+            channel: context.channel, keepAlive: request.head.isKeepAlive && !inputClosed && !request.isUpgrade,
+            headRequest: request.head.method == .HEAD)
         let server = self.server
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
