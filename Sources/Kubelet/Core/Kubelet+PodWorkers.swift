@@ -31,6 +31,12 @@ extension Kubelet {
         // A phase once reported terminal never goes back, whatever a stale watch event says.
         var pod = original
         if let terminal = entry.terminalPhase { pod.status = pod.status ?? CoreV1.PodStatus(); pod.status?.phase = terminal }
+        if entry.sandboxID == nil, let adopted = try await adoptableSandbox(podUID: uid) {
+            // A restarted kubelet takes over the sandbox (and so the containers) it made before.
+            entry.sandboxID = adopted
+            state.withLock { $0.pods[uid]?.sandboxID = adopted }
+            logger.info("adopted the pod's running sandbox", metadata: ["pod": "\(pod.key)", "sandbox": "\(adopted)"])
+        }
         var view = try await runtimeView(entry.sandboxID)
         if entry.terminalPhase == nil, await killUnhealthyContainers(pod, view) {
             view = try await runtimeView(entry.sandboxID)
@@ -245,6 +251,13 @@ extension Kubelet {
     }
 
     /// The runtime state of a sandbox and its containers.
+    /// The newest ready sandbox the runtime holds for the pod with `uid` (labelled with its UID
+    /// when it was made), or `nil`: what a kubelet restarted next to running pods adopts.
+    func adoptableSandbox(podUID uid: String) async throws -> String? {
+        let sandboxes = try await runtime.listPodSandbox(CRI.PodSandboxFilter(state: .ready, labels: [ContainerAnnotations.podUID: uid]))
+        return sandboxes.max { $0.createdAt < $1.createdAt }?.id
+    }
+
     func runtimeView(_ sandboxID: String?) async throws -> PodRuntimeView {
         guard let sandboxID else { return PodRuntimeView() }
         let sandbox: CRI.PodSandboxStatus

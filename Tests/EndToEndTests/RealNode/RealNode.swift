@@ -45,16 +45,15 @@ final class RealNode: @unchecked Sendable {
             && K3sServerProcess.kubectlAvailable
     }
 
-    /// Makes the namespaces and starts `k3s server` with its node, each file in `images` (image
-    /// archives) dropped into `DATA_DIR/agent/images/` first; returns once the node is Ready.
-    static func start(images: [String], extraArguments: [String] = [], timeout: Duration = .seconds(90)) async throws -> RealNode {
+    /// Makes the namespaces and starts `k3s server` with its node, the test image (busybox, see
+    /// ``RealNodeImage``) written into `DATA_DIR/agent/images/` first; returns once the node is
+    /// Ready.
+    static func start(extraArguments: [String] = [], timeout: Duration = .seconds(90)) async throws -> RealNode {
         let id = String(UUID().uuidString.lowercased().prefix(8))
         let netns = "k3se2e-\(id)"
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3se2e-\(id)").path
         try FileManager.default.createDirectory(atPath: dataDir + "/agent/images", withIntermediateDirectories: true)
-        for image in images {
-            try FileManager.default.copyItem(atPath: image, toPath: dataDir + "/agent/images/" + URL(fileURLWithPath: image).lastPathComponent)
-        }
+        try RealNodeImage.write(to: dataDir + "/agent/images/busybox.tar")
         try ip(["netns", "add", netns])
         var made: RealNode?
         do {

@@ -11,7 +11,7 @@ struct RealNodeTests {
 
     @Test("run to completion, logs, exec, cp, attach and port-forward")
     func everydayCommands() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
 
         // A pod that runs to completion, and its logs.
@@ -74,7 +74,7 @@ struct RealNodeTests {
 
     @Test("crash loops, logs --previous and -f, and bad input get upstream's reasons")
     func failures() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
 
         // A crashing container: CrashLoopBackOff, restarts counted, the previous run's logs kept.
@@ -169,7 +169,7 @@ struct RealNodeTests {
 
     @Test("volumes and environment: configMap, secret, downwardAPI, projected, emptyDir; a secret update reaches the pod")
     func volumes() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
         try await node.kubectlOK("create", "configmap", "settings", "--from-literal=mode=fast", "--from-literal=level=3")
         try await node.kubectlOK("create", "secret", "generic", "creds", "--from-literal=password=s3cret")
@@ -227,7 +227,7 @@ struct RealNodeTests {
 
     @Test("liveness restarts a container, readiness gates its EndpointSlice, top and drain work")
     func probesTopAndDrain() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
         try await node.kubectlOK("apply", "-f", "-", stdin: """
             apiVersion: apps/v1
@@ -296,7 +296,7 @@ struct RealNodeTests {
 
     @Test("kill -9 of the server and a restart leave running containers running")
     func restartKeepsContainers() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
         try await node.kubectlOK("run", "steady", "--image", image, "--", "sleep", "3600")
         try await node.waitForReady("steady")
@@ -307,7 +307,11 @@ struct RealNodeTests {
         try node.startServer()
         try await node.waitReady()
         try await node.waitForReady("steady")
-        let after = try await node.kubectlOK("get", "pod", "steady", "-o", "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.podIP}")
+        // The restarted kubelet reports the pod again: the same container, restart count and IP.
+        let after = try await node.waitFor(
+            "the restarted kubelet's status",
+            ["get", "pod", "steady", "-o", "jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.podIP}"]
+        ) { $0.hasPrefix("containerd://") && !$0.hasSuffix(" ") }
         #expect(after == before)
         // The restarted kubelet serves exec once it has re-adopted the pod's containers.
         _ = try await node.waitFor("exec after the restart", ["exec", "steady", "--", "cat", "/tmp/marker"], timeout: .seconds(30)) { $0 == "marker\n" }
@@ -318,7 +322,7 @@ struct RealNodeTests {
 
     @Test("the official Python client runs a pod, reads its log and execs in it", .enabled(if: K3sServerProcess.python != nil))
     func pythonClient() async throws {
-        let node = try await RealNode.start(images: [try RealNodeImage.archive()])
+        let node = try await RealNode.start()
         defer { node.stop() }
         let script = """
             import sys, time
