@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "Kubelet",
             dependencies: [
-                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                "KubeClient", "KubeAPI", "ContainerImages", .product(name: "Logging", package: "swift-log"),
                 // Network probes and httpGet hooks (HTTP/1.1, HTTPS without verification, TCP,
                 // gRPC health over h2c); the kubelet's own HTTPS API (port 10250): logs,
                 // exec/attach/port-forward proxy, stats.
@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "ContainerRuntime",
             dependencies: [
-                "Kubelet",
+                "Kubelet", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "KubeletTests",
             dependencies: [
-                "Kubelet", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                "Kubelet", "ContainerImages", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

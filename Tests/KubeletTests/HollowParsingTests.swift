@@ -1,3 +1,4 @@
+import ContainerImages
 import KubeAPI
 import Testing
 @testable import Kubelet
@@ -51,12 +52,12 @@ struct HollowParsingTests {
         ("ghcr.io/a/b@sha256:" + String(repeating: "a", count: 64), "ghcr.io/a/b@sha256:" + String(repeating: "a", count: 64)),
     ])
     func imageReferencesNormalize(text: String, normalized: String) throws {
-        #expect(try ImageReference(text).normalized == normalized)
+        #expect(try ImageReference(validating: text).normalized == normalized)
     }
 
     @Test(arguments: ["", "Nginx", "bad image", "a//b", "nginx:", "nginx@sha256:short", "docker.io/Library/x"])
     func badImageReferencesAreRejected(text: String) {
-        #expect(throws: RuntimeError.self) { try ImageReference(text) }
+        #expect(throws: RuntimeError.self) { try ImageReference(validating: text) }
     }
 
     @Test func poolsHandOutTheLowestFreeAddress() throws {

@@ -1,10 +1,11 @@
+import ContainerImages
 import Kubelet
 
 extension CRIRuntimeClient {
     /// Pulls an image (CRI `PullImage`) and returns the runtime's reference to it (containerd: the
     /// image ID). Registries and mirrors are the runtime's configuration (`hosts.toml`).
     public func pullImage(_ image: CRI.ImageSpec) async throws -> String {
-        _ = try ImageReference(image.image)
+        _ = try ImageReference(validating: image.image)
         var request = Runtime_V1_PullImageRequest()
         request.image = Runtime_V1_ImageSpec(image)
         var options = callOptions
@@ -37,7 +38,7 @@ extension CRIRuntimeClient {
 
     /// Removes an image (CRI `RemoveImage`); an absent image is removed already.
     public func removeImage(_ image: CRI.ImageSpec) async throws {
-        _ = try ImageReference(image.image)
+        _ = try ImageReference(validating: image.image)
         var request = Runtime_V1_RemoveImageRequest()
         request.image = Runtime_V1_ImageSpec(image)
         try await ignoringNotFound {

@@ -1,3 +1,4 @@
+import ContainerImages
 import KubeAPI
 import KubeClient
 import Logging
@@ -165,7 +166,7 @@ extension Kubelet {
         let image = container.image ?? ""
         let reference: ImageReference
         do {
-            reference = try ImageReference(image)
+            reference = try ImageReference(validating: image)
         } catch {
             return ContainerProblem(
                 reason: "InvalidImageName",

@@ -1,3 +1,4 @@
+import ContainerImages
 import Logging
 
 extension Kubelet {
@@ -65,7 +66,7 @@ extension Kubelet {
                 state.imageGC.observe(images, inUse: inUse, now: now)
                 return state.imageGC
             }
-            let pinned = Set(settings.pinnedImages.map { (try? ImageReference($0).normalized) ?? $0 })
+            let pinned = Set(settings.pinnedImages.map { (try? ImageReference(validating: $0).normalized) ?? $0 })
             let doomed: [CRI.Image]
             if reclaimAll {
                 doomed = memory.unusedImages(inUse: inUse, pinned: pinned)

@@ -1,3 +1,4 @@
+import ContainerImages
 import KubeAPI
 
 /// Builds the Node object a kubelet registers and the conditions it reports; pure, so the rules

@@ -1,3 +1,4 @@
+import ContainerImages
 import KubeAPI
 import Synchronization
 
@@ -219,7 +220,7 @@ public final class FakeRuntimeClient: RuntimeClient {
             ?? (config.annotations[ContainerAnnotations.restartPolicy] == "Always"
                 ? .forever : .exits(after: configuration.defaultRunTime, exitCode: 0))
         let stopDelay = behavior.stopDelay(for: name)
-        let reference = try ImageReference(config.image.image)
+        let reference = try ImageReference(validating: config.image.image)
         let now = clock.wallNanoseconds
         return try state.withLock { state throws(RuntimeError) -> String in
             guard let sandbox = state.sandboxes[sandboxID] else { throw RuntimeError(.notFound, "pod sandbox \(sandboxID) not found") }
@@ -382,7 +383,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     /// Adds the image with a stable fake digest, unless it is listed as missing.
     public func pullImage(_ image: CRI.ImageSpec) async throws -> String {
-        let reference = try ImageReference(image.image)
+        let reference = try ImageReference(validating: image.image)
         guard !configuration.missingImages.contains(reference.normalized) else {
             throw RuntimeError(.notFound, "failed to resolve reference \"\(reference.normalized)\": not found")
         }
@@ -391,7 +392,7 @@ public final class FakeRuntimeClient: RuntimeClient {
             let digest = reference.fakeDigest
             let entry = CRI.Image(
                 id: "sha256:\(ImageReference.hexDigest(of: "image:" + reference.normalized))",
-                repoTags: [reference.normalized], repoDigests: ["\(reference.repository)@sha256:\(digest)"],
+                repoTags: [reference.normalized], repoDigests: ["\(reference.name)@sha256:\(digest)"],
                 size: 10_000_000)
             state.images[reference.normalized] = entry
             return entry.repoDigests[0]
@@ -400,7 +401,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     /// The image if it was pulled.
     public func imageStatus(_ image: CRI.ImageSpec) async throws -> CRI.Image? {
-        let reference = try ImageReference(image.image)
+        let reference = try ImageReference(validating: image.image)
         return state.withLock { $0.images[reference.normalized] }
     }
 
@@ -411,7 +412,7 @@ public final class FakeRuntimeClient: RuntimeClient {
 
     /// Forgets a pulled image; absent images are ignored.
     public func removeImage(_ image: CRI.ImageSpec) async throws {
-        let reference = try ImageReference(image.image)
+        let reference = try ImageReference(validating: image.image)
         _ = state.withLock { $0.images.removeValue(forKey: reference.normalized) }
     }
 

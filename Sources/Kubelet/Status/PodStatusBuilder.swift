@@ -1,3 +1,4 @@
+import ContainerImages
 import KubeAPI
 
 /// Computes a pod's API status from the pod, its runtime state and the sync plan, the way the
@@ -199,7 +200,7 @@ public struct PodStatusBuilder: Sendable {
     ) -> CoreV1.ContainerStatus {
         let name = container.name ?? ""
         var entry = CoreV1.ContainerStatus(name: name, ready: false, restartCount: 0, started: false)
-        entry.image = (try? ImageReference(container.image ?? ""))?.normalized ?? container.image
+        entry.image = (try? ImageReference(validating: container.image ?? ""))?.normalized ?? container.image
         entry.imageID = ""
         guard let latest = runtime.latest(name) else {
             if let problem {
