@@ -90,7 +90,7 @@ struct NodeBench {
             InformerHandler(onAdd: { observe($0) }, onUpdate: { _, pod in observe(pod) }))
         let watching = Task { await informers.run() }
         defer { watching.cancel() }
-        try await Task.sleep(for: .milliseconds(500))
+        await informers.waitForSync()
         try await concurrently(count, width: count) { i in
             let name = "startup-\(i)"
             created.withLock { $0[name] = ContinuousClock.now }
@@ -260,11 +260,12 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: 
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Both pipes are drained at once so that a chatty command cannot block on a full one.
     let errData = Locked(Data())
-    let reader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
-    reader.start()
+    let reading = DispatchGroup()
+    DispatchQueue.global().async(group: reading) { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
+    reading.wait()
     process.waitUntilExit()
-    while errData.withLock({ $0.isEmpty }) && reader.isExecuting { usleep(1000) }
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
 }

@@ -220,8 +220,8 @@ struct RealNodeTests {
         #expect(try await read("echo scratch > /scratch/f && cat /scratch/f") == "scratch\n")
         #expect(try await read("grep ' /fast ' /proc/mounts | cut -d' ' -f3") == "tmpfs\n")
         // Updates reach the running pod through the ..data swap.
-        try await node.kubectlOK("create", "secret", "generic", "creds", "--from-literal=password=rotated", "--dry-run=client", "-o", "yaml")
-            .withStdin { try await node.kubectlOK("apply", "-f", "-", stdin: $0) }
+        let rotated = try await node.kubectlOK("create", "secret", "generic", "creds", "--from-literal=password=rotated", "--dry-run=client", "-o", "yaml")
+        try await node.kubectlOK("apply", "-f", "-", stdin: rotated)
         _ = try await node.waitFor("secret update in the pod", ["exec", "vols", "--", "cat", "/etc/creds/password"], timeout: .seconds(90)) { $0 == "rotated" }
     }
 
@@ -361,11 +361,4 @@ func pollFile(_ path: String, contains text: String, timeout: Duration = .second
         try await Task.sleep(for: .milliseconds(100))
     }
     throw E2EError("\(path) never showed \(text): \((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")")
-}
-
-extension String {
-    /// Feeds this text to `body` (a pipeline step: `kubectl ... -o yaml` into `kubectl apply -f -`).
-    func withStdin(_ body: (String) async throws -> String) async rethrows {
-        _ = try await body(self)
-    }
 }
