@@ -7,17 +7,21 @@ import KubeClient
 ///
 /// Phase 1 runs `k3s server --disable-agent` and a `k3s agent` beside it: `pod_startup_p50_ms`
 /// and `pod_startup_p99_ms` (pods created at once, from the create request to Ready as the
-/// watch shows it), `agent_rss_idle_mb` and `containerd_rss_mb` (the agent's containerd alone).
+/// watch shows it), `agent_rss_idle_mb` and `containerd_rss_mb` (the agent's containerd alone),
+/// then `kubelet_sync_ms`: the median of three of the kubelet's full sync rounds (every 5 s
+/// here) with `syncPods` pods running, as the kubelet's `/metrics` reports them.
 /// Phase 2 runs `k3s server` with its own node: `server_with_node_rss_idle_mb` (containerd
 /// aside). Needs root and the release `k3s` and `k3s-pause` built next to the bench. The
 /// measuring client runs as a child (`k3s-bench node-client`) inside the namespace, since the
 /// API answers only there.
 struct NodeBench {
     let pods: Int
+    /// Pods running while `kubelet_sync_ms` is taken.
+    let syncPods: Int
     let binary: String
     let bench: String
 
-    init(pods: Int) throws {
+    init(pods: Int, syncPods: Int) throws {
         let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         bench = directory.appendingPathComponent("k3s-bench").path
         binary = directory.appendingPathComponent("k3s").path
@@ -27,6 +31,7 @@ struct NodeBench {
         }
         guard getuid() == 0 else { throw BenchError("k3s-bench node needs root (namespaces, containerd)") }
         self.pods = pods
+        self.syncPods = syncPods
     }
 
     func run() async throws {
@@ -39,7 +44,8 @@ struct NodeBench {
             let token = try String(contentsOfFile: node.dataDir + "/server/node-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             let agent = try node.start(
                 ["agent", "--server", "https://127.0.0.1:6443", "--token", token, "--node-name", "bench-node",
-                 "--data-dir", node.dataDir + "/agent-data", "--node-ip", node.nodeIP, "--kubelet-arg", "cgroup-root=\(node.cgroupRoot)"],
+                 "--data-dir", node.dataDir + "/agent-data", "--node-ip", node.nodeIP, "--kubelet-arg", "cgroup-root=\(node.cgroupRoot)",
+                 "--kubelet-arg", "sync-frequency=5s"],
                 log: "agent.log")
             try await node.waitForReadyNode("bench-node")
             // Idle figures first, settled.
@@ -50,7 +56,7 @@ struct NodeBench {
                 emit("containerd_rss_mb", settledRSS(containerd), "MB", parameters)
             }
             _ = server
-            let result = try await node.inNamespace([bench, "node-client", "--kubeconfig", node.kubeconfig, "--pods", "\(pods)"])
+            let result = try await node.inNamespace([bench, "node-client", "--kubeconfig", node.kubeconfig, "--pods", "\(pods)", "--sync-pods", "\(syncPods)", "--node", "bench-node"])
             guard result.status == 0 else { throw BenchError("node-client failed: \(result.stderr)") }
             FileHandle.standardOutput.write(Data(result.stdout.utf8))
         }
@@ -69,14 +75,14 @@ struct NodeBench {
     }
 
     /// Inside the namespace: creates `pods` pods at once and reports start-up percentiles.
-    static func client(kubeconfig: String, pods count: Int) async throws {
+    static func client(kubeconfig: String, pods count: Int, syncPods: Int, node: String) async throws {
         let transport = try HTTPSTransport(kubeconfig: kubeconfig)
         let client = KubeClient(transport: transport, userAgent: "k3s-bench-node")
         let pods = client.resource(CoreV1.Pod.self)
         let created = Locked([String: ContinuousClock.Instant]())
         let ready = Locked([String: ContinuousClock.Instant]())
         let informers = InformerFactory(client: client)
-        let done = AsyncStream<Void>.makeStream()
+        let readyCounts = AsyncStream<Int>.makeStream()
         @Sendable func observe(_ pod: CoreV1.Pod) {
             guard let name = pod.metadata.name, pod.isReady else { return }
             let now = ContinuousClock.now
@@ -84,36 +90,71 @@ struct NodeBench {
                 if seen[name] == nil { seen[name] = now }
                 return seen.count
             }
-            if total >= count { done.continuation.yield() }
+            readyCounts.continuation.yield(total)
         }
         informers.informer(CoreV1.Pod.self, namespace: "default").addHandler(
             InformerHandler(onAdd: { observe($0) }, onUpdate: { _, pod in observe(pod) }))
         let watching = Task { await informers.run() }
         defer { watching.cancel() }
         await informers.waitForSync()
-        try await concurrently(count, width: count) { i in
-            let name = "startup-\(i)"
-            created.withLock { $0[name] = ContinuousClock.now }
-            _ = try await pods.create(
-                CoreV1.Pod(
-                    metadata: .init(name: name),
-                    spec: .init(containers: [.init(image: "docker.io/k3s-swift/pause:1.0", imagePullPolicy: "Never", name: "c")])),
-                namespace: "default")
+        var counts = readyCounts.stream.makeAsyncIterator()
+        let deadline = Task { try await Task.sleep(for: .seconds(600)); readyCounts.continuation.finish() }
+        defer { deadline.cancel() }
+        /// Creates pods `prefix-0..<n` at once and waits until `total` pods are Ready.
+        func createPods(_ prefix: String, _ n: Int, untilReady total: Int) async throws {
+            try await concurrently(n, width: min(n, 100)) { i in
+                let name = "\(prefix)-\(i)"
+                created.withLock { $0[name] = ContinuousClock.now }
+                _ = try await pods.create(
+                    CoreV1.Pod(
+                        metadata: .init(name: name),
+                        spec: .init(containers: [.init(image: "docker.io/k3s-swift/pause:1.0", imagePullPolicy: "Never", name: "c")])),
+                    namespace: "default")
+            }
+            while ready.withLock({ $0.count }) < total {
+                guard await counts.next() != nil else { throw BenchError("only \(ready.withLock { $0.count }) of \(total) pods became Ready") }
+            }
         }
-        let deadline = Task { try await Task.sleep(for: .seconds(300)); done.continuation.finish() }
-        for await _ in done.stream { break }
-        deadline.cancel()
+        try await createPods("startup", count, untilReady: count)
         let startCreated = created.withLock { $0 }
         let durations = ready.withLock { seen in
             seen.compactMap { name, at in startCreated[name].map { (at - $0).milliseconds } }
         }
-        guard durations.count >= count else { throw BenchError("only \(durations.count) of \(count) pods became Ready") }
         let parameters: [(String, Figure.Parameter)] = [("pods", .int(count)), ("image", .string("local"))]
-        let figure = { (name: String, value: Double) in
+        let figure = { (name: String, value: Double, parameters: [(String, Figure.Parameter)]) in
             Figure(suite: "node", backend: "sqlite", name: name, parameters: parameters, value: value, unit: "ms").jsonLine + "\n"
         }
-        FileHandle.standardOutput.write(Data(figure("pod_startup_p50_ms", percentile(durations, 0.5)).utf8))
-        FileHandle.standardOutput.write(Data(figure("pod_startup_p99_ms", percentile(durations, 0.99)).utf8))
+        FileHandle.standardOutput.write(Data(figure("pod_startup_p50_ms", percentile(durations, 0.5), parameters).utf8))
+        FileHandle.standardOutput.write(Data(figure("pod_startup_p99_ms", percentile(durations, 0.99), parameters).utf8))
+
+        // kubelet_sync_ms: with `syncPods` pods running, the kubelet's full sync rounds as its
+        // /metrics reports them (read through nodes/proxy, as an operator would).
+        if syncPods > count {
+            progress("bringing the node to \(syncPods) running pods")
+            try await createPods("sync", syncPods - count, untilReady: syncPods)
+        }
+        var rounds: [Double] = []
+        var lastCount: Double?
+        let until = ContinuousClock.now + .seconds(120)
+        while rounds.count < 3 {
+            guard ContinuousClock.now < until else { throw BenchError("the kubelet reported \(rounds.count) full sync rounds of \(syncPods) pods in 120 s") }
+            let text = String(decoding: try await client.send(KubeRequest(method: .get, path: "/api/v1/nodes/\(node)/proxy/metrics")), as: UTF8.self)
+            let samples = Dictionary(
+                text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> (String, Double)? in
+                    let parts = line.split(separator: " ")
+                    guard parts.count == 2, let value = Double(parts[1]) else { return nil }
+                    return (String(parts[0]), value)
+                }, uniquingKeysWith: { first, _ in first })
+            let roundCount = samples["kubelet_pod_sync_round_duration_seconds_count"] ?? 0
+            if let previous = lastCount, roundCount > previous, samples["kubelet_pod_sync_round_last_pods"] == Double(syncPods),
+               let last = samples["kubelet_pod_sync_round_last_duration_seconds"] {
+                rounds.append(last * 1000)
+            }
+            lastCount = roundCount
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let syncParameters: [(String, Figure.Parameter)] = [("pods", .int(syncPods)), ("rounds", .int(rounds.count))]
+        FileHandle.standardOutput.write(Data(figure("kubelet_sync_ms", percentile(rounds, 0.5), syncParameters).utf8))
         await transport.shutdown()
     }
 

@@ -7,7 +7,7 @@
 //   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--mode in-process|separate|both] [--quick]
 //       (hollow nodes in this process, and/or a k3s server plus a k3s agent process; the latter
 //       needs the release k3s binary built next to it)
-//   k3s-bench node [--pods 30]   (a real node: containerd, runc; root; release k3s and k3s-pause
+//   k3s-bench node [--pods 30] [--sync-pods 100]   (a real node: containerd, runc; root; release k3s and k3s-pause
 //       built next to the bench)
 //
 // Progress and diagnostics go to stderr so stdout stays machine-readable.
@@ -33,7 +33,7 @@ func usage() -> Never {
            k3s-bench apiserver [--kubeconfig FILE] [--quick]
            k3s-bench scheduler [--nodes N] [--pods N] [--quick]
            k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
-           k3s-bench node [--pods N]
+           k3s-bench node [--pods N] [--sync-pods N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -71,10 +71,12 @@ case "cluster":
     if mode != "in-process" { try await bench.separateProcesses(nodes: nodes, replicas: replicas) }
     if mode != "separate" { try await bench.cluster(nodes: nodes, replicas: replicas) }
 case "node":
-    try await NodeBench(pods: option("--pods").flatMap(Int.init) ?? 30).run()
+    try await NodeBench(pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100).run()
 case "node-client":
     guard let kubeconfig = option("--kubeconfig") else { usage() }
-    try await NodeBench.client(kubeconfig: kubeconfig, pods: option("--pods").flatMap(Int.init) ?? 30)
+    try await NodeBench.client(
+        kubeconfig: kubeconfig, pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100,
+        node: option("--node") ?? "bench-node")
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

@@ -98,6 +98,10 @@ struct KubeletServerTests {
                     return Array(#"{"node":{"nodeName":"node-a"},"pods":[]}"#.utf8)
                 }
                 func resourceMetrics() async throws -> String { "node_cpu_usage_seconds_total 1.5\n" }
+                func kubeletMetrics() async throws -> String {
+                    if fail { throw TestFailure("runtime down") }
+                    return "kubelet_running_pods 2\n"
+                }
             }
             fixture.server.setStatsProvider(Stats(fail: false))
             let summary = try await fixture.request("/stats/summary", certificate: alice)
@@ -105,8 +109,11 @@ struct KubeletServerTests {
             #expect(try JSONValue(parsing: summary.body)["node"]?["nodeName"]?.stringValue == "node-a")
             let metrics = try await fixture.request("/metrics/resource", certificate: alice)
             #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self) == "node_cpu_usage_seconds_total 1.5\n")
+            let own = try await fixture.request("/metrics", certificate: alice)
+            #expect(own.status == 200 && String(decoding: own.body, as: UTF8.self) == "kubelet_running_pods 2\n")
             fixture.server.setStatsProvider(Stats(fail: true))
             #expect(try await fixture.request("/stats/summary", certificate: alice).status == 503)
+            #expect(try await fixture.request("/metrics", certificate: alice).status == 503)
             #expect(try await fixture.request("/nothing/here", certificate: alice).status == 404)
             #expect(try await fixture.request("/pods", method: .post, certificate: alice).status == 405)
         }

@@ -73,11 +73,12 @@ struct NodeResourceIntegrationTests {
                 host.files["/sys/fs/cgroup/memory/memory.usage_in_bytes"] = "8150000000\n"
                 host.files["/sys/fs/cgroup/memory/memory.stat"] = "total_inactive_file 0\n"
             }
-            // Lease, node status, housekeeping and garbage collection loops sleep on the clock.
-            try await eventually("the kubelet loops") { clock.sleeperCount >= 4 }
-            clock.advance(by: .seconds(10))
-            let pressed = try await awaitObject(nodes, "node-a", "MemoryPressure") { node in
-                node.status?.conditions?.contains { $0.type == "MemoryPressure" && $0.status == "True" } == true
+            // Housekeeping sleeps on the manual clock: move it 10 s on at each poll (whichever of
+            // the kubelet's loops is asleep when) until the node reports the pressure.
+            let pressed = try await eventually("MemoryPressure", interval: .milliseconds(50)) { () async throws -> CoreV1.Node? in
+                clock.advance(by: .seconds(10))
+                let node = try await nodes.get("node-a")
+                return node.status?.conditions?.contains { $0.type == "MemoryPressure" && $0.status == "True" } == true ? node : nil
             }
             #expect(pressed.status?.conditions?.first { $0.type == "MemoryPressure" }?.reason == "KubeletHasInsufficientMemory")
             let evicted = try await awaitObject(pods, "hog", namespace: "default", "hog to be evicted") { pod in
@@ -87,6 +88,31 @@ struct NodeResourceIntegrationTests {
             #expect(evicted.status?.message?.hasPrefix("The node was low on resource: memory. Threshold quantity: 100Mi, available: ") == true)
             #expect(evicted.status?.conditions?.first { $0.type == "DisruptionTarget" }?.reason == "TerminationByKubelet")
             _ = kubelet
+        }
+    }
+
+    @Test func everyPodIsSyncedEachSyncFrequencyAndTheRoundIsTimed() async throws {
+        try await withRealKubelet(host: ChangingHostSystem(.v1), { $0.syncFrequency = .seconds(30) }) { client, clock, kubelet, _ in
+            let pods = client.resource(CoreV1.Pod.self)
+            for name in ["one", "two"] {
+                _ = try await pods.create(
+                    CoreV1.Pod(
+                        metadata: MetaV1.ObjectMeta(name: name, namespace: "default"),
+                        spec: CoreV1.PodSpec(containers: [CoreV1.Container(image: "nginx:1.27", name: "main")], nodeName: "node-a")),
+                    namespace: "default")
+                _ = try await awaitObject(pods, name, namespace: "default", "\(name) to run") { phase($0) == "Running" }
+            }
+            #expect(kubelet.syncRounds.figures.rounds == 0)
+            // The periodic loop sleeps on the manual clock among the kubelet's other loops.
+            try await eventually("a full sync round", interval: .milliseconds(50)) {
+                clock.advance(by: .seconds(30))
+                return kubelet.syncRounds.figures.rounds >= 1
+            }
+            #expect(kubelet.syncRounds.figures.lastPods == 2)
+            let text = try await kubelet.stats.kubeletMetrics()
+            #expect(text.contains("\nkubelet_running_pods 2\n"))
+            #expect(text.contains(#"kubelet_running_containers{container_state="running"} 2"#))
+            #expect(text.contains("kubelet_pod_sync_round_last_pods 2\n"))
         }
     }
 

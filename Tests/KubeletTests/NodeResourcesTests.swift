@@ -168,7 +168,7 @@ struct KubeletArgsTests {
             "kube-reserved": "cpu=200m,memory=256Mi", "system-reserved": "memory=512Mi", "eviction-hard": "memory.available<500Mi",
             "max-pods": "250", "image-gc-high-threshold": "90", "image-gc-low-threshold": "70", "minimum-image-ttl-duration": "5m",
             "maximum-dead-containers-per-container": "2", "eviction-pressure-transition-period": "30s", "root-dir": "/data/kubelet",
-            "feature-gates": "Whatever=true",
+            "feature-gates": "Whatever=true", "sync-frequency": "20s",
         ])
         #expect(settings.kubeReserved == ["cpu": Quantity("200m"), "memory": Quantity("256Mi")])
         #expect(settings.systemReserved == ["memory": Quantity("512Mi")])
@@ -178,11 +178,14 @@ struct KubeletArgsTests {
         #expect(settings.containerGC.maxPerPodContainer == 2)
         #expect(settings.evictionPressureTransitionPeriod == .seconds(30))
         #expect(settings.rootDirectory == "/data/kubelet")
+        #expect(settings.syncFrequency == .seconds(20))
+        #expect(NodeResourceSettings().syncFrequency == .seconds(60))
     }
 
     @Test(arguments: [
         ["kube-reserved": "cpu"], ["eviction-hard": "memory.available>1Gi"], ["eviction-hard": "memory.free<1Gi"], ["max-pods": "many"],
         ["image-gc-low-threshold": "90"], ["minimum-image-ttl-duration": "-1s"], ["root-dir": "relative"],
+        ["sync-frequency": "500ms"], ["sync-frequency": "often"],
     ])
     func badKubeletArgsNameTheFlag(_ args: [String: String]) {
         #expect(throws: NodeSettingError.self) {

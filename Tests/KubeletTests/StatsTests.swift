@@ -68,7 +68,7 @@ struct StatsTests {
         #expect(text.contains("# TYPE node_memory_working_set_bytes gauge\n"))
         #expect(text.contains("# TYPE scrape_error gauge\n"))
         #expect(ResourceMetrics.text(nil).split(separator: "\n").last == "scrape_error 1")
-        #expect(ResourceMetrics.labels(["pod": "a\"b\\c\nd"]) == "{pod=\"a\\\"b\\\\c\\nd\"}")
+        #expect(PrometheusTextWriter.labels(["pod": "a\"b\\c\nd"]) == "{pod=\"a\\\"b\\\\c\\nd\"}")
     }
 
     @Test func theCollectorReadsTheMachineAndTheRuntime() async throws {

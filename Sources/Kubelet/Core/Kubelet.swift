@@ -36,6 +36,8 @@ public final class Kubelet: Sendable {
     public let stats: StatsCollector
     /// Pressure, eviction and image garbage collection memory.
     let resources = Mutex(NodeResourceState())
+    /// The periodic full syncs' timings (real nodes run one every `syncFrequency`).
+    public let syncRounds: PodSyncRounds
 
     /// One unit of the kubelet's work; the queue never hands the same one to two workers.
     enum Work: Hashable, Sendable {
@@ -117,9 +119,11 @@ public final class Kubelet: Sendable {
         let settings = configuration.nodeResources
         let machine = settings.host.map { MachineInfo(reading: $0, rootDirectory: settings.rootDirectory) }
         self.machine = machine
+        let syncRounds = PodSyncRounds()
+        self.syncRounds = syncRounds
         self.stats = StatsCollector(
             nodeName: configuration.nodeName, runtime: runtime, host: settings.host, settings: settings,
-            memoryCapacityBytes: machine?.memoryBytes, wallNanoseconds: { clock.wallNanoseconds })
+            memoryCapacityBytes: machine?.memoryBytes, wallNanoseconds: { clock.wallNanoseconds }, syncRounds: syncRounds)
         resources.withLock { $0.tracker = PressureTracker(transitionPeriod: settings.evictionPressureTransitionPeriod) }
     }
 
@@ -189,6 +193,7 @@ public final class Kubelet: Sendable {
                 if self.configuration.nodeResources.host != nil {
                     group.addTask { await self.runHousekeeping() }
                     group.addTask { await self.runGarbageCollection() }
+                    group.addTask { await self.runPeriodicSync() }
                 }
                 group.addTask {
                     for await event in events where event.type == .stopped {
@@ -200,10 +205,15 @@ public final class Kubelet: Sendable {
                         while let work = await self.queue.next() {
                             workers.addTask {
                                 switch work {
-                                case .pod(let uid): await self.syncPod(uid)
-                                case .node: await self.syncNode()
+                                case .pod(let uid):
+                                    let started = self.clock.elapsed
+                                    await self.syncPod(uid)
+                                    self.queue.done(work)
+                                    self.syncRounds.synced(uid, startedAt: started)
+                                case .node:
+                                    await self.syncNode()
+                                    self.queue.done(work)
                                 }
-                                self.queue.done(work)
                             }
                         }
                     }
@@ -213,6 +223,32 @@ public final class Kubelet: Sendable {
             self.queue.shutdown()
             self.probes.stopAll()
         }
+    }
+
+    /// Every `syncFrequency`, syncs every pod the kubelet knows (a round, timed by
+    /// ``syncRounds``), so that runtime changes nothing announced still reach the API.
+    func runPeriodicSync() async {
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: configuration.nodeResources.syncFrequency)
+            } catch {
+                return
+            }
+            await syncAllPods()
+        }
+    }
+
+    /// One full sync round over the pods known now.
+    @discardableResult
+    func syncAllPods() async -> Duration? {
+        let uids = state.withLock { Set($0.pods.keys) }
+        let took = await syncRounds.run(pods: uids, start: clock.elapsed, now: { clock.elapsed }) {
+            for uid in uids { queue.add(.pod(uid)) }
+        }
+        if let took {
+            logger.debug("synced every pod", metadata: ["pods": "\(uids.count)", "took": "\(took)"])
+        }
+        return took
     }
 
     // MARK: Input

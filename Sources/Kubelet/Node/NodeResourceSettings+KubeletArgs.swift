@@ -5,7 +5,7 @@ extension NodeResourceSettings {
     public static let kubeletArgNames: Set<String> = [
         "kube-reserved", "system-reserved", "eviction-hard", "eviction-pressure-transition-period", "max-pods", "root-dir",
         "image-gc-high-threshold", "image-gc-low-threshold", "minimum-image-ttl-duration", "maximum-dead-containers-per-container",
-        "maximum-dead-containers", "minimum-container-ttl-duration", "housekeeping-interval",
+        "maximum-dead-containers", "minimum-container-ttl-duration", "housekeeping-interval", "sync-frequency",
     ]
 
     /// Applies the kubelet flags among `args` that these settings hold (``kubeletArgNames``);
@@ -41,6 +41,9 @@ extension NodeResourceSettings {
                 }
             case "eviction-pressure-transition-period": evictionPressureTransitionPeriod = try duration()
             case "housekeeping-interval": housekeepingInterval = try duration()
+            case "sync-frequency":
+                syncFrequency = try duration()
+                if syncFrequency < .seconds(1) { throw fail("must be at least 1s") }
             case "max-pods": maxPods = try integer(1...100_000)
             case "root-dir":
                 guard value.hasPrefix("/") else { throw fail("expected an absolute path") }

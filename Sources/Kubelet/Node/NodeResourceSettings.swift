@@ -18,6 +18,9 @@ public struct NodeResourceSettings: Sendable {
     public var evictionPressureTransitionPeriod: Duration
     /// How often pressure is checked and eviction acts (upstream: 10 s).
     public var housekeepingInterval: Duration
+    /// How often every pod is synced even when nothing announced a change (`--sync-frequency`,
+    /// upstream: 1 min); each such round is timed (``PodSyncRounds``).
+    public var syncFrequency: Duration = .seconds(60)
     /// `pods` capacity of a real node (upstream: 110).
     public var maxPods: Int
     /// The kubelet's root directory; its filesystem is `nodefs` and `ephemeral-storage`.

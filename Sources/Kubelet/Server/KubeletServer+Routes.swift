@@ -97,6 +97,15 @@ extension KubeletServer {
             } catch {
                 throw StatusError.serviceUnavailable("the node's metrics cannot be gathered: \(error)")
             }
+        case "metrics" where segments.count == 1:
+            try only(.GET)
+            guard let provider = stats.withLock({ $0 }) else { throw Self.noStats(request.path) }
+            do {
+                let text = try await provider.kubeletMetrics()
+                await exchange.send(.text(text, contentType: "text/plain; version=0.0.4; charset=utf-8"))
+            } catch {
+                throw StatusError.serviceUnavailable("the kubelet's metrics cannot be gathered: \(error)")
+            }
         case "containerLogs":
             try only(.GET)
             try await serveLogs(request, exchange)

@@ -16,7 +16,7 @@ import Synchronization
 /// | `GET /pods` | the node's pods as a `PodList` |
 /// | `GET /containerLogs/{ns}/{pod}/{container}` | the container's log (``ContainerLogOptions``) |
 /// | `/exec/{ns}/{pod}/{container}`, `/attach/...`, `/portForward/{ns}/{pod}` | an upgrade proxied to the runtime's streaming server |
-/// | `GET /stats/summary`, `GET /metrics/resource` | the ``KubeletStatsProvider``'s figures |
+/// | `GET /stats/summary`, `GET /metrics/resource`, `GET /metrics` | the ``KubeletStatsProvider``'s figures |
 ///
 /// Every request is authenticated (a client certificate verified against the client CA: CN is
 /// the user, O the groups; or a bearer token checked by the ``KubeletAuthenticator``) and
@@ -106,7 +106,7 @@ public final class KubeletServer: Sendable {
             stats: stats, logger: logger)
     }
 
-    /// Sets (or clears) the source of `/stats/summary` and `/metrics/resource`.
+    /// Sets (or clears) the source of `/stats/summary`, `/metrics/resource` and `/metrics`.
     public func setStatsProvider(_ provider: (any KubeletStatsProvider)?) {
         stats.withLock { $0 = provider }
     }

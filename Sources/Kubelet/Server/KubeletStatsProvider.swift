@@ -16,4 +16,10 @@ public protocol KubeletStatsProvider: Sendable {
     ///
     /// - Throws: any error when the figures cannot be gathered.
     func resourceMetrics() async throws -> String
+
+    /// The kubelet's own metrics in the Prometheus text format (`kubelet_running_pods`,
+    /// `kubelet_pod_sync_round_duration_seconds`, ...), served at `GET /metrics`.
+    ///
+    /// - Throws: any error when the figures cannot be gathered.
+    func kubeletMetrics() async throws -> String
 }

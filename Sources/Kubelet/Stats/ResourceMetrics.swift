@@ -3,16 +3,11 @@
 public enum ResourceMetrics {
     /// The text for `summary`, or only `scrape_error 1` when it could not be gathered (`nil`).
     public static func text(_ summary: StatsSummary?) -> String {
-        var output = ""
-        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: Double, time: StatsTime?)]) {
-            guard !samples.isEmpty else { return }
-            output += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-            for sample in samples {
-                output += name + sample.labels + " " + format(sample.value)
-                if let time = sample.time { output += " \(time.milliseconds)" }
-                output += "\n"
-            }
+        var writer = PrometheusTextWriter()
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [PrometheusTextWriter.Sample]) {
+            writer.family(name, type, help, samples)
         }
+        func labels(_ pairs: [String: String]) -> String { PrometheusTextWriter.labels(pairs) }
         if let summary {
             let pods = summary.pods.sorted { ($0.podRef.namespace, $0.podRef.name) < ($1.podRef.namespace, $1.podRef.name) }
             var containerCPU: [(String, Double, StatsTime?)] = []
@@ -52,29 +47,6 @@ public enum ResourceMetrics {
             family("pod_memory_working_set_bytes", "gauge", "Working set of the pod in bytes", podMemory)
         }
         family("scrape_error", "gauge", "1 when the figures could not be gathered, 0 otherwise", [("", summary == nil ? 1 : 0, nil)])
-        return output
-    }
-
-    /// `{a="x",b="y"}` with the values escaped as the text format requires, keys in order.
-    static func labels(_ pairs: [String: String]) -> String {
-        let body = pairs.keys.sorted().map { key in
-            var value = ""
-            for character in pairs[key]! {
-                switch character {
-                case "\\": value += "\\\\"
-                case "\"": value += "\\\""
-                case "\n": value += "\\n"
-                default: value.append(character)
-                }
-            }
-            return "\(key)=\"\(value)\""
-        }
-        return "{" + body.joined(separator: ",") + "}"
-    }
-
-    /// Whole numbers without a fraction, others in Swift's shortest form.
-    static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
+        return writer.text
     }
 }

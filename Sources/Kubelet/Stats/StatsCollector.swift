@@ -26,14 +26,17 @@ public final class StatsCollector: KubeletStatsProvider {
     let memoryCapacityBytes: Int64?
     let wallNanoseconds: @Sendable () -> Int64
     let startTime: StatsTime
+    /// The kubelet's full sync rounds, for `/metrics`.
+    let syncRounds: PodSyncRounds?
     /// Previous CPU samples by key (`node`, a container ID).
     let previous = Mutex<[String: CPUSample]>([:])
 
     /// Creates a collector; `wallNanoseconds` is the kubelet clock's wall time.
     public init(
         nodeName: String, runtime: any RuntimeClient, host: (any HostSystem)?, settings: NodeResourceSettings,
-        memoryCapacityBytes: Int64?, wallNanoseconds: @escaping @Sendable () -> Int64
+        memoryCapacityBytes: Int64?, wallNanoseconds: @escaping @Sendable () -> Int64, syncRounds: PodSyncRounds? = nil
     ) {
+        self.syncRounds = syncRounds
         self.nodeName = nodeName
         self.runtime = runtime
         self.host = host
@@ -155,5 +158,12 @@ public final class StatsCollector: KubeletStatsProvider {
     public func resourceMetrics() async throws -> String {
         let summary = try? await collect()
         return ResourceMetrics.text(summary)
+    }
+
+    /// `/metrics`: the runtime's pods and containers and the kubelet's sync rounds.
+    public func kubeletMetrics() async throws -> String {
+        let sandboxes = try await runtime.listPodSandbox()
+        let containers = try await runtime.listContainers()
+        return KubeletMetrics.text(sandboxes: sandboxes, containers: containers, rounds: syncRounds?.figures ?? .init())
     }
 }
