@@ -148,9 +148,9 @@ extension BenchTarget {
 }
 
 /// The resident set of another process, in MiB.
-func residentSetMB(pid: Int32) -> Double {
+func residentSetMB(pid: Int32, field: String = "VmRSS") -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
         return (line.split(separator: " ").compactMap { Double($0) }.first ?? .nan) / 1024
     }
     return .nan

@@ -229,11 +229,11 @@ struct APIServerLoad: Sendable {
 }
 
 /// The median of five RSS readings of `pid` taken 200 ms apart, in MiB.
-func settledRSS(_ pid: Int32) -> Double {
+func settledRSS(_ pid: Int32, field: String = "VmRSS") -> Double {
     var readings: [Double] = []
     for _ in 0..<5 {
         usleep(200_000)
-        readings.append(residentSetMB(pid: pid))
+        readings.append(residentSetMB(pid: pid, field: field))
     }
     return percentile(readings, 0.5)
 }

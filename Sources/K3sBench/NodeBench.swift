@@ -52,6 +52,9 @@ struct NodeBench {
             try await Task.sleep(for: .seconds(10))
             let parameters: [(String, Figure.Parameter)] = [("runtime", .string("containerd"))]
             emit("agent_rss_idle_mb", settledRSS(agent.processIdentifier), "MB", parameters)
+            // The part of that which is the agent's own (heap, stacks), not pages of the binary
+            // and libraries, which the server on the same machine maps too.
+            emit("agent_rss_anon_mb", settledRSS(agent.processIdentifier, field: "RssAnon"), "MB", parameters)
             if let containerd = childProcess(of: agent.processIdentifier, named: "containerd") {
                 emit("containerd_rss_mb", settledRSS(containerd), "MB", parameters)
             }

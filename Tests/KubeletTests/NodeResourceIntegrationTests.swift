@@ -87,6 +87,12 @@ struct NodeResourceIntegrationTests {
             #expect(evicted.status?.reason == "Evicted")
             #expect(evicted.status?.message?.hasPrefix("The node was low on resource: memory. Threshold quantity: 100Mi, available: ") == true)
             #expect(evicted.status?.conditions?.first { $0.type == "DisruptionTarget" }?.reason == "TerminationByKubelet")
+            let event = try await eventually("the Evicted event") { () async throws -> CoreV1.Event? in
+                try await client.resource(CoreV1.Event.self).list(namespace: "default").items.first {
+                    $0.reason == "Evicted" && $0.involvedObject.name == "hog"
+                }
+            }
+            #expect(event.type == "Warning" && event.message == evicted.status?.message)
             _ = kubelet
         }
     }

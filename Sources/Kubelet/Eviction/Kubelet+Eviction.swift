@@ -96,8 +96,8 @@ extension Kubelet {
         }
     }
 
-    /// Fails the pod with reason `Evicted` (and a `DisruptionTarget` condition), then lets its
-    /// worker stop it: a terminal phase stops the sandbox, killing its containers at once.
+    /// Fails the pod with reason `Evicted` (and a `DisruptionTarget` condition), records a
+    /// `Warning` `Evicted` event with the same message, then lets its worker stop it: a terminal phase stops the sandbox, killing its containers at once.
     func evict(_ decision: EvictionDecision) async {
         let pod = decision.pod
         guard let uid = pod.metadata.uid, let name = pod.metadata.name else { return }
@@ -119,6 +119,7 @@ extension Kubelet {
                 state.pods[uid]?.pod = patched
                 state.pods[uid]?.terminalPhase = "Failed"
             }
+            recordEvent(pod, container: nil, warning: true, reason: EvictionRanking.reason, message: decision.message)
             queue.add(.pod(uid))
         } catch {
             logger.warning("evicting pod failed", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
