@@ -109,6 +109,19 @@ import Testing
         #expect(view[path: "aggregationRule", "clusterRoleSelectors"]?[0]?[path: "matchLabels", "rbac.authorization.k8s.io/aggregate-to-view"]?.stringValue == "true")
     }
 
+    @Test func viewEditAndAdminMayReadResourceMetrics() {
+        let aggregated = ClusterRoleAggregation.aggregate(BootstrapPolicy.clusterRoles())
+        for name in ["view", "edit", "admin"] {
+            let rules = aggregated.first { $0.metadata.name == name }?.rules ?? []
+            #expect(rules.contains { rule in
+                rule.apiGroups == ["metrics.k8s.io"] && Set(rule.resources ?? []) == ["pods", "nodes"] && rule.verbs?.contains("list") == true
+            }, "\(name) lacks metrics.k8s.io")
+        }
+        // Nothing beyond reading.
+        let reader = BootstrapPolicy.clusterRoles().first { $0.metadata.name == "system:aggregated-metrics-reader" }
+        #expect(reader?.rules?.flatMap { $0.verbs ?? [] } == ["get", "list", "watch"])
+    }
+
     @Test func everyBindingRefersToABootstrapRole() {
         let clusterRoles = Set(BootstrapPolicy.clusterRoles().compactMap(\.metadata.name))
         for binding in BootstrapPolicy.clusterRoleBindings() {

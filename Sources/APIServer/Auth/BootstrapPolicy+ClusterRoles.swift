@@ -45,6 +45,11 @@ extension BootstrapPolicy {
                 rule(write, [networking], ["ingresses", "networkpolicies"]),
                 rule(readWrite, [coordination], ["leases"]),
             ]),
+            // What K3s's bundled metrics-server adds: reading metrics.k8s.io comes with view,
+            // edit and admin, so `kubectl top` works for anyone who may read pods.
+            clusterRole("system:aggregated-metrics-reader", labels: [aggregateToView: "true", aggregateToEdit: "true", aggregateToAdmin: "true"], [
+                rule(read, ["metrics.k8s.io"], ["pods", "nodes"]),
+            ]),
             clusterRole("system:aggregate-to-view", labels: [aggregateToView: "true"], [
                 rule(read, [core], [
                     "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
