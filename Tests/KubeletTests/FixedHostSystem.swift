@@ -6,6 +6,7 @@ struct FixedHostSystem: HostSystem {
     var files: [String: String]
     var directories: [String: [String]] = [:]
     var filesystems: [String: FilesystemUsage] = [:]
+    var directoryUsage: [String: Int64] = [:]
     var release = "6.1.0-18-amd64"
     var machine = "x86_64"
 
@@ -13,6 +14,7 @@ struct FixedHostSystem: HostSystem {
     func listDirectory(_ path: String) -> [String]? { directories[path] }
     func filesystemUsage(_ path: String) -> FilesystemUsage? { filesystems[path] }
     func kernel() -> (release: String, machine: String) { (release, machine) }
+    func directoryUsageBytes(_ path: String) -> Int64? { directoryUsage[path] }
 
     static let gib: Int64 = 1 << 30
 

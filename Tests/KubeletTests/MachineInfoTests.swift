@@ -1,3 +1,4 @@
+import Foundation
 import KubeAPI
 import Testing
 @testable import Kubelet
@@ -61,6 +62,20 @@ struct MachineInfoTests {
         #expect(MachineInfo.osReleaseValue("ID=debian\nPRETTY_NAME='Alpine Linux v3.20'\n", key: "PRETTY_NAME") == "Alpine Linux v3.20")
         #expect(MachineInfo.osReleaseValue("PRETTY_NAME=Plain\n", key: "PRETTY_NAME") == "Plain")
         #expect(MachineInfo.osReleaseValue("NAME=x\n", key: "PRETTY_NAME") == nil)
+    }
+
+    @Test func directoryUsageCountsAllocatedBlocksWithoutFollowingLinks() async throws {
+        try await withTemporaryDirectory { directory in
+            let host = LinuxHostSystem()
+            let empty = try #require(host.directoryUsageBytes(directory))
+            try FileManager.default.createDirectory(atPath: directory + "/a/b", withIntermediateDirectories: true)
+            try Data(repeating: 7, count: 300_000).write(to: URL(fileURLWithPath: directory + "/a/b/big"))
+            // A link to a large tree outside counts as the link alone.
+            try FileManager.default.createSymbolicLink(atPath: directory + "/a/usr", withDestinationPath: "/usr")
+            let used = try #require(host.directoryUsageBytes(directory))
+            #expect(used - empty >= 300_000 && used - empty < 400_000)
+            #expect(host.directoryUsageBytes(directory + "/missing") == nil)
+        }
     }
 
     @Test func theRealMachineHasPlausibleFacts() {

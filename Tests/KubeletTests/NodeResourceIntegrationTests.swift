@@ -19,6 +19,7 @@ final class ChangingHostSystem: HostSystem {
     func listDirectory(_ path: String) -> [String]? { host.withLock { $0.listDirectory(path) } }
     func filesystemUsage(_ path: String) -> FilesystemUsage? { host.withLock { $0.filesystemUsage(path) } }
     func kernel() -> (release: String, machine: String) { host.withLock { $0.kernel() } }
+    func directoryUsageBytes(_ path: String) -> Int64? { host.withLock { $0.directoryUsageBytes(path) } }
 }
 
 @Suite("A real node's resources against an in-process API server", .serialized)
@@ -26,7 +27,7 @@ struct NodeResourceIntegrationTests {
     let logger = Logger(label: "kubelet-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func withRealKubelet(
-        host: ChangingHostSystem, _ change: (inout NodeResourceSettings) -> Void = { _ in },
+        host: ChangingHostSystem, root: String? = nil, _ change: (inout NodeResourceSettings) -> Void = { _ in },
         _ body: (KubeClient, ManualClock, Kubelet, FakeRuntimeClient) async throws -> Void
     ) async throws {
         let server = try await TestAPIServer.start()
@@ -35,6 +36,7 @@ struct NodeResourceIntegrationTests {
         let runtime = FakeRuntimeClient(clock: clock)
         var configuration = KubeletConfiguration(nodeName: "node-a", nodeIP: "10.0.0.5", podCIDR: "10.42.5.0/24")
         configuration.nodeResources.host = host
+        configuration.rootDirectory = root
         change(&configuration.nodeResources)
         let kubelet = Kubelet(client: server.client(), configuration: configuration, runtime: runtime, clock: clock, logger: logger)
         let task = Task { try await kubelet.run() }
@@ -89,7 +91,7 @@ struct NodeResourceIntegrationTests {
             #expect(evicted.status?.conditions?.first { $0.type == "DisruptionTarget" }?.reason == "TerminationByKubelet")
             let event = try await eventually("the Evicted event") { () async throws -> CoreV1.Event? in
                 try await client.resource(CoreV1.Event.self).list(namespace: "default").items.first {
-                    $0.reason == "Evicted" && $0.involvedObject.name == "hog"
+                    $0.reason == "Evicted" && $0.involvedObject?.name == "hog"
                 }
             }
             #expect(event.type == "Warning" && event.message == evicted.status?.message)
@@ -119,6 +121,41 @@ struct NodeResourceIntegrationTests {
             #expect(text.contains("\nkubelet_running_pods 2\n"))
             #expect(text.contains(#"kubelet_running_containers{container_state="running"} 2"#))
             #expect(text.contains("kubelet_pod_sync_round_last_pods 2\n"))
+        }
+    }
+
+    @Test func aDiskEmptyDirOverItsSizeLimitGetsThePodEvicted() async throws {
+        let host = ChangingHostSystem(.v1)
+        try await withTemporaryDirectory { root in
+            try await withRealKubelet(host: host, root: root) { client, clock, kubelet, _ in
+                let pods = client.resource(CoreV1.Pod.self)
+                let pod = CoreV1.Pod(
+                    metadata: MetaV1.ObjectMeta(name: "filler", namespace: "default"),
+                    spec: CoreV1.PodSpec(
+                        automountServiceAccountToken: false, containers: [CoreV1.Container(image: "nginx:1.27", name: "main")], nodeName: "node-a",
+                        volumes: [
+                            CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(sizeLimit: Quantity("1Mi")), name: "scratch"),
+                            CoreV1.Volume(emptyDir: CoreV1.EmptyDirVolumeSource(), name: "free"),
+                        ]))
+                _ = try await pods.create(pod, namespace: "default")
+                let running = try await awaitObject(pods, "filler", namespace: "default", "filler to run") { phase($0) == "Running" }
+                let volumes = "\(root)/pods/\(running.metadata.uid ?? "")/volumes/kubernetes.io~empty-dir"
+                // Within the limit, and a large volume without one: nothing happens.
+                host.update { host in
+                    host.directoryUsage[volumes + "/scratch"] = 1 << 20
+                    host.directoryUsage[volumes + "/free"] = 50 << 30
+                }
+                await kubelet.enforceEmptyDirLimits()
+                #expect(phase(try await pods.get("filler", namespace: "default")) == "Running")
+                host.update { $0.directoryUsage[volumes + "/scratch"] = 2 << 20 }
+                let evicted = try await eventually("filler to be evicted", interval: .milliseconds(50)) { () async throws -> CoreV1.Pod? in
+                    clock.advance(by: .seconds(10))
+                    let pod = try await pods.get("filler", namespace: "default")
+                    return phase(pod) == "Failed" ? pod : nil
+                }
+                #expect(evicted.status?.reason == "Evicted")
+                #expect(evicted.status?.message == #"Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". "#)
+            }
         }
     }
 

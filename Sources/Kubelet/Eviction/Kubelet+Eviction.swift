@@ -32,6 +32,7 @@ extension Kubelet {
 
     /// One housekeeping round.
     func housekeep() async {
+        await enforceEmptyDirLimits()
         let thresholds: [EvictionThreshold]
         do {
             thresholds = try EvictionThreshold.parse(configuration.nodeResources.evictionHard)
@@ -96,20 +97,44 @@ extension Kubelet {
         }
     }
 
-    /// Fails the pod with reason `Evicted` (and a `DisruptionTarget` condition), records a
-    /// `Warning` `Evicted` event with the same message, then lets its worker stop it: a terminal phase stops the sandbox, killing its containers at once.
+    /// Evicts every running pod with a disk-backed emptyDir whose files take more than its
+    /// `sizeLimit`, as upstream's local storage eviction does (memory-backed ones are tmpfs
+    /// mounts of that size and cannot grow past it).
+    func enforceEmptyDirLimits() async {
+        guard let host = configuration.nodeResources.host, let root = configuration.rootDirectory else { return }
+        let pods = state.withLock { state in state.pods.values.filter { !$0.gone && $0.terminalPhase == nil && $0.sandboxID != nil }.map(\.pod) }
+        for pod in pods where pod.metadata.deletionTimestamp == nil {
+            guard let uid = pod.metadata.uid else { continue }
+            for volume in pod.spec?.volumes ?? [] {
+                guard let name = volume.name, let emptyDir = volume.emptyDir, emptyDir.medium != "Memory",
+                      let limit = emptyDir.sizeLimit, limit.value > 0,
+                      let used = host.directoryUsageBytes("\(root)/pods/\(uid)/volumes/kubernetes.io~empty-dir/\(name)"),
+                      used > limit.value
+                else { continue }
+                await evict(pod, message: "Usage of EmptyDir volume \"\(name)\" exceeds the limit \"\(limit)\". ", signal: "emptyDir")
+                break
+            }
+        }
+    }
+
+    /// Evicts the pod a met threshold chose.
     func evict(_ decision: EvictionDecision) async {
-        let pod = decision.pod
+        await evict(decision.pod, message: decision.message, signal: decision.met.threshold.signal.rawValue)
+    }
+
+    /// Fails the pod with reason `Evicted` (and a `DisruptionTarget` condition), records a
+    /// `Warning` `Evicted` event with the same message, then lets its worker stop it: a
+    /// terminal phase stops the sandbox, killing its containers at once.
+    func evict(_ pod: CoreV1.Pod, message: String, signal: String) async {
         guard let uid = pod.metadata.uid, let name = pod.metadata.name else { return }
-        logger.warning(
-            "evicting pod", metadata: ["pod": "\(pod.key)", "signal": "\(decision.met.threshold.signal.rawValue)", "message": "\(decision.message)"])
+        logger.warning("evicting pod", metadata: ["pod": "\(pod.key)", "signal": "\(signal)", "message": "\(message)"])
         var conditions = (pod.status?.conditions ?? []).filter { $0.type != "DisruptionTarget" }
         conditions.append(
             CoreV1.PodCondition(
-                lastTransitionTime: clock.now, message: decision.message, reason: "TerminationByKubelet", status: "True",
+                lastTransitionTime: clock.now, message: message, reason: "TerminationByKubelet", status: "True",
                 type: "DisruptionTarget"))
         let status: JSONValue = [
-            "phase": "Failed", "reason": .string(EvictionRanking.reason), "message": .string(decision.message),
+            "phase": "Failed", "reason": .string(EvictionRanking.reason), "message": .string(message),
             "conditions": (try? JSONValue(encoding: conditions)) ?? .null,
         ]
         do {
@@ -119,7 +144,7 @@ extension Kubelet {
                 state.pods[uid]?.pod = patched
                 state.pods[uid]?.terminalPhase = "Failed"
             }
-            recordEvent(pod, container: nil, warning: true, reason: EvictionRanking.reason, message: decision.message)
+            recordEvent(pod, container: nil, warning: true, reason: EvictionRanking.reason, message: message)
             queue.add(.pod(uid))
         } catch {
             logger.warning("evicting pod failed", metadata: ["pod": "\(pod.key)", "error": "\(error)"])

@@ -33,4 +33,7 @@ public protocol HostSystem: Sendable {
     func filesystemUsage(_ path: String) -> FilesystemUsage?
     /// `uname`'s release (`6.1.0-18-amd64`) and machine (`x86_64`).
     func kernel() -> (release: String, machine: String)
+    /// The disk space the files under `path` take (allocated blocks, as `du` counts them),
+    /// staying on `path`'s filesystem; `nil` when `path` cannot be read.
+    func directoryUsageBytes(_ path: String) -> Int64?
 }

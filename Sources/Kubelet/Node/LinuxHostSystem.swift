@@ -42,6 +42,25 @@ public struct LinuxHostSystem: HostSystem {
         return names.sorted()
     }
 
+    /// Walks the tree under `path` with `lstat` (symbolic links are not followed, other
+    /// filesystems mounted inside are not entered) and adds up `st_blocks`.
+    public func directoryUsageBytes(_ path: String) -> Int64? {
+        var root = stat()
+        guard lstat(path, &root) == 0 else { return nil }
+        var total = Int64(root.st_blocks) * 512
+        var pending = (root.st_mode & S_IFMT) == S_IFDIR ? [path] : []
+        while let directory = pending.popLast() {
+            for name in listDirectory(directory) ?? [] {
+                let child = directory + "/" + name
+                var info = stat()
+                guard lstat(child, &info) == 0, info.st_dev == root.st_dev else { continue }
+                total += Int64(info.st_blocks) * 512
+                if (info.st_mode & S_IFMT) == S_IFDIR { pending.append(child) }
+            }
+        }
+        return total
+    }
+
     /// `statvfs(3)` of the path.
     public func filesystemUsage(_ path: String) -> FilesystemUsage? {
         var info = statvfs()
