@@ -1,4 +1,7 @@
 import KubeAPI
+import Logging
+import NIOCore
+import NIOPosix
 import Testing
 
 @testable import ClusterDNS
@@ -176,5 +179,41 @@ struct ClusterDNSResolverTests {
     func answer(_ resolver: ClusterDNSResolver, _ name: DNSName, _ type: DNSRecordType, _ index: DNSRecordIndex) -> DNSMessage? {
         guard case .answer(let response) = resolver.resolve(DNSMessage.query(id: 1, name: name, type: type), index: index) else { return nil }
         return response
+    }
+}
+
+@Suite("Cluster DNS query handling")
+struct DNSQueryProcessorTests {
+    static let processor = DNSQueryProcessor(
+        resolver: ClusterDNSResolver(), forwarder: nil, maximumUDPPayload: 1232,
+        logger: .init(label: "dns", factory: { _ in SwiftLogNoOpLogHandler() }))
+    static let index = DNSFixtures.source().currentIndex
+
+    func reply(_ query: DNSMessage, tcp: Bool = false) throws -> DNSMessage? {
+        guard case .now(let bytes) = Self.processor.process(try query.encode(), index: Self.index, tcp: tcp, on: MultiThreadedEventLoopGroup.singleton.next()) else { return nil }
+        return try DNSMessage.decode(bytes)
+    }
+
+    @Test func unsupportedOpcodesAndEmptyQueries() throws {
+        var notify = DNSMessage.query(id: 3, name: "web.default.svc.cluster.local", type: .a)
+        notify.opcode = 4
+        #expect(try reply(notify)?.responseCode == .notImplemented)
+        #expect(try reply(DNSMessage(id: 4))?.responseCode == .formatError)
+        var response = DNSMessage.query(id: 5, name: "web.default.svc.cluster.local", type: .a)
+        response.isResponse = true
+        #expect(try reply(response) == nil)
+    }
+
+    @Test func edns() throws {
+        let withEDNS = try #require(try reply(DNSMessage.query(id: 6, name: "web.default.svc.cluster.local", type: .a, edns: DNSEDNS(udpPayloadSize: 4096, dnssecOK: true))))
+        #expect(withEDNS.edns?.udpPayloadSize == 1232 && withEDNS.edns?.dnssecOK == true && withEDNS.answers.count == 1)
+        let future = try #require(try reply(DNSMessage.query(id: 7, name: "web.default.svc.cluster.local", type: .a, edns: DNSEDNS(udpPayloadSize: 4096, version: 1))))
+        #expect(future.edns?.extendedResponseCode == 1 && future.responseCode == .noError && future.answers.isEmpty)
+        let without = try #require(try reply(DNSMessage.query(id: 8, name: "web.default.svc.cluster.local", type: .a)))
+        #expect(without.edns == nil)
+    }
+
+    @Test func namesOutsideTheZoneWithNoUpstreamAreServerFailures() throws {
+        #expect(try reply(DNSMessage.query(id: 9, name: "example.com", type: .a))?.responseCode == .serverFailure)
     }
 }
