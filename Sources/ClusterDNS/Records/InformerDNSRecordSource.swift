@@ -59,7 +59,7 @@ public final class InformerDNSRecordSource: DNSRecordSource {
     public func indexUpdates() -> AsyncStream<DNSRecordIndex> { publisher.subscribe() }
 
     /// Waits for the informers' first lists, publishes the full index (synced), then publishes
-    /// every change until the task is cancelled.
+    /// every change until the task is cancelled. Call it once per source.
     public func run() async {
         await services.waitForSync()
         await slices.waitForSync()
