@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
         .library(name: "ContainerImages", targets: ["ContainerImages"]),
+        .library(name: "ClusterDNS", targets: ["ClusterDNS"]),
         .executable(name: "k3s-pause", targets: ["k3s-pause"]),
     ],
     dependencies: [
@@ -207,12 +208,31 @@ let package = Package(
         .executableTarget(
             name: "K3sBench",
             dependencies: [
-                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI",
+                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ClusterDNS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // Cluster DNS (CoreDNS's `kubernetes` plugin's role): a DNS codec, a resolver over the
+        // node's own informers, a UDP/TCP server on NIO, forwarding to the host's resolvers.
+        .target(
+            name: "ClusterDNS",
+            dependencies: [
+                "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ClusterDNSTests",
+            dependencies: [
+                // Scheduler: its seedable SplitMix64 for the codec's fuzz test.
+                "ClusterDNS", "ClusterTesting", "KubeAPI", "KubeClient", "Scheduler", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "KubeAPIGenerator", exclude: ["Reference"]),

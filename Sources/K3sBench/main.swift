@@ -7,6 +7,8 @@
 //   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--mode in-process|separate|both] [--quick]
 //       (hollow nodes in this process, and/or a k3s server plus a k3s agent process; the latter
 //       needs the release k3s binary built next to it)
+//   k3s-bench dns [--services 1000] [--server-threads 1] [--senders 8] [--window 16] [--seconds 5]
+//       (the built-in cluster DNS server on loopback and a UDP load generator in this process)
 //   k3s-bench node [--pods 30] [--sync-pods 100]   (a real node: containerd, runc; root; release k3s and k3s-pause
 //       built next to the bench)
 //
@@ -34,6 +36,7 @@ func usage() -> Never {
            k3s-bench scheduler [--nodes N] [--pods N] [--quick]
            k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
            k3s-bench node [--pods N] [--sync-pods N]
+           k3s-bench dns [--services N] [--server-threads N] [--senders N] [--window N] [--seconds N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -77,6 +80,12 @@ case "node-client":
     try await NodeBench.client(
         kubeconfig: kubeconfig, pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100,
         node: option("--node") ?? "bench-node")
+case "dns":
+    try await DNSBench(
+        services: option("--services").flatMap(Int.init) ?? 1000, serverThreads: option("--server-threads").flatMap(Int.init) ?? 1,
+        senders: option("--senders").flatMap(Int.init) ?? 8, window: option("--window").flatMap(Int.init) ?? 16,
+        seconds: option("--seconds").flatMap(Int.init) ?? 5
+    ).run()
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)
