@@ -224,7 +224,7 @@ let package = Package(
         .executableTarget(
             name: "K3sBench",
             dependencies: [
-                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI",
+                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ServiceProxy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

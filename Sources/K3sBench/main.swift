@@ -7,6 +7,7 @@
 //   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--mode in-process|separate|both] [--quick]
 //       (hollow nodes in this process, and/or a k3s server plus a k3s agent process; the latter
 //       needs the release k3s binary built next to it)
+//   k3s-bench net [--services 1000,10000] [--endpoints 10]   (the service proxy's nft syncs; root, nft)
 //   k3s-bench node [--pods 30] [--sync-pods 100]   (a real node: containerd, runc; root; release k3s and k3s-pause
 //       built next to the bench)
 //
@@ -34,6 +35,7 @@ func usage() -> Never {
            k3s-bench scheduler [--nodes N] [--pods N] [--quick]
            k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
            k3s-bench node [--pods N] [--sync-pods N]
+           k3s-bench net [--services N,N] [--endpoints N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -72,6 +74,10 @@ case "cluster":
     if mode != "separate" { try await bench.cluster(nodes: nodes, replicas: replicas) }
 case "node":
     try await NodeBench(pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100).run()
+case "net":
+    let counts = (option("--services") ?? "1000,10000").split(separator: ",").compactMap { Int($0) }
+    guard !counts.isEmpty else { usage() }
+    try await NetBench(serviceCounts: counts, endpointsPerService: option("--endpoints").flatMap(Int.init) ?? 10).run()
 case "node-client":
     guard let kubeconfig = option("--kubeconfig") else { usage() }
     try await NodeBench.client(
