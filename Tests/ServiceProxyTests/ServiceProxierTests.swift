@@ -34,7 +34,7 @@ import Testing
         #expect(!script.contains("other"))
         #expect(!script.contains("delete table"))
         #expect(script.contains("flush chain ip k3s-swift-proxy cluster-default/web/tcp/http"))
-        #expect(script.contains("add chain ip k3s-swift-proxy ep-default/web/tcp/http__10.42.0.6/8080"))
+        #expect(script.contains("add element ip k3s-swift-proxy endpoint-hairpin { 10.42.0.6 . 10.42.0.6 }"))
         #expect(!script.contains("service-ips"))  // the map element did not change
 
         // Nothing changed: nothing is run.
@@ -68,7 +68,7 @@ import Testing
         await #expect(throws: NFTablesError.self) { try await proxier.sync() }
         let report = try await proxier.sync()
         #expect(report.full)
-        #expect(runner.scripts.last?.contains("ep-default/web/tcp/http__10.42.0.5/8080") == true)
+        #expect(runner.scripts.last?.contains("dnat to 10.42.0.5:8080") == true)
     }
 
     @Test func theFirstServiceByNameKeepsAContestedAddress() async throws {

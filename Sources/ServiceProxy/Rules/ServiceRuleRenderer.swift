@@ -31,6 +31,9 @@ public struct ServiceRuleRenderer: Sendable {
         public static let markForMasquerade = "mark-for-masquerade"
         /// Rejects: a TCP reset for TCP, ICMP port unreachable otherwise.
         public static let reject = "reject-chain"
+        /// `endpoint . endpoint` for every endpoint: a connection DNATed back to its own source
+        /// (a pod reaching itself through a Service) is masqueraded.
+        public static let hairpin = "endpoint-hairpin"
     }
 
     /// Creates a renderer.
@@ -56,10 +59,14 @@ public struct ServiceRuleRenderer: Sendable {
         objects.sets[Name.serviceNodePorts] = "type inet_proto . inet_service : verdict;"
         objects.sets[Name.noEndpointServices] = "type \(tuple)"
         objects.sets[Name.noEndpointNodePorts] = "type inet_proto . inet_service : verdict;"
+        objects.sets[Name.hairpin] = "type \(addressType) . \(addressType);"
         let local = "fib daddr type local \(ip) daddr != \(loopback)"
         chain("nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", ["jump services"])
         chain("nat-output", "type nat hook output priority -100; policy accept;", ["jump services"])
-        chain("nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", ["jump masquerading"])
+        chain("nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", [
+            "ct status dnat \(ip) saddr . \(ip) daddr @\(Name.hairpin) jump \(Name.markForMasquerade)",
+            "jump masquerading",
+        ])
         chain("services", nil, [
             "\(ip) daddr . meta l4proto . th dport vmap @\(Name.serviceIPs)",
             "\(local) meta l4proto . th dport vmap @\(Name.serviceNodePorts)",
@@ -106,7 +113,7 @@ public struct ServiceRuleRenderer: Sendable {
         let internalEndpoints = selection.endpoints(for: service.internalTrafficPolicy)
         let externalEndpoints = selection.endpoints(for: service.externalTrafficPolicy)
         let hasExternal = port.nodePort != nil || !externalAddresses.isEmpty
-        // Endpoint chains and the chains choosing among them.
+        // The chains choosing an endpoint.
         let clusterChain = "cluster-\(base)", localChain = "local-\(base)"
         let needsCluster = !selection.cluster.isEmpty
             && (service.internalTrafficPolicy == .cluster || (hasExternal && !externalEndpoints.isEmpty))
@@ -171,33 +178,45 @@ public struct ServiceRuleRenderer: Sendable {
         clusterCIDRs.isEmpty ? nil : "{ " + clusterCIDRs.map { "\($0)" }.joined(separator: ", ") + " }"
     }
 
-    /// A chain that sends a connection to one of `endpoints`: to the one the client is stuck
-    /// to when the Service has affinity, else to one picked at random; plus the endpoints' chains.
+    /// A chain that sends a connection to one of `endpoints`: without affinity, one DNAT to an
+    /// endpoint picked at random; with affinity, to the endpoint a client is stuck to, else to a
+    /// random one, through one chain per endpoint that remembers the client.
     private func chooser(
         _ name: String, _ endpoints: [ProxyEndpoint], port: ProxyService.Port, service: ProxyService, base: String,
         into objects: inout NFTablesObjects
     ) {
-        var rules: [String] = []
-        var targets: [String] = []
-        for endpoint in endpoints {
-            guard let target = endpoint.ports[port.name] else { continue }
-            let suffix = "\(base)__\(String(describing: endpoint.ip).replacingColons)/\(target)"
-            let chain = "ep-\(suffix)"
-            var endpointRules = ["\(ip) saddr \(endpoint.ip) jump \(Name.markForMasquerade)"]
-            if let timeout = service.sessionAffinityTimeout {
-                let set = "affinity\(timeout)-\(suffix)"
-                objects.sets[set] = "type \(addressType); flags dynamic,timeout; timeout \(timeout)s;"
-                rules.append("\(ip) saddr @\(set) goto \(chain)")
-                endpointRules.append("update @\(set) { \(ip) saddr }")
+        let targets = endpoints.compactMap { endpoint in endpoint.ports[port.name].map { (endpoint.ip, $0) } }
+        let proto = port.protocol.rawValue
+        for (address, _) in targets { objects.elements[.init(set: Name.hairpin, key: "\(address) . \(address)")] = "" }
+        guard let timeout = service.sessionAffinityTimeout else {
+            if targets.count == 1, let (address, target) = targets.first {
+                objects.chains[name] = .init(rules: ["meta l4proto \(proto) dnat to \(destination(address, target))"])
+            } else {
+                let choices = targets.enumerated().map { "\($0.offset) : \($0.element.0) . \($0.element.1)" }.joined(separator: ", ")
+                objects.chains[name] = .init(rules: ["meta l4proto \(proto) dnat to numgen random mod \(targets.count) map { \(choices) }"])
             }
-            let destination = family == .ipv4 ? "\(endpoint.ip):\(target)" : "[\(endpoint.ip)]:\(target)"
-            endpointRules.append("meta l4proto \(port.protocol.rawValue) dnat to \(destination)")
-            objects.chains[chain] = .init(rules: endpointRules)
-            targets.append("goto \(chain)")
+            return
         }
-        let choices = targets.enumerated().map { "\($0.offset) : \($0.element)" }.joined(separator: ", ")
-        rules.append("numgen random mod \(targets.count) vmap { \(choices) }")
+        var rules: [String] = []
+        var chains: [String] = []
+        for (address, target) in targets {
+            let suffix = "\(base)__\(String(describing: address).replacingColons)/\(target)"
+            let chain = "ep-\(suffix)", set = "affinity\(timeout)-\(suffix)"
+            objects.sets[set] = "type \(addressType); flags dynamic,timeout; timeout \(timeout)s;"
+            rules.append("\(ip) saddr @\(set) goto \(chain)")
+            objects.chains[chain] = .init(rules: [
+                "update @\(set) { \(ip) saddr }", "meta l4proto \(proto) dnat to \(destination(address, target))",
+            ])
+            chains.append("goto \(chain)")
+        }
+        let choices = chains.enumerated().map { "\($0.offset) : \($0.element)" }.joined(separator: ", ")
+        rules.append("numgen random mod \(chains.count) vmap { \(choices) }")
         objects.chains[name] = .init(rules: rules)
+    }
+
+    /// `10.42.0.5:8080`, `[fd00::5]:8080`.
+    private func destination(_ address: IPAddress, _ port: Int) -> String {
+        family == .ipv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
     }
 }
 
