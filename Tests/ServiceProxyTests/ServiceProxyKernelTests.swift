@@ -15,7 +15,8 @@ import Testing
 /// it lives in namespaces the test makes and removes.
 @Suite(.enabled(if: Host.canRunKernelTest, "needs root, nft, ip and busybox (CI has them)"))
 struct ServiceProxyKernelTests {
-    static let clusterIP = "10.96.0.10", emptyIP = "10.96.0.20", stickyIP = "10.96.0.30", nodeIP = "192.168.77.1"
+    static let clusterIP = "10.96.0.10", emptyIP = "10.96.0.20", stickyIP = "10.96.0.30", selfIP = "10.96.0.40"
+    static let nodeIP = "192.168.77.1"
 
     /// Servers started by the test, killed at the end.
     final class Servers: Sendable {
@@ -71,6 +72,8 @@ struct ServiceProxyKernelTests {
             let link = "pod\(index)"
             try await Host.ip("-n", node, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", backend)
             try await Host.ip("-n", node, "link", "set", link, "master", "pods", "up")
+            // As the CNI bridge sets it (`hairpinMode`): a pod's packet may go back out its own port.
+            try await Host.ip("-n", node, "link", "set", link, "type", "bridge_slave", "hairpin", "on")
             try await Host.ip("-n", backend, "addr", "add", "10.244.0.\(11 + index)/24", "dev", "eth0")
             try await Host.ip("-n", backend, "link", "set", "eth0", "up")
             try await Host.ip("-n", backend, "route", "add", "default", "via", "10.244.0.1")
@@ -109,7 +112,8 @@ struct ServiceProxyKernelTests {
                     ports: [.init(name: "http", port: 80, targetPort: 8080, nodePort: nodePort)], sessionAffinityTimeout: affinity)
             }
             for (made, list) in [(service("web", Self.clusterIP, nodePort: 30080), endpoints), (service("empty", Self.emptyIP), []),
-                                 (service("sticky", Self.stickyIP, affinity: 600), endpoints)] {
+                                 (service("sticky", Self.stickyIP, affinity: 600), endpoints),
+                                 (service("self", Self.selfIP), [endpoints[0]])] {
                 await proxier.setService(made.id, made)
                 await proxier.setEndpoints(made.id, list)
             }
@@ -138,6 +142,10 @@ struct ServiceProxyKernelTests {
             var sticky: Set<String> = []
             for _ in 0..<12 { sticky.insert(try await Self.connect(client, Self.stickyIP)) }
             #expect(sticky.count == 1 && sticky.first?.hasPrefix("backend-") == true, "affinity gave \(sticky)")
+
+            // Hairpin: backend 1 reaches itself through a Service whose only endpoint it is.
+            let hairpin = try await Self.connect(backends[0], Self.selfIP)
+            #expect(hairpin == "backend-1", "hairpin answered: \(hairpin)")
 
             // An incremental change: the Service loses backend 1, and only backend 2 answers.
             await proxier.setEndpoints(.init(namespace: "default", name: "web"), [endpoints[1]])
