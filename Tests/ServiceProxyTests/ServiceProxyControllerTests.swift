@@ -41,7 +41,7 @@ struct ServiceProxyControllerTests {
                 _ = try await slices.create(Self.slice("web-\(index)", service: "web", addresses: ["10.42.0.\(index + 1)"]))
             }
             try await eventually("all ten endpoints in the rules") {
-                runner.scripts.dropFirst(before).last?.contains("numgen random mod 10 ") == true
+                runner.scripts.dropFirst(before).last?.contains("numgen random mod 10 == 0 ") == true
             }
             #expect(runner.scripts.count - before < 10)
             #expect(runner.scripts.dropFirst(before).allSatisfy { !$0.contains("delete table") })

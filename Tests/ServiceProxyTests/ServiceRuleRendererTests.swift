@@ -18,7 +18,7 @@ import Testing
             "ip saddr != { 10.42.0.0/16 } jump mark-for-masquerade", "goto cluster-default/web/tcp/http",
         ])
         #expect(objects.chains["cluster-default/web/tcp/http"]?.rules == [
-            "meta l4proto tcp dnat to numgen random mod 2 map { 0 : 10.42.0.5 . 8080, 1 : 10.42.1.6 . 8080 }",
+            "numgen random mod 2 == 0 meta l4proto tcp dnat to 10.42.0.5:8080", "meta l4proto tcp dnat to 10.42.1.6:8080",
         ])
         // A pod reaching itself through the Service is masqueraded.
         #expect(element(objects, "endpoint-hairpin", "10.42.0.5 . 10.42.0.5") == "")

@@ -178,8 +178,8 @@ public struct ServiceRuleRenderer: Sendable {
         clusterCIDRs.isEmpty ? nil : "{ " + clusterCIDRs.map { "\($0)" }.joined(separator: ", ") + " }"
     }
 
-    /// A chain that sends a connection to one of `endpoints`: without affinity, one DNAT to an
-    /// endpoint picked at random; with affinity, to the endpoint a client is stuck to, else to a
+    /// A chain that sends a connection to one of `endpoints`: without affinity, DNAT to an
+    /// endpoint picked at random (one rule per endpoint); with affinity, to the endpoint a client is stuck to, else to a
     /// random one, through one chain per endpoint that remembers the client.
     private func chooser(
         _ name: String, _ endpoints: [ProxyEndpoint], port: ProxyService.Port, service: ProxyService, base: String,
@@ -189,12 +189,13 @@ public struct ServiceRuleRenderer: Sendable {
         let proto = port.protocol.rawValue
         for (address, _) in targets { objects.elements[.init(set: Name.hairpin, key: "\(address) . \(address)")] = "" }
         guard let timeout = service.sessionAffinityTimeout else {
-            if targets.count == 1, let (address, target) = targets.first {
-                objects.chains[name] = .init(rules: ["meta l4proto \(proto) dnat to \(destination(address, target))"])
-            } else {
-                let choices = targets.enumerated().map { "\($0.offset) : \($0.element.0) . \($0.element.1)" }.joined(separator: ", ")
-                objects.chains[name] = .init(rules: ["meta l4proto \(proto) dnat to numgen random mod \(targets.count) map { \(choices) }"])
-            }
+            // Endpoint i of n is taken with chance 1/(n-i) when none before it was: 1/n each.
+            // Plain rules: nft 1.0.6 adds rules holding a map lookup many times slower.
+            objects.chains[name] = .init(rules: targets.enumerated().map { index, endpoint in
+                let remaining = targets.count - index
+                let pick = remaining > 1 ? "numgen random mod \(remaining) == 0 " : ""
+                return "\(pick)meta l4proto \(proto) dnat to \(destination(endpoint.0, endpoint.1))"
+            })
             return
         }
         var rules: [String] = []
