@@ -55,7 +55,7 @@ public final class ServiceProxyController: Sendable {
     /// The last sync's error, cleared by a successful one.
     public var lastError: String? { state.withLock { $0.lastError } }
 
-    /// Watches and syncs until the task is cancelled.
+    /// Watches and syncs until the task is cancelled. Call it once per controller.
     public func run() async {
         let services = informers.informer(CoreV1.Service.self)
         let slices = informers.informer(DiscoveryV1.EndpointSlice.self)
