@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Controllers", targets: ["Controllers"]),
         .library(name: "Kubelet", targets: ["Kubelet"]),
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
+        .library(name: "ServiceProxy", targets: ["ServiceProxy"]),
         .library(name: "ContainerRuntime", targets: ["ContainerRuntime"]),
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
@@ -128,6 +129,22 @@ let package = Package(
             ]
         ),
         .target(name: "NetOverlay", dependencies: ["KubeClient", "KubeAPI"]),
+        // The service proxy (kube-proxy's nftables role): Services and EndpointSlices to one nft
+        // table per family, applied as whole `nft -f -` transactions.
+        .target(
+            name: "ServiceProxy",
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .testTarget(
+            name: "ServiceProxyTests",
+            dependencies: [
+                "ServiceProxy", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         // The kubelet's RuntimeClient over containerd's CRI socket, and the containerd the agent
         // runs. Generated/ is written by scripts/generate-cri.sh.
         .target(
@@ -208,7 +225,7 @@ let package = Package(
         .executableTarget(
             name: "K3sBench",
             dependencies: [
-                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ClusterDNS",
+                "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ClusterDNS", "ServiceProxy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -9,6 +9,7 @@
 //       needs the release k3s binary built next to it)
 //   k3s-bench dns [--services 1000] [--server-threads 1] [--senders 8] [--window 16] [--seconds 5]
 //       (the built-in cluster DNS server on loopback and a UDP load generator in this process)
+//   k3s-bench net [--services 1000,10000] [--endpoints 10]   (the service proxy's nft syncs; root, nft)
 //   k3s-bench node [--pods 30] [--sync-pods 100]   (a real node: containerd, runc; root; release k3s and k3s-pause
 //       built next to the bench)
 //
@@ -37,6 +38,7 @@ func usage() -> Never {
            k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
            k3s-bench node [--pods N] [--sync-pods N]
            k3s-bench dns [--services N] [--server-threads N] [--senders N] [--window N] [--seconds N]
+           k3s-bench net [--services N,N] [--endpoints N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -75,6 +77,10 @@ case "cluster":
     if mode != "separate" { try await bench.cluster(nodes: nodes, replicas: replicas) }
 case "node":
     try await NodeBench(pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100).run()
+case "net":
+    let counts = (option("--services") ?? "1000,10000").split(separator: ",").compactMap { Int($0) }
+    guard !counts.isEmpty else { usage() }
+    try await NetBench(serviceCounts: counts, endpointsPerService: option("--endpoints").flatMap(Int.init) ?? 10).run()
 case "node-client":
     guard let kubeconfig = option("--kubeconfig") else { usage() }
     try await NodeBench.client(
