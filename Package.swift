@@ -126,7 +126,15 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .target(name: "NetOverlay", dependencies: ["KubeClient", "KubeAPI"]),
+        // The pod overlay (Flannel-compatible VXLAN and host-gw through iproute2 and nft), the CNI
+        // bridge configuration, and later the service proxy, DNS and ingress.
+        .target(
+            name: "NetOverlay",
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         // The kubelet's RuntimeClient over containerd's CRI socket, and the containerd the agent
         // runs. Generated/ is written by scripts/generate-cri.sh.
         .target(
@@ -246,6 +254,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
+        ),
+        .testTarget(
+            name: "NetOverlayTests",
+            dependencies: ["NetOverlay", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
