@@ -46,6 +46,9 @@ import Testing
             let (attributesA, attributesB) = try await connect(bed, overlay(bed.a), overlay(bed.b))
             #expect(attributesA.podMTU == 1450)
             try await expectPing(bed, from: bed.b, to: bed.a)
+            let exchange = try await bed.tcp(from: bed.a, to: bed.b)
+            #expect(exchange.client == "hello from \(bed.b.podNamespace)\n")
+            #expect(exchange.server == "hello from \(bed.a.podNamespace)\n")
 
             // The kernel holds Flannel's objects.
             let link = try await bed.ip(bed.a.namespace, "-details", "link", "show", "flannel.1")

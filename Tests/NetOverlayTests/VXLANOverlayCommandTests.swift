@@ -71,6 +71,8 @@ import Testing
             OverlayPeer(name: "b", podCIDRs: [IPPrefix("10.244.2.0/24")!], publicIPs: [IPAddress("10.123.0.2")!], backend: .vxlan, backendData: [.ipv4: .init(vni: 1, vtepMAC: peerMAC)]),
             OverlayPeer(name: "c", podCIDRs: [IPPrefix("10.244.3.0/24")!], publicIPs: [IPAddress("10.123.0.3")!], backend: .hostGateway),
             OverlayPeer(name: "d", podCIDRs: [IPPrefix("10.244.4.0/24")!], publicIPs: [IPAddress("10.123.0.4")!], backend: .vxlan),
+            OverlayPeer(name: "e", podCIDRs: [IPPrefix("10.244.5.0/24")!], publicIPs: [IPAddress("10.123.0.5")!], backend: .vxlan, backendData: [.ipv4: .init(vni: 2, vtepMAC: peerMAC)]),
+            OverlayPeer(name: "f", podCIDRs: [IPPrefix("10.244.1.0/25")!], publicIPs: [IPAddress("10.123.0.6")!], backend: .vxlan, backendData: [.ipv4: .init(vtepMAC: peerMAC)]),
         ])
         #expect(runner.writes == [
             """

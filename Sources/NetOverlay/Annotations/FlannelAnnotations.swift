@@ -55,16 +55,13 @@ public enum FlannelAnnotations {
         func reject(_ reason: String) -> Rejection { Rejection(node: name, reason: reason) }
         guard !name.isEmpty else { throw reject("the node has no name") }
         let annotations = node.metadata.annotations ?? [:]
-        let cidrTexts = node.spec?.podCIDRs.flatMap { $0.isEmpty ? nil : $0 } ?? node.spec?.podCIDR.map { [$0] } ?? []
-        guard !cidrTexts.isEmpty else { throw reject("it has no pod CIDR yet") }
-        var podCIDRs: [IPPrefix] = []
-        for text in cidrTexts {
-            do {
-                podCIDRs.append(try IPPrefix(parsing: text).masked)
-            } catch {
-                throw reject("pod CIDR: \(error)")
-            }
+        let podCIDRs: [IPPrefix]
+        do {
+            podCIDRs = try Self.podCIDRs(of: node)
+        } catch {
+            throw reject("pod CIDR: \(error)")
         }
+        guard !podCIDRs.isEmpty else { throw reject("it has no pod CIDR yet") }
         guard let typeText = annotations[backendType] else { throw reject("it has no \(backendType) annotation yet") }
         guard let backend = OverlayBackend(rawValue: typeText) else {
             throw reject("backend type \"\(typeText)\" is not one of \(OverlayBackend.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -85,6 +82,15 @@ public enum FlannelAnnotations {
         }
         guard !publicIPs.isEmpty else { throw reject("it has no \(publicIP) annotation yet") }
         return OverlayPeer(name: name, podCIDRs: podCIDRs, publicIPs: publicIPs, backend: backend, backendData: dataByFamily)
+    }
+
+    /// A Node's pod CIDRs (`spec.podCIDRs`, else `spec.podCIDR`), masked; empty when it has none
+    /// yet.
+    ///
+    /// - Throws: ``IPParseError`` for a malformed one.
+    public static func podCIDRs(of node: CoreV1.Node) throws(IPParseError) -> [IPPrefix] {
+        let texts = node.spec?.podCIDRs.flatMap { $0.isEmpty ? nil : $0 } ?? node.spec?.podCIDR.map { [$0] } ?? []
+        return try texts.map { text throws(IPParseError) in try IPPrefix(parsing: text).masked }
     }
 
     /// VXLAN backend data: an object with a valid `VtepMAC` and an optional whole-number `VNI`.

@@ -110,13 +110,14 @@ public final class OverlayController: Sendable {
     func reconcile() async -> Bool {
         defer { state.withLock { $0.reconciles += 1 } }
         guard let own = nodes.lister.get(settings.nodeName) else { return true }
-        let cidrTexts = own.spec?.podCIDRs.flatMap { $0.isEmpty ? nil : $0 } ?? own.spec?.podCIDR.map { [$0] } ?? []
-        guard !cidrTexts.isEmpty else { return true }
-        let podCIDRs = cidrTexts.compactMap { IPPrefix($0)?.masked }
-        guard podCIDRs.count == cidrTexts.count else {
-            logger.error("the local node's pod CIDRs are malformed", metadata: ["podCIDRs": "\(cidrTexts)"])
+        let podCIDRs: [IPPrefix]
+        do {
+            podCIDRs = try FlannelAnnotations.podCIDRs(of: own)
+        } catch {
+            logger.error("the local node's pod CIDR is malformed", metadata: ["error": "\(error)"])
             return false
         }
+        guard !podCIDRs.isEmpty else { return true }
         let local = OverlayLocalNode(name: settings.nodeName, podCIDRs: podCIDRs, publicIPs: settings.publicIPs, interface: settings.interface)
         do {
             var attributes = state.withLock { $0.setUpFor == local ? $0.attributes : nil }

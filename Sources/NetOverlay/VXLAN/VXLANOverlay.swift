@@ -97,9 +97,13 @@ public actor VXLANOverlay: Overlay {
                     continue
                 }
                 guard let podCIDR = peer.podCIDR(family), let publicIP = peer.publicIP(family),
-                    let mac = peer.backendData[family]?.vtepMAC
+                    let data = peer.backendData[family], let mac = data.vtepMAC
                 else {
                     logger.debug("peer has no \(family.rawValue) overlay data", metadata: ["peer": "\(peer.name)"])
+                    continue
+                }
+                guard data.vni == nil || data.vni == vni else {
+                    logger.warning("peer skipped: it uses another VNI", metadata: ["peer": "\(peer.name)", "vni": "\(data.vni!)"])
                     continue
                 }
                 guard !podCIDR.overlaps(node.podCIDR(family)!), !entries.contains(where: { $0.podCIDR.overlaps(podCIDR) }) else {

@@ -1,3 +1,4 @@
+import ClusterTesting
 import KubeAPI
 import NetOverlay
 
@@ -74,6 +75,23 @@ struct KernelTestbed {
     func ping(from: Node, to: Node) async -> Bool {
         let command = LinkCommand(.ip, ["netns", "exec", from.podNamespace, "/bin/busybox", "ping", "-c", "1", "-W", "1", "\(to.podIP)"])
         return (try? await host.run(command)) != nil
+    }
+
+    /// One TCP exchange (busybox nc) from `from`'s pod to `to`'s pod IP, port 8080: each side
+    /// sends a line naming its namespace; returns what the client and the server received.
+    func tcp(from: Node, to: Node) async throws -> (client: String, server: String) {
+        let busybox = "/bin/busybox"
+        async let server = host.run(LinkCommand(
+            .ip, ["netns", "exec", to.podNamespace, busybox, "timeout", "20", busybox, "nc", "-l", "-p", "8080"],
+            input: "hello from \(to.podNamespace)\n"))
+        let client = LinkCommand(
+            .ip, ["netns", "exec", from.podNamespace, busybox, "timeout", "10", busybox, "nc", "-w", "2", "\(to.podIP)", "8080"],
+            input: "hello from \(from.podNamespace)\n")
+        let answer = try await eventually("a TCP connection to \(to.podIP):8080", timeout: .seconds(15)) { () async -> String? in
+            guard let output = try? await host.run(client), !output.isEmpty else { return nil }
+            return output
+        }
+        return (answer, try await server)
     }
 
     /// What a node's kernel holds for the overlay, as text to compare across runs: the main
