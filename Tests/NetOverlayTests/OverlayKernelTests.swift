@@ -133,4 +133,38 @@ import Testing
             #expect(table.contains("masquerade"))
         }
     }
+
+    @Test(.enabled(if: HostTools.canRunKernelTests, "needs root, iproute2, nft, sysctl and busybox"))
+    func manyPeersGoInOneBatchAndAReconcileWithoutChangesWritesNothing() async throws {
+        try await KernelTestbed.with { bed in
+            let tap = TapRunner(bed.a.runner)
+            let overlay = VXLANOverlay(runner: tap, masquerade: masquerade, logger: logger)
+            _ = try await overlay.setUp(bed.a.local)
+            let peers = (0..<250).map { index in
+                OverlayPeer(
+                    name: "peer-\(index)", podCIDRs: [IPPrefix("10.245.\(index).0/24")!], publicIPs: [IPAddress("10.123.1.\(index + 1)")!],
+                    backend: .vxlan, backendData: [.ipv4: .init(vni: 1, vtepMAC: .stable(seed: "peer-\(index)"))])
+            }
+            let clock = ContinuousClock()
+            tap.reset()
+            let added = try await clock.measure { try await overlay.setPeers(peers) }
+            #expect(tap.writes.map(\.tool) == [.ip, .bridge], "one ip batch and one bridge batch")
+            let routes = try await bed.ip(bed.a.namespace, "route", "show", "dev", "flannel.1")
+            #expect(routes.split(separator: "\n").count == 250)
+            tap.reset()
+            let unchanged = try await clock.measure { try await overlay.setPeers(peers.reversed()) }
+            #expect(tap.writes.isEmpty)
+            #expect(try await bed.ip(bed.a.namespace, "route", "show", "dev", "flannel.1") == routes)
+            let removed = try await clock.measure { try await overlay.setPeers(Array(peers.prefix(10))) }
+            #expect(try await bed.ip(bed.a.namespace, "route", "show", "dev", "flannel.1").split(separator: "\n").count == 10)
+            let fdb = try await bed.a.runner.run(LinkCommand(.bridge, ["fdb", "show", "dev", "flannel.1"]))
+            #expect(fdb.split(separator: "\n").count == 10)
+            print("vxlan_set_peers_ms 250 added: \(added.milliseconds), unchanged: \(unchanged.milliseconds), 240 removed: \(removed.milliseconds)")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }
