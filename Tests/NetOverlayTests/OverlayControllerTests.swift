@@ -24,12 +24,12 @@ import Testing
 
     /// Runs a controller for node `a` (10.0.0.1) with the fake overlay while `body` runs.
     func withController(
-        _ server: TestAPIServer, overlay: FakeOverlay, _ body: (OverlayController) async throws -> Void
+        _ server: TestAPIServer, overlay: FakeOverlay, resyncPeriod: Duration = .zero, _ body: (OverlayController) async throws -> Void
     ) async throws {
         let client = server.client()
         let controller = OverlayController(
             client: client, informers: InformerFactory(client: client, logger: logger), overlay: overlay,
-            settings: .init(nodeName: "a", publicIPs: [IPAddress("10.0.0.1")!], debounce: .zero), logger: logger)
+            settings: .init(nodeName: "a", publicIPs: [IPAddress("10.0.0.1")!], debounce: .zero, resyncPeriod: resyncPeriod), logger: logger)
         let task = Task { await controller.run() }
         do {
             try await body(controller)
@@ -102,6 +102,21 @@ import Testing
             try await withController(server, overlay: overlay) { _ in
                 try await eventually("peer b after a retry") { overlay.peerNames == ["b"] }
                 #expect(overlay.calls.count == 3, "the failed set-up, the retried one, then the peers")
+            }
+        }
+    }
+
+    @Test func peersAreSetAgainEachResyncPeriod() async throws {
+        try await TestAPIServer.with { server in
+            let nodes = server.client().resource(CoreV1.Node.self)
+            _ = try await nodes.create(node("a", podCIDR: "10.42.1.0/24"))
+            _ = try await nodes.create(node("b", podCIDR: "10.42.2.0/24", annotations: flannel("10.0.0.2", mac: "0e:00:00:00:00:02")))
+            let overlay = FakeOverlay()
+            try await withController(server, overlay: overlay, resyncPeriod: .milliseconds(20)) { _ in
+                try await eventually("three setPeers with nothing changed") {
+                    overlay.calls.filter { $0 == .setPeers(overlay.peers.values.sorted { $0.name < $1.name }) }.count >= 3
+                }
+                #expect(overlay.peerNames == ["b"])
             }
         }
     }

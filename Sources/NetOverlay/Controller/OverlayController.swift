@@ -12,7 +12,8 @@ import Synchronization
 /// Node changes from a shared informer are coalesced: each change marks the state dirty; one
 /// loop waits ``Settings/debounce``, then reconciles, so reconciles never overlap and a burst of
 /// changes costs one. The overlay is called only when what it should hold changed. A failed
-/// step is retried with back-off (0.5 s doubling to 30 s). Stopping the controller (cancelling
+/// step is retried with back-off (0.5 s doubling to 30 s); every ``Settings/resyncPeriod`` the
+/// peers are set again anyway (the overlay re-reads the kernel and repairs what was removed). Stopping the controller (cancelling
 /// ``run()``) leaves the overlay in place: a restarted agent picks it up without a gap;
 /// ``Overlay/tearDown()`` is the caller's (k3s-killall's) business.
 public final class OverlayController: Sendable {
@@ -26,13 +27,20 @@ public final class OverlayController: Sendable {
         public var interface: String?
         /// How long to wait after a change before reconciling (changes in that time coalesce).
         public var debounce: Duration
+        /// How often the peers are set again although nothing changed, repairing kernel state
+        /// someone else removed; `.zero` never.
+        public var resyncPeriod: Duration
 
         /// Creates settings.
-        public init(nodeName: String, publicIPs: [IPAddress], interface: String? = nil, debounce: Duration = .milliseconds(100)) {
+        public init(
+            nodeName: String, publicIPs: [IPAddress], interface: String? = nil, debounce: Duration = .milliseconds(100),
+            resyncPeriod: Duration = .seconds(60)
+        ) {
             self.nodeName = nodeName
             self.publicIPs = publicIPs
             self.interface = interface
             self.debounce = debounce
+            self.resyncPeriod = resyncPeriod
         }
     }
 
@@ -42,6 +50,7 @@ public final class OverlayController: Sendable {
         var peers: [OverlayPeer]?
         var rejections: [String: String] = [:]
         var reconciles = 0
+        var resyncDue = false
     }
 
     /// The settings.
@@ -93,6 +102,14 @@ public final class OverlayController: Sendable {
                     }
                 }
             }
+            if settings.resyncPeriod > .zero {
+                group.addTask {
+                    while (try? await Task.sleep(for: self.settings.resyncPeriod)) != nil {
+                        self.state.withLock { $0.resyncDue = true }
+                        continuation.yield()
+                    }
+                }
+            }
             group.addTask {
                 await withTaskCancellationHandler {
                     let (never, keep) = AsyncStream<Never>.makeStream()
@@ -133,7 +150,11 @@ public final class OverlayController: Sendable {
             }
             try await publish(FlannelAnnotations.annotations(for: attributes!), on: own)
             let peers = currentPeers()
-            if state.withLock({ $0.peers != peers }) {
+            let resync = state.withLock { state in
+                defer { state.resyncDue = false }
+                return state.resyncDue
+            }
+            if resync || state.withLock({ $0.peers != peers }) {
                 try await overlay.setPeers(peers)
                 state.withLock { $0.peers = peers }
                 logger.info("overlay peers set", metadata: ["peers": "\(peers.map(\.name))"])
