@@ -33,7 +33,7 @@ public actor HostGatewayOverlay: Overlay {
             underlays[family] = underlay
             attributes.podMTU = min(attributes.podMTU ?? .max, node.underlayMTU ?? underlay.mtu ?? 1500)
         }
-        try await kernel.nft(masquerade?.script(podCIDRs: node.podCIDRs, families: families) ?? OverlayMasquerade.removalScript)
+        try await kernel.apply(masquerade, podCIDRs: node.podCIDRs, families: families)
         self.node = node
         self.underlays = underlays
         return attributes

@@ -66,6 +66,11 @@ struct KernelNetwork: Sendable {
         _ = try await runner.run(LinkCommand(.nft, ["-f", "-"], input: script))
     }
 
+    /// Rebuilds the masquerade tables for `families` from scratch, or removes them (`nil`).
+    func apply(_ masquerade: OverlayMasquerade?, podCIDRs: [IPPrefix], families: [IPAddress.Family]) async throws {
+        try await nft(masquerade?.script(podCIDRs: podCIDRs, families: families) ?? OverlayMasquerade.removalScript)
+    }
+
     /// Turns on forwarding for `family` (the node routes between its pods and the overlay).
     func enableForwarding(_ family: IPAddress.Family) async throws {
         let key = family == .ipv4 ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding"

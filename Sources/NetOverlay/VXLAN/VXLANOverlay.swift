@@ -81,7 +81,7 @@ public actor VXLANOverlay: Overlay {
         for family in IPAddress.Family.allCases where devices[family] == nil {
             try await removeDevice(Self.deviceName(family, vni: vni))
         }
-        try await kernel.nft(masquerade?.script(podCIDRs: node.podCIDRs, families: families) ?? OverlayMasquerade.removalScript)
+        try await kernel.apply(masquerade, podCIDRs: node.podCIDRs, families: families)
         self.node = node
         self.devices = devices
         return attributes
