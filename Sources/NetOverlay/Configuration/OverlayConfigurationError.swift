@@ -1,4 +1,5 @@
-/// A flag value the overlay refuses, named as the user typed the flag.
+/// A flag value refused, named as the user typed the flag: the overlay's flags here, and every
+/// `k3s server` / `k3s agent` flag in `Cluster` (as `ServerConfigurationError`).
 public struct OverlayConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The flag, without dashes (`service-cidr`).
     public var flag: String
