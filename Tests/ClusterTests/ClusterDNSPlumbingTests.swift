@@ -24,6 +24,8 @@ import Testing
         options.set("cluster-cidr", "10.244.0.0/16")
         options.set("disable-scheduler", flag: true)
         options.set("disable-controller-manager", flag: true)
+        // The test joins by hand: no node of the server's own (containerd, overlay) on this host.
+        options.set("disable-agent", flag: true)
         let configuration = try ServerConfiguration(options: options, host: testHost)
         #expect(configuration.clusterDNS.map(\.description) == ["10.43.0.99"])
 
