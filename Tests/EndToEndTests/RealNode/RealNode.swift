@@ -207,6 +207,19 @@ final class RealNode: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Stops the server (agent) with SIGTERM, as a service manager would, and waits for it to
+    /// exit; returns its exit status.
+    func terminateServer(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        guard let process = lock.withLock({ server }) else { throw E2EError("the node's process was never started") }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw E2EError("k3s did not stop within \(timeout) of SIGTERM") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return process.terminationStatus
+    }
+
     /// Runs a command inside the node's network and mount namespaces.
     func inNode(_ command: [String], stdin: String? = nil) async throws -> CommandResult {
         guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }

@@ -96,5 +96,26 @@ struct RealNodeOverlayTests {
             if caller.hasPrefix("::ffff:") { caller.removeFirst("::ffff:".count) }
             #expect(caller == fromIP + "\n", "\(to) saw the caller \(from) as \(seen)")
         }
+
+        // The agent stops cleanly on SIGTERM and leaves the overlay in the kernel; once restarted
+        // it reconciles to the same state (no duplicate route) and its pod still reaches the other.
+        let state = ["ip", "route", "show", "proto", "75"]
+        let before = try await agent.inNode(state).stdout
+        #expect(before.contains(serverCIDR), "the agent has no overlay route to \(serverCIDR): \(before)")
+        #expect(try await agent.terminateServer() == 0, "agent log:\n\(agent.log.suffix(4000))")
+        #expect(try await agent.inNode(state).stdout == before)
+        try agent.startServer()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while agent.log.components(separatedBy: "overlay set up").count < 3 {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the restarted agent never set its overlay up:\n\(agent.log.suffix(4000))")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try await agent.inNode(state).stdout == before)
+        #expect(
+            try await server.kubectlOK("exec", "on-agent", "--", "timeout", "10", "wget", "-qO-", "http://\(serverPodIP):8080/")
+                == "on-server\n")
     }
 }
