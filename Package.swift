@@ -128,7 +128,15 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
-        .target(name: "NetOverlay", dependencies: ["KubeClient", "KubeAPI"]),
+        // The pod overlay (Flannel-compatible VXLAN and host-gw through iproute2 and nft) and the
+        // CNI bridge configuration.
+        .target(
+            name: "NetOverlay",
+            dependencies: [
+                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         // The service proxy (kube-proxy's nftables role): Services and EndpointSlices to one nft
         // table per family, applied as whole `nft -f -` transactions.
         .target(
@@ -283,6 +291,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
+        ),
+        .testTarget(
+            name: "NetOverlayTests",
+            dependencies: ["NetOverlay", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),

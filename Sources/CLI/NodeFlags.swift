@@ -24,6 +24,15 @@ struct NodeFlags: ParsableArguments {
     @Option(name: .customLong("pause-image"), help: "Sandbox (pause) image instead of the built-in one.")
     var pauseImage: String?
 
+    @Option(name: .customLong("flannel-backend"), help: "Pod network between nodes: vxlan, host-gw or none (default vxlan).")
+    var flannelBackend: String?
+
+    @Option(name: .customLong("flannel-iface"), help: "Interface between nodes for the pod network (default the one holding the node IP).")
+    var flannelIface: String?
+
+    @Option(name: .customLong("flannel-ipmasq"), help: "Masquerade pod traffic leaving the cluster CIDR: true or false (default true).")
+    var flannelIPMasq: String?
+
     /// Adds the flags given to `options`.
     func addTo(_ options: inout ServerOptions) {
         options.append("node-ip", nodeIP)
@@ -33,5 +42,8 @@ struct NodeFlags: ParsableArguments {
         options.append("kubelet-arg", kubeletArg)
         options.set("container-runtime-endpoint", containerRuntimeEndpoint)
         options.set("pause-image", pauseImage)
+        options.set("flannel-backend", flannelBackend)
+        options.set("flannel-iface", flannelIface)
+        options.set("flannel-ipmasq", flannelIPMasq)
     }
 }

@@ -19,11 +19,18 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     /// The client CA bundle (PEM) the kubelet verifies client certificates with, sent with a
     /// serving certificate.
     public var clientCAPEM: String?
+    /// The networks pod IPs come from (`k3s server --cluster-cidr`), in textual form, so that a
+    /// node's overlay tells pod traffic from the rest (what it masquerades); empty when the
+    /// server did not say (an older server: the node keeps K3s's default).
+    public var clusterCIDRs: [String]
+    /// The networks of Service cluster IPs (`k3s server --service-cidr`); empty when the server
+    /// did not say.
+    public var serviceCIDRs: [String]
 
     /// Creates a response.
     public init(
         certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil,
-        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil
+        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = []
     ) {
         self.certificatePEM = certificatePEM
         self.serverCAPEM = serverCAPEM
@@ -31,6 +38,8 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         self.clusterDomain = clusterDomain
         self.servingCertificatePEM = servingCertificatePEM
         self.clientCAPEM = clientCAPEM
+        self.clusterCIDRs = clusterCIDRs
+        self.serviceCIDRs = serviceCIDRs
     }
 
     /// The JSON body; the cluster settings are left out when unknown.
@@ -42,6 +51,8 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         if let clusterDomain { members.append(("clusterDomain", .string(clusterDomain))) }
         if let servingCertificatePEM { members.append(("servingCertificatePEM", .string(servingCertificatePEM))) }
         if let clientCAPEM { members.append(("clientCAPEM", .string(clientCAPEM))) }
+        if !clusterCIDRs.isEmpty { members.append(("clusterCIDRs", .array(clusterCIDRs.map { .string($0) }))) }
+        if !serviceCIDRs.isEmpty { members.append(("serviceCIDRs", .array(serviceCIDRs.map { .string($0) }))) }
         return .object(OrderedDictionary(uniqueKeysWithValues: members))
     }
 
@@ -49,14 +60,9 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     /// setting has the wrong type. Absent cluster settings read as unknown.
     public init?(json: JSONValue) {
         guard let certificate = json["certificatePEM"]?.stringValue, let ca = json["serverCAPEM"]?.stringValue else { return nil }
-        var dns: [String] = []
-        if let value = json["clusterDNS"] {
-            guard let items = value.arrayValue else { return nil }
-            for item in items {
-                guard let address = item.stringValue else { return nil }
-                dns.append(address)
-            }
-        }
+        guard let dns = Self.strings(json["clusterDNS"]), let clusterCIDRs = Self.strings(json["clusterCIDRs"]),
+            let serviceCIDRs = Self.strings(json["serviceCIDRs"])
+        else { return nil }
         var domain: String?
         if let value = json["clusterDomain"] {
             guard let text = value.stringValue else { return nil }
@@ -74,6 +80,18 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         }
         self.init(
             certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain, servingCertificatePEM: serving,
-            clientCAPEM: clientCA)
+            clientCAPEM: clientCA, clusterCIDRs: clusterCIDRs, serviceCIDRs: serviceCIDRs)
+    }
+
+    /// An optional array of strings: empty when absent, `nil` when of another type.
+    private static func strings(_ value: JSONValue?) -> [String]? {
+        guard let value else { return [] }
+        guard let items = value.arrayValue else { return nil }
+        var result: [String] = []
+        for item in items {
+            guard let text = item.stringValue else { return nil }
+            result.append(text)
+        }
+        return result
     }
 }

@@ -7,7 +7,7 @@ import Testing
 
 /// `k3s server --cluster-dns` reaches the kubelets of the nodes that join it: the server hands
 /// the addresses out with each node's certificate, and the agent puts them into its kubelets'
-/// configuration.
+/// configuration. `--cluster-cidr` and `--service-cidr` travel the same way, for the overlay.
 @Suite struct ClusterDNSPlumbingTests {
     let logger = Logger(label: "test.cluster-dns", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -21,8 +21,11 @@ import Testing
         options.set("write-kubeconfig", tmp.file("kubeconfig.yaml"))
         options.set("cluster-dns", "10.43.0.99")
         options.set("cluster-domain", "example.internal")
+        options.set("cluster-cidr", "10.244.0.0/16")
         options.set("disable-scheduler", flag: true)
         options.set("disable-controller-manager", flag: true)
+        // The test joins by hand: no node of the server's own (containerd, overlay) on this host.
+        options.set("disable-agent", flag: true)
         let configuration = try ServerConfiguration(options: options, host: testHost)
         #expect(configuration.clusterDNS.map(\.description) == ["10.43.0.99"])
 
@@ -44,6 +47,9 @@ import Testing
         let joined = try await NodeJoiner(server: "https://127.0.0.1:\(port)", token: token, nodeName: "n1", logger: logger).join()
         #expect(joined.clusterDNS == ["10.43.0.99"])
         #expect(joined.clusterDomain == "example.internal")
+        // The networks travel too, for the node's overlay.
+        #expect(joined.clusterCIDRs == [IPPrefix("10.244.0.0/16")!])
+        #expect(joined.serviceCIDRs == [IPPrefix("10.43.0.0/16")!])
 
         let kubelet = Agent.kubeletTemplate(nil, nodeName: "n1", joined: joined)
         #expect(kubelet.nodeName == "n1")

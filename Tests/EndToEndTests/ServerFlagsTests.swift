@@ -27,7 +27,10 @@ import Testing
         #expect(help.status == 0)
         let text = (help.stdout + help.stderr).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(text.contains("--disable-agent Do not run a node (containerd and the kubelet) inside the server."), "\(text)")
-        for flag in ["--node-ip", "--node-external-ip", "--node-label", "--node-taint", "--kubelet-arg", "--container-runtime-endpoint", "--pause-image"] {
+        for flag in [
+            "--node-ip", "--node-external-ip", "--node-label", "--node-taint", "--kubelet-arg", "--container-runtime-endpoint", "--pause-image",
+            "--flannel-backend", "--flannel-iface", "--flannel-ipmasq",
+        ] {
             #expect(text.contains(flag), "\(flag) missing from: \(text)")
         }
         #expect(text.contains("handed to every node's kubelet"), "\(text)")

@@ -13,16 +13,22 @@ public struct NodeJoinConfiguration: Sendable {
     public var clusterDNS: [String]
     /// The cluster DNS domain handed to joining nodes (`--cluster-domain`); `nil` hands none.
     public var clusterDomain: String?
+    /// The pod networks handed to joining nodes (`--cluster-cidr`); empty hands none.
+    public var clusterCIDRs: [String]
+    /// The Service networks handed to joining nodes (`--service-cidr`); empty hands none.
+    public var serviceCIDRs: [String]
 
     /// Creates a configuration.
     public init(
         caBundlePEM: String, serverToken: String?, signer: any NodeCertificateSigner, clusterDNS: [String] = [],
-        clusterDomain: String? = nil
+        clusterDomain: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = []
     ) {
         self.caBundlePEM = caBundlePEM
         self.serverToken = serverToken
         self.signer = signer
         self.clusterDNS = clusterDNS
         self.clusterDomain = clusterDomain
+        self.clusterCIDRs = clusterCIDRs
+        self.serviceCIDRs = serviceCIDRs
     }
 }

@@ -13,7 +13,8 @@ import NodeJoinAPI
 ///   (`K10<hash>::server:<secret>` or its bare secret) or a bootstrap token (`<id>.<secret>`, also
 ///   `K10<hash>::<id>.<secret>`). With a JSON ``NodeCertificateRequest`` it answers a
 ///   ``NodeCertificateResponse``: a client certificate for `system:node:<name>` in
-///   `system:nodes`, the server CA, and the cluster DNS settings its kubelet needs.
+///   `system:nodes`, the server CA, the cluster DNS settings its kubelet needs and the cluster's
+///   pod and Service networks (for the node's overlay).
 ///
 /// A missing or wrong token is refused with a 401 `Status` whose message says why; a malformed
 /// body with 400. Every other request goes to `next`.
@@ -101,7 +102,8 @@ public struct NodeJoinHandler: APIHandler {
         let response = NodeCertificateResponse(
             certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM,
             clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
-            servingCertificatePEM: serving, clientCAPEM: serving == nil ? nil : configuration.signer.clientCABundlePEM)
+            servingCertificatePEM: serving, clientCAPEM: serving == nil ? nil : configuration.signer.clientCABundlePEM,
+            clusterCIDRs: configuration.clusterCIDRs, serviceCIDRs: configuration.serviceCIDRs)
         return AuthResponses.json(response.json, status: .ok)
     }
 

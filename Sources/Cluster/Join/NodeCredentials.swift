@@ -1,8 +1,9 @@
+import KubeAPI
 import KubeClient
 
 /// What a node holds after joining: where the API server is, the CA to trust, its own client
-/// certificate (`system:node:<name>` in `system:nodes`) with the private key, and the cluster
-/// DNS settings the server hands its kubelets.
+/// certificate (`system:node:<name>` in `system:nodes`) with the private key, the cluster
+/// DNS settings the server hands its kubelets, and the cluster's networks for the overlay.
 public struct NodeCredentials: Sendable, Hashable {
     /// The API server URL.
     public var server: String
@@ -25,6 +26,12 @@ public struct NodeCredentials: Sendable, Hashable {
     /// The client CA bundle the kubelet verifies client certificates with, sent with the
     /// serving certificate.
     public var clientCAPEM: String?
+    /// The pod networks the server handed out (`k3s server --cluster-cidr`); empty when it
+    /// handed none (an older server).
+    public var clusterCIDRs: [IPPrefix] = []
+    /// The Service networks the server handed out (`k3s server --service-cidr`); empty when it
+    /// handed none.
+    public var serviceCIDRs: [IPPrefix] = []
 
     /// Creates credentials.
     public init(

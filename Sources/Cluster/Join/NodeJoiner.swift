@@ -106,7 +106,21 @@ public struct NodeJoiner: Sendable {
             clusterDNS: answer.clusterDNS, clusterDomain: answer.clusterDomain)
         credentials.servingCertificatePEM = answer.servingCertificatePEM
         credentials.clientCAPEM = answer.clientCAPEM
+        credentials.clusterCIDRs = try Self.networks(answer.clusterCIDRs, field: "clusterCIDRs")
+        credentials.serviceCIDRs = try Self.networks(answer.serviceCIDRs, field: "serviceCIDRs")
         return credentials
+    }
+
+    /// The networks of a join answer's field; a malformed one makes the answer invalid.
+    static func networks(_ texts: [String], field: String) throws(NodeJoinFailure) -> [IPPrefix] {
+        var result: [IPPrefix] = []
+        for text in texts {
+            guard let prefix = IPPrefix(text) else {
+                throw .invalidResponse("the node certificate answer's \(field) holds \"\(text)\", not a network")
+            }
+            result.append(prefix.masked)
+        }
+        return result
     }
 
     func fetchCA(_ endpoint: ServerEndpoint) async throws(NodeJoinFailure) -> String {

@@ -14,9 +14,13 @@ import ServiceLifecycle
 /// `hosts.toml` files; containerd starts under supervision (unless
 /// `--container-runtime-endpoint` names an existing CRI socket); the built-in pause image and
 /// every archive in `DATA_DIR/agent/images` are imported; then the kubelet registers the node
-/// and runs its pods through `CRIRuntimeClient`, its HTTPS API listens on port 10250, and the
-/// CNI bridge configuration is written once the node has a pod CIDR. Stopping the node stops
-/// the kubelet and containerd but not the containers: a restarted node adopts them.
+/// and runs its pods through `CRIRuntimeClient`, its HTTPS API listens on port 10250; unless
+/// `--flannel-backend none`, an `OverlayController` keeps the pod network between nodes (VXLAN
+/// or host-gw) in step with the cluster's Nodes; and the CNI bridge configuration is written
+/// once the node has a pod CIDR (and the overlay is set up: its pod MTU, and no bridge
+/// masquerading when the overlay masquerades). Stopping the node stops the kubelet, the overlay
+/// controller and containerd but not the containers, and leaves the overlay's kernel state in
+/// place: a restarted node adopts both.
 public struct ContainerNode: Sendable {
     /// What the node needs to know.
     public struct Configuration: Sendable {
@@ -53,9 +57,12 @@ public struct ContainerNode: Sendable {
         public var agentDirectory: String { dataDir + "/agent" }
         /// The node's internal address.
         public var nodeIP: IPAddress { settings.nodeIPs.first ?? defaultNodeIP }
+        /// The node's internal addresses (`--node-ip`, else the default address): the overlay's
+        /// public IPs.
+        public var nodeIPs: [IPAddress] { settings.nodeIPs.isEmpty ? [defaultNodeIP] : settings.nodeIPs }
         /// The addresses the kubelet's serving certificate is for.
         public var servingAddresses: [String] {
-            ((settings.nodeIPs.isEmpty ? [defaultNodeIP] : settings.nodeIPs) + settings.externalIPs).map(\.description)
+            (nodeIPs + settings.externalIPs).map(\.description)
         }
     }
 
@@ -117,6 +124,37 @@ public struct ContainerNode: Sendable {
         }
         return kubelet
     }
+
+    /// The overlay this node runs: its `--flannel-*` settings over the cluster's pod and Service
+    /// networks from the join answer (K3s's defaults when an older server handed none); `nil`
+    /// for `--flannel-backend none`.
+    public func overlayConfiguration(joined: NodeCredentials) -> OverlayConfiguration? {
+        var overlay = configuration.settings.overlay
+        guard overlay.backend != nil else { return nil }
+        if !joined.clusterCIDRs.isEmpty { overlay.clusterCIDRs = joined.clusterCIDRs }
+        if !joined.serviceCIDRs.isEmpty { overlay.serviceCIDRs = joined.serviceCIDRs }
+        return overlay
+    }
+
+    /// What the overlay controller needs of this node: its name, its node IPs as the overlay's
+    /// public IPs (the first of each family) and `--flannel-iface`.
+    public var overlaySettings: OverlayController.Settings {
+        var publicIPs: [IPAddress] = []
+        for address in configuration.nodeIPs where !publicIPs.contains(where: { $0.family == address.family }) {
+            publicIPs.append(address)
+        }
+        return OverlayController.Settings(
+            nodeName: configuration.nodeName, publicIPs: publicIPs, interface: configuration.settings.overlay.interface)
+    }
+
+    /// The CNI bridge network for `podCIDR`: the overlay's pod MTU (1450 over a 1500-byte VXLAN
+    /// underlay), and the bridge's own masquerading only when the overlay does not masquerade
+    /// (its rules would also rewrite pod traffic to other nodes).
+    public static func cniConfiguration(
+        podCIDR: String, overlay: OverlayConfiguration?, attributes: OverlayAttributes?
+    ) throws -> CNIConfiguration {
+        try CNIConfiguration(podCIDR: podCIDR, mtu: attributes?.podMTU, ipMasq: overlay?.masquerade == nil)
+    }
 }
 
 extension ContainerNode {
@@ -147,6 +185,13 @@ extension ContainerNode {
             managed = ManagedContainerd(settings: .init(configuration: containerdConfiguration), logger: logger.with(component: "containerd"))
         }
         let kubeletConfiguration = try kubeletConfiguration(joined: credentials)
+        let informers = InformerFactory(client: client, logger: logger.with(component: "informers"))
+        let overlayConfiguration = overlayConfiguration(joined: credentials)
+        let controller = overlayConfiguration?.makeOverlay(logger: logger.with(component: "overlay")).map { overlay in
+            OverlayController(
+                client: client, informers: informers, overlay: overlay, settings: overlaySettings,
+                logger: logger.with(component: "overlay"))
+        }
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 if let managed {
@@ -171,8 +216,18 @@ extension ContainerNode {
                     pods: kubelet, runtime: runtime, client: client, stats: stats, logger: logger)
                 group.addTask { try await server.run() }
                 group.addTask { try await kubelet.run() }
+                if let controller {
+                    logger.info("starting the overlay", metadata: [
+                        "backend": "\(overlayConfiguration?.backend?.rawValue ?? "none")",
+                        "publicIPs": "\(controller.settings.publicIPs)", "iface": "\(controller.settings.interface ?? "-")",
+                    ])
+                    group.addTask { await controller.run() }
+                }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
-                group.addTask { try await writeCNIConfiguration(client: client, directory: cniDirectory) }
+                group.addTask {
+                    try await writeCNIConfiguration(
+                        informers: informers, overlay: overlayConfiguration, controller: controller, directory: cniDirectory)
+                }
             }
         } catch {
             await transport.shutdown()
@@ -181,10 +236,12 @@ extension ContainerNode {
         await transport.shutdown()
     }
 
-    /// Waits for the node's pod CIDR (a watch on its own Node), then writes the bridge CNI
-    /// configuration containerd reads.
-    func writeCNIConfiguration(client: KubeClient, directory: String) async throws {
-        let informers = InformerFactory(client: client, logger: logger)
+    /// Waits for the node's pod CIDR (a watch on its own Node through the shared `informers`)
+    /// and, with an overlay, for the overlay's set-up, then writes the bridge CNI configuration
+    /// containerd reads.
+    func writeCNIConfiguration(
+        informers: InformerFactory, overlay: OverlayConfiguration?, controller: OverlayController?, directory: String
+    ) async throws {
         let (cidrs, found) = AsyncStream<String>.makeStream()
         informers.informer(CoreV1.Node.self, fieldSelector: "metadata.name=\(configuration.nodeName)").addHandler(
             InformerHandler(
@@ -197,8 +254,21 @@ extension ContainerNode {
             while let next = try await group.next() { if let next { return next } }
             throw CancellationError()
         }
-        let path = try CNIConfiguration(podCIDR: podCIDR).write(toDirectory: directory)
-        logger.info("pod network configured", metadata: ["podCIDR": "\(podCIDR)", "file": "\(path)"])
+        // The controller sets the overlay up as soon as it sees the same pod CIDR (after its
+        // debounce); its attributes carry the pod MTU.
+        var attributes: OverlayAttributes?
+        if let controller {
+            while true {
+                attributes = controller.attributes
+                if attributes != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let cni = try Self.cniConfiguration(podCIDR: podCIDR, overlay: overlay, attributes: attributes)
+        let path = try cni.write(toDirectory: directory)
+        logger.info("pod network configured", metadata: [
+            "podCIDR": "\(podCIDR)", "file": "\(path)", "mtu": "\(cni.mtu.map(String.init) ?? "default")", "ipMasq": "\(cni.ipMasq)",
+        ])
     }
 }
 

@@ -1,8 +1,10 @@
 import KubeAPI
+import NetOverlay
 
 /// The settings of a real node that `k3s server` (its own node) and `k3s agent` share, from
 /// K3s's node flags: `--node-ip`, `--node-external-ip`, `--node-label`, `--node-taint`,
-/// `--kubelet-arg`, `--container-runtime-endpoint` and `--pause-image`.
+/// `--kubelet-arg`, `--container-runtime-endpoint`, `--pause-image` and the overlay's
+/// `--flannel-backend`, `--flannel-iface` and `--flannel-ipmasq`.
 public struct NodeSettings: Sendable, Hashable {
     /// `--node-ip`: the node's internal addresses (one, or an IPv4 and an IPv6); empty picks
     /// the host's first non-loopback address.
@@ -20,11 +22,18 @@ public struct NodeSettings: Sendable, Hashable {
     public var containerRuntimeEndpoint: String?
     /// `--pause-image`: the sandbox image instead of the built-in one.
     public var pauseImage: String?
+    /// The pod network between nodes: `--flannel-backend` (default vxlan; `none` turns the
+    /// overlay off), `--flannel-iface`, `--flannel-ipmasq` (default true), and on a server
+    /// `--cluster-cidr` and `--service-cidr` (validated together here). A node running an
+    /// overlay takes the cluster's networks from its join answer rather than from these.
+    public var overlay: OverlayConfiguration
 
-    /// Creates settings; the default is a node with the host's address and no extras.
+    /// Creates settings; the default is a node with the host's address, a VXLAN overlay and no
+    /// extras.
     public init(
         nodeIPs: [IPAddress] = [], externalIPs: [IPAddress] = [], labels: [String: String] = [:], taints: [CoreV1.Taint] = [],
-        kubeletArgs: [String: String] = [:], containerRuntimeEndpoint: String? = nil, pauseImage: String? = nil
+        kubeletArgs: [String: String] = [:], containerRuntimeEndpoint: String? = nil, pauseImage: String? = nil,
+        overlay: OverlayConfiguration = OverlayConfiguration()
     ) {
         self.nodeIPs = nodeIPs
         self.externalIPs = externalIPs
@@ -33,12 +42,14 @@ public struct NodeSettings: Sendable, Hashable {
         self.kubeletArgs = kubeletArgs
         self.containerRuntimeEndpoint = containerRuntimeEndpoint
         self.pauseImage = pauseImage
+        self.overlay = overlay
     }
 
     /// The option names these settings are read from, with their kinds.
     public static let optionKinds: [String: ServerOptions.Kind] = [
         "node-ip": .list, "node-external-ip": .list, "node-label": .list, "node-taint": .list, "kubelet-arg": .list,
         "container-runtime-endpoint": .scalar, "pause-image": .scalar,
+        "flannel-backend": .scalar, "flannel-iface": .scalar, "flannel-ipmasq": .scalar,
     ]
 
     /// Reads and validates the node flags from `options`.
@@ -59,6 +70,11 @@ public struct NodeSettings: Sendable, Hashable {
         }
         if let endpoint = options.string("container-runtime-endpoint"), !endpoint.isEmpty { containerRuntimeEndpoint = endpoint }
         if let image = options.string("pause-image"), !image.isEmpty { pauseImage = image }
+        var overlayFlags: [String: String] = [:]
+        for name in OverlayConfiguration.flagNames {
+            if let value = options.string(name) { overlayFlags[name] = value }
+        }
+        overlay = try OverlayConfiguration(flags: overlayFlags)
     }
 
     /// `a,b` lists and repeated flags alike: every address, validated.

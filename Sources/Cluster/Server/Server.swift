@@ -60,7 +60,9 @@ public struct Server: Sendable {
                 serviceNodePortRange: configuration.serviceNodePortRange,
                 nodeJoin: NodeJoinConfiguration(
                     caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
-                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain),
+                    clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain,
+                    clusterCIDRs: configuration.clusterCIDRs.map(\.description),
+                    serviceCIDRs: configuration.serviceCIDRs.map(\.description)),
                 version: version,
                 kubeletClient: try pki.kubeletClientConfiguration()
             ),

@@ -113,14 +113,16 @@ extension ServerConfiguration {
         if let path = options.string("token-auth-file"), !path.isEmpty {
             tokenAuthFile = path
         }
-        if let text = options.string("service-cidr"), !text.isEmpty {
-            serviceCIDRs = try Self.cidrs(text, flag: "service-cidr")
-            for cidr in serviceCIDRs where (try? ServiceIPRange(cidr))?.dnsServiceIP == nil {
-                throw ServerConfigurationError(
-                    flag: "service-cidr", value: text,
-                    reason: "service CIDR \(cidr) is too small: it must hold at least the API server and DNS addresses"
-                )
-            }
+        // The node flags, with the overlay's: --cluster-cidr and --service-cidr are parsed and
+        // checked against each other by NetOverlay's OverlayConfiguration.
+        node = try NodeSettings(options: options)
+        serviceCIDRs = node.overlay.serviceCIDRs
+        clusterCIDRs = node.overlay.clusterCIDRs
+        for cidr in serviceCIDRs where (try? ServiceIPRange(cidr))?.dnsServiceIP == nil {
+            throw ServerConfigurationError(
+                flag: "service-cidr", value: options.string("service-cidr") ?? "\(cidr)",
+                reason: "service CIDR \(cidr) is too small: it must hold at least the API server and DNS addresses"
+            )
         }
         if let text = options.string("service-node-port-range"), !text.isEmpty {
             let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.filter { !$0.isWhitespace }) }
@@ -128,17 +130,6 @@ extension ServerConfiguration {
                 throw ServerConfigurationError(flag: "service-node-port-range", value: text, reason: "must be a port range such as 30000-32767")
             }
             serviceNodePortRange = low...high
-        }
-        if let text = options.string("cluster-cidr"), !text.isEmpty {
-            clusterCIDRs = try Self.cidrs(text, flag: "cluster-cidr")
-        }
-        for service in serviceCIDRs {
-            for cluster in clusterCIDRs where service.overlaps(cluster) {
-                throw ServerConfigurationError(
-                    flag: "service-cidr", value: "\(service)",
-                    reason: "overlaps --cluster-cidr \(cluster); services and pods need separate networks"
-                )
-            }
         }
         if let text = options.string("cluster-dns"), !text.isEmpty {
             clusterDNS = []
@@ -161,7 +152,6 @@ extension ServerConfiguration {
             clusterDomain = text
         }
         disableAgent = options.bool("disable-agent")
-        node = try NodeSettings(options: options)
         disableScheduler = options.bool("disable-scheduler")
         disableControllerManager = options.bool("disable-controller-manager")
         debug = options.bool("debug")
@@ -179,22 +169,6 @@ extension ServerConfiguration {
             throw ServerConfigurationError(flag: flag, value: text, reason: "not an IPv4 or IPv6 address")
         }
         return address
-    }
-
-    /// One network, or an IPv4 and an IPv6 one; host bits are cleared, as K3s does.
-    static func cidrs(_ text: String, flag: String) throws(ServerConfigurationError) -> [IPPrefix] {
-        var result: [IPPrefix] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            do {
-                result.append(try IPPrefix(parsing: part.trimmingLeadingSpaces().trimmingTrailingSpaces()).masked)
-            } catch {
-                throw ServerConfigurationError(flag: flag, value: text, reason: error.description)
-            }
-        }
-        if result.count > 2 || (result.count == 2 && result[0].family == result[1].family) {
-            throw ServerConfigurationError(flag: flag, value: text, reason: "give one network, or one IPv4 and one IPv6 network for dual stack")
-        }
-        return result
     }
 
     /// A lower-case DNS subdomain (RFC 1123).

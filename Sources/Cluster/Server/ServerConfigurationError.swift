@@ -1,18 +1,7 @@
-/// Why a `k3s server` setting was refused: names the flag, the value and the problem.
-public struct ServerConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The flag, without dashes (`service-cidr`).
-    public var flag: String
-    /// The value as given.
-    public var value: String
-    /// What is wrong.
-    public var reason: String
+import NetOverlay
 
-    /// Creates an error.
-    public init(flag: String, value: String, reason: String) {
-        self.flag = flag
-        self.value = value
-        self.reason = reason
-    }
-
-    public var description: String { "invalid --\(flag) \"\(value)\": \(reason)" }
-}
+/// Why a `k3s server` or `k3s agent` setting was refused: names the flag, the value and the
+/// problem (`invalid --FLAG "VALUE": REASON`). The same type as the overlay's flag errors
+/// (`--flannel-*`, `--cluster-cidr`, `--service-cidr` are parsed by `OverlayConfiguration`),
+/// so one refusal reads alike whichever module found it.
+public typealias ServerConfigurationError = OverlayConfigurationError

@@ -18,11 +18,17 @@ public struct CNIConfiguration: Sendable, Hashable {
     public var podCIDRs: [IPPrefix]
     /// The MTU of the bridge and pod interfaces; `nil` keeps the plugin's default.
     public var mtu: Int?
+    /// Whether the bridge plugin masquerades traffic leaving the pod CIDR (its `ipMasq`). Turn
+    /// it off when an overlay masquerades instead (``OverlayMasquerade``): the plugin's rules
+    /// would also rewrite pod-to-pod traffic to other nodes.
+    public var ipMasq: Bool
 
     /// Creates the network of a node from its `spec.podCIDR` (or comma-separated `podCIDRs`).
     /// - Throws: `InvalidPodCIDR` for an empty or malformed CIDR, or one too small to hold a
     ///   gateway and a pod.
-    public init(podCIDR: String, networkName: String = "k3s-swift", bridgeName: String = "cni0", mtu: Int? = nil) throws {
+    public init(
+        podCIDR: String, networkName: String = "k3s-swift", bridgeName: String = "cni0", mtu: Int? = nil, ipMasq: Bool = true
+    ) throws {
         let parts = podCIDR.split(separator: ",").map { $0.filter { !$0.isWhitespace } }
         guard !parts.isEmpty else { throw InvalidPodCIDR(text: podCIDR, reason: "it is empty") }
         podCIDRs = try parts.map { part in
@@ -33,6 +39,7 @@ public struct CNIConfiguration: Sendable, Hashable {
         self.networkName = networkName
         self.bridgeName = bridgeName
         self.mtu = mtu
+        self.ipMasq = ipMasq
     }
 
     /// A pod CIDR that cannot make a network.
@@ -56,7 +63,7 @@ public struct CNIConfiguration: Sendable, Hashable {
             cniVersion: "1.0.0", name: networkName,
             plugins: [
                 Plugin(
-                    type: "bridge", bridge: bridgeName, isGateway: true, ipMasq: true, hairpinMode: true, mtu: mtu,
+                    type: "bridge", bridge: bridgeName, isGateway: true, ipMasq: ipMasq, hairpinMode: true, mtu: mtu,
                     ipam: IPAM(type: "host-local", ranges: ranges, routes: routes)),
                 Plugin(type: "portmap", capabilities: ["portMappings": true]),
             ])

@@ -2,13 +2,17 @@ import Foundation
 import Testing
 
 /// A real node for end-to-end tests: `k3s server` running its own node (managed containerd,
-/// runc, the CNI bridge) inside a network namespace made for the test, so that nothing it does
-/// touches the machine's own network.
+/// runc, the CNI bridge, the VXLAN overlay) inside a network namespace made for the test, so
+/// that nothing it does touches the machine's own network; or `k3s agent` joined to such a
+/// server node (``start(extraArguments:timeout:nodeIP:network:agentOf:)`` with `agentOf`), the
+/// two namespaces joined by a bridge the test made (``RealNodeNetwork``).
 ///
 /// Isolation, and how each part is removed even when a test fails:
-/// - a network namespace `k3se2e-<id>` with loopback up and an interface carrying the node
-///   address `10.99.0.2/24` (one end of a veth pair whose both ends stay inside); pods get their own namespaces from the CNI bridge inside it; every
-///   interface, route and netfilter rule lives in those namespaces and goes with them;
+/// - a network namespace `k3se2e-<id>` with loopback up and an interface `k3s-node0` carrying
+///   the node address (`10.99.0.2/24` by default; one end of a veth pair whose both ends stay
+///   inside, or whose other end is on the test's bridge); pods get their own namespaces from the
+///   CNI bridge inside it; every interface (`cni0`, `flannel.1`), route and netfilter rule
+///   (the overlay's `k3s-swift-overlay` tables) lives in those namespaces and goes with them;
 /// - an anchor process (`sleep`) holding a private mount namespace (propagation slave) in which
 ///   fresh tmpfs mounts hide `/run/k3s`, `/run/containerd`, `/run/netns`, `/var/lib/cni`,
 ///   `/var/lib/kubelet` and `/var/log/pods`; the server is started (and restarted) inside that
@@ -23,7 +27,7 @@ import Testing
 final class RealNode: @unchecked Sendable {
     let id: String
     let netns: String
-    let nodeIP = "10.99.0.2"
+    let nodeIP: String
     let dataDir: String
     let kubeconfig: String
     let cgroupRoot: String
@@ -32,6 +36,10 @@ final class RealNode: @unchecked Sendable {
     private let lock = NSLock()
     private var server: Process?
     private let extraArguments: [String]
+    private let network: RealNodeNetwork.Attachment
+    /// The server node this node joined as `k3s agent`; `nil` for a server node. An agent's
+    /// kubectl goes through its server node.
+    let serverNode: RealNode?
 
     /// Whether this machine can run a real node: root, containerd, runc, the CNI plugins, the
     /// namespace tools, busybox (the test image's contents) and kubectl.
@@ -43,12 +51,19 @@ final class RealNode: @unchecked Sendable {
             && FileManager.default.isExecutableFile(atPath: "/bin/busybox")
             && K3sServerProcess.executable(named: "nsenter") != nil && K3sServerProcess.executable(named: "unshare") != nil
             && K3sServerProcess.kubectlAvailable
+            // The overlay every node runs by default.
+            && K3sServerProcess.executable(named: "ip") != nil && K3sServerProcess.executable(named: "bridge") != nil
+            && K3sServerProcess.executable(named: "nft") != nil
     }
 
-    /// Makes the namespaces and starts `k3s server` with its node, the test image (busybox, see
-    /// ``RealNodeImage``) written into `DATA_DIR/agent/images/` first; returns once the node is
-    /// Ready.
-    static func start(extraArguments: [String] = [], timeout: Duration = .seconds(90)) async throws -> RealNode {
+    /// Makes the namespaces and starts `k3s server` with its node (or, with `agentOf`, `k3s agent`
+    /// joined to that server node), the test image (busybox, see ``RealNodeImage``) written into
+    /// `DATA_DIR/agent/images/` first; returns once the node is Ready. `network` says where the
+    /// node's interface leads: nowhere (its own veth pair) or a bridge of the test's.
+    static func start(
+        extraArguments: [String] = [], timeout: Duration = .seconds(90), nodeIP: String = "10.99.0.2",
+        network: RealNodeNetwork.Attachment = .isolated, agentOf server: RealNode? = nil
+    ) async throws -> RealNode {
         let id = String(UUID().uuidString.lowercased().prefix(8))
         let netns = "k3se2e-\(id)"
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3se2e-\(id)").path
@@ -58,14 +73,14 @@ final class RealNode: @unchecked Sendable {
         var made: RealNode?
         do {
             try ip(["-n", netns, "link", "set", "lo", "up"])
-            // A veth pair with both ends inside (some kernels lack the dummy driver).
-            try ip(["-n", netns, "link", "add", "k3s-node0", "type", "veth", "peer", "name", "k3s-node1"])
-            try ip(["-n", netns, "link", "set", "k3s-node1", "up"])
-            try ip(["-n", netns, "address", "add", "10.99.0.2/24", "dev", "k3s-node0"])
+            try network.attach(netns: netns, id: id)
+            try ip(["-n", netns, "address", "add", "\(nodeIP)/24", "dev", "k3s-node0"])
             try ip(["-n", netns, "link", "set", "k3s-node0", "up"])
             try ip(["-n", netns, "route", "add", "default", "dev", "k3s-node0"])
             let anchor = try startAnchor(netns: netns, dataDir: dataDir)
-            let node = RealNode(id: id, netns: netns, dataDir: dataDir, anchor: anchor, extraArguments: extraArguments)
+            let node = RealNode(
+                id: id, netns: netns, nodeIP: nodeIP, dataDir: dataDir, anchor: anchor, extraArguments: extraArguments, network: network,
+                serverNode: server)
             made = node
             try node.startServer()
             try await node.waitReady(timeout: timeout)
@@ -82,11 +97,17 @@ final class RealNode: @unchecked Sendable {
         }
     }
 
-    private init(id: String, netns: String, dataDir: String, anchor: Process, extraArguments: [String]) {
+    private init(
+        id: String, netns: String, nodeIP: String, dataDir: String, anchor: Process, extraArguments: [String],
+        network: RealNodeNetwork.Attachment, serverNode: RealNode?
+    ) {
         self.id = id
         self.netns = netns
+        self.nodeIP = nodeIP
         self.dataDir = dataDir
-        self.kubeconfig = dataDir + "/kubeconfig.yaml"
+        self.kubeconfig = serverNode?.kubeconfig ?? dataDir + "/kubeconfig.yaml"
+        self.network = network
+        self.serverNode = serverNode
         self.cgroupRoot = "/k3se2e-\(id)"
         self.logFile = dataDir + "/server.log"
         self.anchor = anchor
@@ -124,7 +145,7 @@ final class RealNode: @unchecked Sendable {
         anchor.isRunning ? anchor.processIdentifier : nil
     }
 
-    /// Starts (or restarts) `k3s server` inside the node's namespaces.
+    /// Starts (or restarts) `k3s server` (`k3s agent` for an agent node) inside the node's namespaces.
     func startServer() throws {
         guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }
         if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
@@ -132,11 +153,22 @@ final class RealNode: @unchecked Sendable {
         log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: K3sServerProcess.executable(named: "nsenter") ?? "/usr/bin/nsenter")
+        let command: [String]
+        if let serverNode {
+            let tokenFile = serverNode.dataDir + "/server/node-token"
+            command = ["agent", "--server", "https://\(serverNode.nodeIP):6443", "--token-file", tokenFile, "--data-dir", dataDir]
+        } else {
+            // A node others join listens on its node address too (inside its own namespace).
+            let bindAddress = network == .isolated ? "127.0.0.1" : "0.0.0.0"
+            command = [
+                "server", "--data-dir", dataDir, "--https-listen-port", "6443", "--bind-address", bindAddress,
+                "--advertise-address", nodeIP, "--write-kubeconfig", kubeconfig,
+            ]
+        }
         process.arguments = [
             "--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt", try K3sServerProcess.builtExecutable("k3s"),
-            "server", "--data-dir", dataDir, "--https-listen-port", "6443", "--bind-address", "127.0.0.1",
-            "--advertise-address", nodeIP, "--node-ip", nodeIP, "--node-name", "node-\(id)",
-            "--write-kubeconfig", kubeconfig, "--kubelet-arg", "cgroup-root=\(cgroupRoot)",
+        ] + command + [
+            "--node-ip", nodeIP, "--node-name", "node-\(id)", "--kubelet-arg", "cgroup-root=\(cgroupRoot)",
         ] + extraArguments
         process.standardOutput = log
         process.standardError = log
@@ -175,6 +207,19 @@ final class RealNode: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Stops the server (agent) with SIGTERM, as a service manager would, and waits for it to
+    /// exit; returns its exit status.
+    func terminateServer(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        guard let process = lock.withLock({ server }) else { throw E2EError("the node's process was never started") }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw E2EError("k3s did not stop within \(timeout) of SIGTERM") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return process.terminationStatus
+    }
+
     /// Runs a command inside the node's network and mount namespaces.
     func inNode(_ command: [String], stdin: String? = nil) async throws -> CommandResult {
         guard let pid = anchorNamespacePID else { throw E2EError("the node's anchor process is gone") }
@@ -200,6 +245,7 @@ final class RealNode: @unchecked Sendable {
     /// Runs kubectl against the node's server, from inside its network namespace.
     @discardableResult
     func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> CommandResult {
+        if let serverNode { return try await serverNode.kubectl(arguments, stdin: stdin) }
         guard let kubectl = K3sServerProcess.executable(named: "kubectl") else { throw E2EError("kubectl is not on PATH") }
         return try await inNode([kubectl, "--kubeconfig", kubeconfig, "--request-timeout", "30s"] + arguments, stdin: stdin)
     }

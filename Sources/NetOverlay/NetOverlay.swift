@@ -1,2 +1,0 @@
-/// Node networking: overlay, CNI, service proxy, DNS, ingress. Filled by later issues.
-public enum NetOverlayModule {}
