@@ -173,7 +173,7 @@ let package = Package(
             name: "Cluster",
             dependencies: [
                 "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
-                "Kubelet", "NetOverlay", "NodeJoinAPI", "ContainerRuntime", "ContainerImages",
+                "Kubelet", "NetOverlay", "ServiceProxy", "NodeJoinAPI", "ContainerRuntime", "ContainerImages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),

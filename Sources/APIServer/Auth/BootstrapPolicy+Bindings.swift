@@ -9,7 +9,9 @@ extension BootstrapPolicy {
             clusterBinding("system:discovery", [group("system:authenticated")]),
             clusterBinding("system:basic-user", [group("system:authenticated")]),
             clusterBinding("system:public-info-viewer", [group("system:authenticated"), group("system:unauthenticated")]),
-            clusterBinding("system:node-proxier", [user("system:kube-proxy")]),
+            // K3s's agents proxy Services with the node's own credentials: nodes get the proxier's
+            // read access to Services and EndpointSlices.
+            clusterBinding("system:node-proxier", [user("system:kube-proxy"), group("system:nodes")]),
             clusterBinding("system:kube-controller-manager", [user("system:kube-controller-manager")]),
             clusterBinding("system:kube-dns", [serviceAccount("kube-system", "kube-dns")]),
             clusterBinding("system:kube-scheduler", [user("system:kube-scheduler")]),

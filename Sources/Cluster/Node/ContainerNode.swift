@@ -5,6 +5,7 @@ import KubeClient
 import Kubelet
 import Logging
 import NetOverlay
+import ServiceProxy
 import ServiceLifecycle
 
 /// A node that runs real containers: the composition `k3s agent` runs, and `k3s server` runs for
@@ -136,6 +137,13 @@ public struct ContainerNode: Sendable {
         return overlay
     }
 
+    /// What the service proxy needs of this node: its name, its node IPs and the cluster CIDRs
+    /// (from the join answer, else the `--cluster-cidr` default).
+    public func serviceProxyConfiguration(joined: NodeCredentials) -> ServiceProxyConfiguration {
+        let clusterCIDRs = joined.clusterCIDRs.isEmpty ? configuration.settings.overlay.clusterCIDRs : joined.clusterCIDRs
+        return ServiceProxyConfiguration(nodeName: configuration.nodeName, nodeIPs: configuration.nodeIPs, clusterCIDRs: clusterCIDRs)
+    }
+
     /// What the overlay controller needs of this node: its name, its node IPs as the overlay's
     /// public IPs (the first of each family) and `--flannel-iface`.
     public var overlaySettings: OverlayController.Settings {
@@ -192,6 +200,9 @@ extension ContainerNode {
                 client: client, informers: informers, overlay: overlay, settings: overlaySettings,
                 logger: logger.with(component: "overlay"))
         }
+        let serviceProxy = ServiceProxyController(
+            configuration: serviceProxyConfiguration(joined: credentials), informers: informers, runner: CommandNFTablesRunner(),
+            logger: logger.with(component: "service-proxy"))
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 if let managed {
@@ -223,6 +234,7 @@ extension ContainerNode {
                     ])
                     group.addTask { await controller.run() }
                 }
+                group.addTask { await serviceProxy.run() }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {
                     try await writeCNIConfiguration(

@@ -12,7 +12,7 @@ struct RealNodeOverlayTests {
         """
         apiVersion: v1
         kind: Pod
-        metadata: {name: \(name)}
+        metadata: {name: \(name), labels: {app: web}}
         spec:
           nodeName: \(node.nodeName)
           containers:
@@ -95,6 +95,29 @@ struct RealNodeOverlayTests {
             var caller = seen.filter { $0 != "[" && $0 != "]" }
             if caller.hasPrefix("::ffff:") { caller.removeFirst("::ffff:".count) }
             #expect(caller == fromIP + "\n", "\(to) saw the caller \(from) as \(seen)")
+        }
+
+        // A ClusterIP Service over both pods: each node's service proxy (nftables) spreads
+        // connections from a pod over the endpoints on both nodes, the caller's own included.
+        try await server.kubectlOK("apply", "-f", "-", stdin: """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            spec:
+              selector: {app: web}
+              ports: [{port: 80, targetPort: 8080}]
+            """)
+        let clusterIP = try await server.kubectlOK("get", "service", "web", "-o", "jsonpath={.spec.clusterIP}")
+        for from in ["on-server", "on-agent"] {
+            var answered: Set<String> = []
+            let deadline = ContinuousClock.now + .seconds(60)
+            while answered.count < 2 && ContinuousClock.now < deadline {
+                let result = try await server.kubectl(["exec", from, "--", "timeout", "5", "wget", "-qO-", "http://\(clusterIP)/"])
+                if result.status == 0 { answered.insert(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+            #expect(
+                answered == ["on-server", "on-agent"],
+                "\(from) through \(clusterIP) reached only \(answered)\nserver log:\n\(server.log.suffix(3000))\nagent log:\n\(agent.log.suffix(3000))")
         }
 
         // The agent stops cleanly on SIGTERM and leaves the overlay in the kernel; once restarted
