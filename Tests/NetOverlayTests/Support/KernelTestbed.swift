@@ -97,12 +97,15 @@ struct KernelTestbed {
     /// What a node's kernel holds for the overlay, as text to compare across runs: the main
     /// routing table, the neighbours and forwarding entries of `device`, its link, the
     /// masquerade table.
+    ///
+    /// IPv4 only: a new device's IPv6 link-local address is `tentative` until duplicate address
+    /// detection ends, a second or two after the link comes up, so it would differ by timing.
     func snapshot(_ node: Node, device: String?) async throws -> String {
-        var parts = [try await ip(node.namespace, "-json", "route", "show")]
+        var parts = [try await ip(node.namespace, "-4", "-json", "route", "show")]
         if let device {
-            parts.append(try await ip(node.namespace, "-json", "neigh", "show", "dev", device))
+            parts.append(try await ip(node.namespace, "-4", "-json", "neigh", "show", "dev", device))
             parts.append(try await node.runner.run(LinkCommand(.bridge, ["-json", "fdb", "show", "dev", device])))
-            parts.append(try await ip(node.namespace, "-json", "address", "show", "dev", device))
+            parts.append(try await ip(node.namespace, "-4", "-json", "address", "show", "dev", device))
         }
         parts.append(try await node.runner.run(LinkCommand(.nft, ["list", "table", "ip", OverlayMasquerade.tableName])))
         return parts.joined(separator: "\n")
