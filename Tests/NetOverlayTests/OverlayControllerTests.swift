@@ -54,9 +54,13 @@ import Testing
                 try await eventually("a first reconcile") { controller.reconcileCount > 0 }
                 #expect(overlay.calls.isEmpty)
 
+                let waiting = Task { try await controller.setUpAttributes() }
                 var own = try await nodes.get("a")
                 own.spec = CoreV1.NodeSpec(podCIDR: "10.42.1.0/24", podCIDRs: ["10.42.1.0/24"])
                 _ = try await nodes.update(own)
+                // A caller waiting for the set-up gets its attributes; a later one at once.
+                #expect(try await waiting.value == overlay.attributes(for: overlay.node!))
+                #expect(try await controller.setUpAttributes() == controller.attributes)
                 try await eventually("peer b") { overlay.peerNames == ["b"] }
                 #expect(overlay.node == OverlayLocalNode(name: "a", podCIDRs: [IPPrefix("10.42.1.0/24")!], publicIPs: [IPAddress("10.0.0.1")!]))
                 #expect(overlay.peers["b"]?.backendData[.ipv4]?.vtepMAC == MACAddress("0e:00:00:00:00:02"))
@@ -89,6 +93,19 @@ import Testing
                 #expect(overlay.calls.filter { if case .setUp = $0 { true } else { false } }.count == 1)
             }
             #expect(overlay.calls.contains(.tearDown) == false, "stopping the controller leaves the overlay in place")
+        }
+    }
+
+    @Test func aCancelledWaitForTheSetUpThrows() async throws {
+        try await TestAPIServer.with { server in
+            _ = try await server.client().resource(CoreV1.Node.self).create(node("a", podCIDR: nil))
+            try await withController(server, overlay: FakeOverlay()) { controller in
+                // The local Node has no pod CIDR: the set-up never happens.
+                let waiting = Task { try await controller.setUpAttributes() }
+                try await eventually("a first reconcile") { controller.reconcileCount > 0 }
+                waiting.cancel()
+                await #expect(throws: CancellationError.self) { try await waiting.value }
+            }
         }
     }
 

@@ -268,14 +268,7 @@ extension ContainerNode {
         }
         // The controller sets the overlay up as soon as it sees the same pod CIDR (after its
         // debounce); its attributes carry the pod MTU.
-        var attributes: OverlayAttributes?
-        if let controller {
-            while true {
-                attributes = controller.attributes
-                if attributes != nil { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let attributes = try await controller?.setUpAttributes()
         let cni = try Self.cniConfiguration(podCIDR: podCIDR, overlay: overlay, attributes: attributes)
         let path = try cni.write(toDirectory: directory)
         logger.info("pod network configured", metadata: [

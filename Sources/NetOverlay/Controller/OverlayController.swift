@@ -51,6 +51,9 @@ public final class OverlayController: Sendable {
         var rejections: [String: String] = [:]
         var reconciles = 0
         var resyncDue = false
+        /// Callers of ``setUpAttributes()`` waiting for the first set-up, by ticket.
+        var waiters: [Int: CheckedContinuation<OverlayAttributes, any Error>] = [:]
+        var nextWaiter = 0
     }
 
     /// The settings.
@@ -76,6 +79,29 @@ public final class OverlayController: Sendable {
     /// The attributes the overlay was last set up with (`nil` until the local Node has a pod
     /// CIDR and the set-up succeeded).
     public var attributes: OverlayAttributes? { state.withLock { $0.attributes } }
+
+    /// Waits until the overlay is set up and returns its attributes (at once when it already is).
+    ///
+    /// - Throws: `CancellationError` when the calling task is cancelled first.
+    public func setUpAttributes() async throws -> OverlayAttributes {
+        let ticket = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let outcome: Result<OverlayAttributes, any Error>? = state.withLock { state in
+                    if let attributes = state.attributes { return .success(attributes) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[ticket] = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume(throwing: CancellationError())
+        }
+    }
 
     /// How many reconciles have completed (successfully or not).
     public var reconcileCount: Int { state.withLock { $0.reconciles } }
@@ -140,11 +166,14 @@ public final class OverlayController: Sendable {
             var attributes = state.withLock { $0.setUpFor == local ? $0.attributes : nil }
             if attributes == nil {
                 let made = try await overlay.setUp(local)
-                state.withLock {
-                    $0.setUpFor = local
-                    $0.attributes = made
-                    $0.peers = nil
+                let waiters = state.withLock { state in
+                    state.setUpFor = local
+                    state.attributes = made
+                    state.peers = nil
+                    defer { state.waiters = [:] }
+                    return state.waiters.values
                 }
+                for waiter in waiters { waiter.resume(returning: made) }
                 logger.info("overlay set up", metadata: ["backend": "\(overlay.backend.rawValue)", "podCIDRs": "\(podCIDRs)"])
                 attributes = made
             }
