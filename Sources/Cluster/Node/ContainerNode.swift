@@ -130,18 +130,24 @@ public struct ContainerNode: Sendable {
     /// networks from the join answer (K3s's defaults when an older server handed none); `nil`
     /// for `--flannel-backend none`.
     public func overlayConfiguration(joined: NodeCredentials) -> OverlayConfiguration? {
-        var overlay = configuration.settings.overlay
-        guard overlay.backend != nil else { return nil }
-        if !joined.clusterCIDRs.isEmpty { overlay.clusterCIDRs = joined.clusterCIDRs }
-        if !joined.serviceCIDRs.isEmpty { overlay.serviceCIDRs = joined.serviceCIDRs }
-        return overlay
+        guard configuration.settings.overlay.backend != nil else { return nil }
+        return networks(joined: joined)
     }
 
     /// What the service proxy needs of this node: its name, its node IPs and the cluster CIDRs
     /// (from the join answer, else the `--cluster-cidr` default).
     public func serviceProxyConfiguration(joined: NodeCredentials) -> ServiceProxyConfiguration {
-        let clusterCIDRs = joined.clusterCIDRs.isEmpty ? configuration.settings.overlay.clusterCIDRs : joined.clusterCIDRs
-        return ServiceProxyConfiguration(nodeName: configuration.nodeName, nodeIPs: configuration.nodeIPs, clusterCIDRs: clusterCIDRs)
+        ServiceProxyConfiguration(
+            nodeName: configuration.nodeName, nodeIPs: configuration.nodeIPs, clusterCIDRs: networks(joined: joined).clusterCIDRs)
+    }
+
+    /// The node's network settings with the cluster and service CIDRs the server sent at join
+    /// (the flags' defaults where it sent none).
+    func networks(joined: NodeCredentials) -> OverlayConfiguration {
+        var networks = configuration.settings.overlay
+        if !joined.clusterCIDRs.isEmpty { networks.clusterCIDRs = joined.clusterCIDRs }
+        if !joined.serviceCIDRs.isEmpty { networks.serviceCIDRs = joined.serviceCIDRs }
+        return networks
     }
 
     /// What the overlay controller needs of this node: its name, its node IPs as the overlay's
