@@ -22,8 +22,10 @@ struct KubeletEventRecorderTests {
             recorder.record(pod: pod, type: "Warning", reason: "BackOff", message: "Back-off restarting failed container", fieldPath: path)
             recorder.record(pod: pod, type: "Normal", reason: "Scheduled", message: "other")
             let events = client.resource(CoreV1.Event.self)
-            let backOff = try await eventually("the BackOff event counted twice") { () -> CoreV1.Event? in
+            // The recorder writes in the background: wait for the last event recorded too.
+            let backOff = try await eventually("the BackOff event counted twice, and the Scheduled event") { () -> CoreV1.Event? in
                 let list = try await events.list(namespace: "default")
+                guard list.items.contains(where: { $0.reason == "Scheduled" }) else { return nil }
                 return list.items.first { $0.reason == "BackOff" && $0.count == 2 }
             }
             #expect(backOff.type == "Warning")
