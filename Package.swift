@@ -173,8 +173,9 @@ let package = Package(
             name: "Cluster",
             dependencies: [
                 "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
-                "Kubelet", "NetOverlay", "ServiceProxy", "NodeJoinAPI", "ContainerRuntime", "ContainerImages",
+                "Kubelet", "NetOverlay", "ServiceProxy", "NodeJoinAPI", "ContainerRuntime", "ContainerImages", "ClusterDNS",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -268,7 +269,7 @@ let package = Package(
             dependencies: ["ContainerImages", "ClusterTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "DatastoreTests", dependencies: ["Datastore", "ClusterTesting"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ClusterTesting"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterTesting"]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "KubeAPI", "KubeClient", "ClusterTesting"]),
         .testTarget(

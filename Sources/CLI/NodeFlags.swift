@@ -24,6 +24,9 @@ struct NodeFlags: ParsableArguments {
     @Option(name: .customLong("pause-image"), help: "Sandbox (pause) image instead of the built-in one.")
     var pauseImage: String?
 
+    @Option(name: .customLong("resolv-conf"), help: "The resolv.conf for pods with dnsPolicy Default, and the upstream resolvers of the cluster DNS (default /etc/resolv.conf).")
+    var resolvConf: String?
+
     @Option(name: .customLong("flannel-backend"), help: "Pod network between nodes: vxlan, host-gw or none (default vxlan).")
     var flannelBackend: String?
 
@@ -42,6 +45,7 @@ struct NodeFlags: ParsableArguments {
         options.append("kubelet-arg", kubeletArg)
         options.set("container-runtime-endpoint", containerRuntimeEndpoint)
         options.set("pause-image", pauseImage)
+        options.set("resolv-conf", resolvConf)
         options.set("flannel-backend", flannelBackend)
         options.set("flannel-iface", flannelIface)
         options.set("flannel-ipmasq", flannelIPMasq)

@@ -26,11 +26,15 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     /// The networks of Service cluster IPs (`k3s server --service-cidr`); empty when the server
     /// did not say.
     public var serviceCIDRs: [String]
+    /// The packaged components the server runs without (`k3s server --disable`): a node leaves
+    /// out its part of them (`coredns`: the cluster DNS server; `traefik`: the ingress proxy).
+    public var disabledComponents: [String]
 
     /// Creates a response.
     public init(
         certificatePEM: String, serverCAPEM: String, clusterDNS: [String] = [], clusterDomain: String? = nil,
-        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = []
+        servingCertificatePEM: String? = nil, clientCAPEM: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = [],
+        disabledComponents: [String] = []
     ) {
         self.certificatePEM = certificatePEM
         self.serverCAPEM = serverCAPEM
@@ -40,6 +44,7 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         self.clientCAPEM = clientCAPEM
         self.clusterCIDRs = clusterCIDRs
         self.serviceCIDRs = serviceCIDRs
+        self.disabledComponents = disabledComponents
     }
 
     /// The JSON body; the cluster settings are left out when unknown.
@@ -53,6 +58,7 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         if let clientCAPEM { members.append(("clientCAPEM", .string(clientCAPEM))) }
         if !clusterCIDRs.isEmpty { members.append(("clusterCIDRs", .array(clusterCIDRs.map { .string($0) }))) }
         if !serviceCIDRs.isEmpty { members.append(("serviceCIDRs", .array(serviceCIDRs.map { .string($0) }))) }
+        if !disabledComponents.isEmpty { members.append(("disabledComponents", .array(disabledComponents.map { .string($0) }))) }
         return .object(OrderedDictionary(uniqueKeysWithValues: members))
     }
 
@@ -61,7 +67,7 @@ public struct NodeCertificateResponse: Sendable, Hashable {
     public init?(json: JSONValue) {
         guard let certificate = json["certificatePEM"]?.stringValue, let ca = json["serverCAPEM"]?.stringValue else { return nil }
         guard let dns = Self.strings(json["clusterDNS"]), let clusterCIDRs = Self.strings(json["clusterCIDRs"]),
-            let serviceCIDRs = Self.strings(json["serviceCIDRs"])
+            let serviceCIDRs = Self.strings(json["serviceCIDRs"]), let disabled = Self.strings(json["disabledComponents"])
         else { return nil }
         var domain: String?
         if let value = json["clusterDomain"] {
@@ -80,7 +86,7 @@ public struct NodeCertificateResponse: Sendable, Hashable {
         }
         self.init(
             certificatePEM: certificate, serverCAPEM: ca, clusterDNS: dns, clusterDomain: domain, servingCertificatePEM: serving,
-            clientCAPEM: clientCA, clusterCIDRs: clusterCIDRs, serviceCIDRs: serviceCIDRs)
+            clientCAPEM: clientCA, clusterCIDRs: clusterCIDRs, serviceCIDRs: serviceCIDRs, disabledComponents: disabled)
     }
 
     /// An optional array of strings: empty when absent, `nil` when of another type.

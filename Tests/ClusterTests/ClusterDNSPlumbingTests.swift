@@ -24,6 +24,7 @@ import Testing
         options.set("cluster-cidr", "10.244.0.0/16")
         options.set("disable-scheduler", flag: true)
         options.set("disable-controller-manager", flag: true)
+        options.append("disable", ["traefik"])
         // The test joins by hand: no node of the server's own (containerd, overlay) on this host.
         options.set("disable-agent", flag: true)
         let configuration = try ServerConfiguration(options: options, host: testHost)
@@ -47,6 +48,7 @@ import Testing
         let joined = try await NodeJoiner(server: "https://127.0.0.1:\(port)", token: token, nodeName: "n1", logger: logger).join()
         #expect(joined.clusterDNS == ["10.43.0.99"])
         #expect(joined.clusterDomain == "example.internal")
+        #expect(joined.disabledComponents == ["traefik"], "nodes learn what the server runs without")
         // The networks travel too, for the node's overlay.
         #expect(joined.clusterCIDRs == [IPPrefix("10.244.0.0/16")!])
         #expect(joined.serviceCIDRs == [IPPrefix("10.43.0.0/16")!])

@@ -77,6 +77,11 @@ import Testing
         #expect(full.json["clusterCIDRs"] == ["10.42.0.0/16", "fd00:42::/56"])
         #expect(full.json["serviceCIDRs"] == ["10.43.0.0/16"])
         #expect(NodeCertificateResponse(json: full.json) == full)
+        var disabling = full
+        disabling.disabledComponents = ["coredns", "traefik"]
+        #expect(disabling.json["disabledComponents"] == ["coredns", "traefik"])
+        #expect(NodeCertificateResponse(json: disabling.json) == disabling)
+        #expect(NodeCertificateResponse(json: ["certificatePEM": "C", "serverCAPEM": "A", "disabledComponents": "coredns"]) == nil)
         // An answer from a server that does not send them.
         let old: JSONValue = ["certificatePEM": "C", "serverCAPEM": "A", "clusterDNS": ["10.43.0.10"]]
         let read = try #require(NodeCertificateResponse(json: old))

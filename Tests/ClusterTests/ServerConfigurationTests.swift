@@ -45,7 +45,7 @@ import Testing
                 "service-node-port-range": "31000-31999",
                 "cluster-domain": "example.internal", "disable-agent": "true", "disable-scheduler": "true",
                 "disable-controller-manager": "true", "node-name": "n1", "debug": "true",
-            ], list: ["tls-san": ["a.example.com,10.9.9.9", "b.example.com", "a.example.com"]]),
+            ], list: ["tls-san": ["a.example.com,10.9.9.9", "b.example.com", "a.example.com"], "disable": ["traefik,servicelb", "coredns"]]),
             host: testHost
         )
         #expect(config.dataDir == tmp.path + "/")
@@ -64,6 +64,7 @@ import Testing
         #expect(config.disableAgent && config.disableScheduler && config.disableControllerManager && config.debug)
         #expect(config.nodeName == "n1")
         #expect(config.serviceNodePortRange == 31000...31999)
+        #expect(config.disabledComponents == ["traefik", "servicelb", "coredns"])
     }
 
     @Test func dualStackNetworks() throws {

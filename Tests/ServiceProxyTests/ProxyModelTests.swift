@@ -40,6 +40,10 @@ import Testing
         #expect(ProxyService(CoreV1.Service(metadata: .init(name: "a"), spec: .init(clusterIP: "None"))) == nil)
         #expect(ProxyService(CoreV1.Service(metadata: .init(name: "a"), spec: .init(externalName: "x.example", type: "ExternalName"))) == nil)
         #expect(ProxyService(CoreV1.Service(metadata: .init(name: "a"), spec: .init())) == nil)
+        let handedOver = CoreV1.Service(
+            metadata: .init(labels: [ProxyService.serviceProxyNameLabel: "k3s-cluster-dns"], name: "kube-dns"),
+            spec: .init(clusterIP: "10.43.0.10", ports: [.init(port: 53)]))
+        #expect(ProxyService(handedOver) == nil, "a Service another proxy serves")
         let plain = ProxyService(CoreV1.Service(metadata: .init(name: "a"), spec: .init(clusterIP: "10.43.0.1", ports: [.init(port: 443)])))
         #expect(plain?.sessionAffinityTimeout == nil)
         #expect(plain?.externalTrafficPolicy == .cluster && plain?.internalTrafficPolicy == .cluster)

@@ -14,6 +14,8 @@ extension BootstrapPolicy {
             clusterBinding("system:node-proxier", [user("system:kube-proxy"), group("system:nodes")]),
             clusterBinding("system:kube-controller-manager", [user("system:kube-controller-manager")]),
             clusterBinding("system:kube-dns", [serviceAccount("kube-system", "kube-dns")]),
+            // Every node answers cluster DNS from its own informers (K3s gives CoreDNS this role).
+            clusterBinding("system:coredns", [group("system:nodes")]),
             clusterBinding("system:kube-scheduler", [user("system:kube-scheduler")]),
             clusterBinding("system:volume-scheduler", [user("system:kube-scheduler")]),
             clusterBinding("system:node", options.bindNodesGroup ? [group("system:nodes")] : []),

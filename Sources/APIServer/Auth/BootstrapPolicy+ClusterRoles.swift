@@ -147,6 +147,11 @@ extension BootstrapPolicy {
                 rule(["list", "watch"], [core], ["endpoints", "services"]),
                 rule(["list", "watch"], [discovery], ["endpointslices"]),
             ]),
+            // K3s's CoreDNS role; here the nodes' built-in cluster DNS holds it.
+            clusterRole("system:coredns", [
+                rule(["list", "watch"], [core], ["endpoints", "services", "pods", "namespaces"]),
+                rule(["list", "watch"], [discovery], ["endpointslices"]),
+            ]),
             clusterRole("system:persistent-volume-provisioner", [
                 rule(["create", "delete", "get", "list", "watch"], [core], ["persistentvolumes"]),
                 rule(["get", "list", "update", "watch"], [core], ["persistentvolumeclaims"]),

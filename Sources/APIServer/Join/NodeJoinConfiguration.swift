@@ -17,11 +17,14 @@ public struct NodeJoinConfiguration: Sendable {
     public var clusterCIDRs: [String]
     /// The Service networks handed to joining nodes (`--service-cidr`); empty hands none.
     public var serviceCIDRs: [String]
+    /// The packaged components the server runs without (`--disable`), handed to joining nodes.
+    public var disabledComponents: [String]
 
     /// Creates a configuration.
     public init(
         caBundlePEM: String, serverToken: String?, signer: any NodeCertificateSigner, clusterDNS: [String] = [],
-        clusterDomain: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = []
+        clusterDomain: String? = nil, clusterCIDRs: [String] = [], serviceCIDRs: [String] = [],
+        disabledComponents: [String] = []
     ) {
         self.caBundlePEM = caBundlePEM
         self.serverToken = serverToken
@@ -30,5 +33,6 @@ public struct NodeJoinConfiguration: Sendable {
         self.clusterDomain = clusterDomain
         self.clusterCIDRs = clusterCIDRs
         self.serviceCIDRs = serviceCIDRs
+        self.disabledComponents = disabledComponents
     }
 }

@@ -103,7 +103,8 @@ public struct NodeJoinHandler: APIHandler {
             certificatePEM: certificate, serverCAPEM: configuration.caBundlePEM,
             clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
             servingCertificatePEM: serving, clientCAPEM: serving == nil ? nil : configuration.signer.clientCABundlePEM,
-            clusterCIDRs: configuration.clusterCIDRs, serviceCIDRs: configuration.serviceCIDRs)
+            clusterCIDRs: configuration.clusterCIDRs, serviceCIDRs: configuration.serviceCIDRs,
+            disabledComponents: configuration.disabledComponents)
         return AuthResponses.json(response.json, status: .ok)
     }
 

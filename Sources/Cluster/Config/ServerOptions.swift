@@ -39,6 +39,7 @@ public struct ServerOptions: Sendable, Hashable {
         "cluster-cidr": .scalar,
         "cluster-dns": .scalar,
         "cluster-domain": .scalar,
+        "disable": .list,
         "disable-agent": .boolean,
         "disable-scheduler": .boolean,
         "disable-controller-manager": .boolean,

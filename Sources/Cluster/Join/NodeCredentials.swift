@@ -32,6 +32,9 @@ public struct NodeCredentials: Sendable, Hashable {
     /// The Service networks the server handed out (`k3s server --service-cidr`); empty when it
     /// handed none.
     public var serviceCIDRs: [IPPrefix] = []
+    /// The packaged components the server runs without (`k3s server --disable`): the node
+    /// leaves out its part of them.
+    public var disabledComponents: Set<String> = []
 
     /// Creates credentials.
     public init(

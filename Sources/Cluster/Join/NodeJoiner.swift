@@ -108,6 +108,7 @@ public struct NodeJoiner: Sendable {
         credentials.clientCAPEM = answer.clientCAPEM
         credentials.clusterCIDRs = try Self.networks(answer.clusterCIDRs, field: "clusterCIDRs")
         credentials.serviceCIDRs = try Self.networks(answer.serviceCIDRs, field: "serviceCIDRs")
+        credentials.disabledComponents = Set(answer.disabledComponents)
         return credentials
     }
 

@@ -141,6 +141,18 @@ public struct ContainerNode: Sendable {
             nodeName: configuration.nodeName, nodeIPs: configuration.nodeIPs, clusterCIDRs: networks(joined: joined).clusterCIDRs)
     }
 
+    /// The node's part of the cluster DNS: the joined cluster's DNS addresses and domain, with
+    /// the kubelet's `resolv.conf` as upstream; `nil` when the server disabled it
+    /// (`--disable coredns`) or handed no DNS address.
+    func clusterDNS(joined: NodeCredentials, kubelet: KubeletConfiguration) -> NodeClusterDNS? {
+        guard !joined.disabledComponents.contains(PackagedComponents.clusterDNS) else { return nil }
+        let addresses = joined.clusterDNS.compactMap { IPAddress($0) }
+        guard !addresses.isEmpty else { return nil }
+        return NodeClusterDNS(
+            addresses: addresses, domain: joined.clusterDomain ?? "cluster.local", upstreamResolvConf: kubelet.resolvConf,
+            runner: IPRouteCommandRunner(), logger: logger.with(component: "cluster-dns"))
+    }
+
     /// The node's network settings with the cluster and service CIDRs the server sent at join
     /// (the flags' defaults where it sent none).
     func networks(joined: NodeCredentials) -> OverlayConfiguration {
@@ -206,6 +218,7 @@ extension ContainerNode {
                 client: client, informers: informers, overlay: overlay, settings: overlaySettings,
                 logger: logger.with(component: "overlay"))
         }
+        let clusterDNS = clusterDNS(joined: credentials, kubelet: kubeletConfiguration)
         let serviceProxy = ServiceProxyController(
             configuration: serviceProxyConfiguration(joined: credentials), informers: informers, runner: CommandNFTablesRunner(),
             logger: logger.with(component: "service-proxy"))
@@ -241,6 +254,9 @@ extension ContainerNode {
                     group.addTask { await controller.run() }
                 }
                 group.addTask { await serviceProxy.run() }
+                if let clusterDNS {
+                    group.addTask { await clusterDNS.run(informers: informers) }
+                }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {
                     try await writeCNIConfiguration(

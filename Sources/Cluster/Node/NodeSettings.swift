@@ -48,7 +48,7 @@ public struct NodeSettings: Sendable, Hashable {
     /// The option names these settings are read from, with their kinds.
     public static let optionKinds: [String: ServerOptions.Kind] = [
         "node-ip": .list, "node-external-ip": .list, "node-label": .list, "node-taint": .list, "kubelet-arg": .list,
-        "container-runtime-endpoint": .scalar, "pause-image": .scalar,
+        "container-runtime-endpoint": .scalar, "pause-image": .scalar, "resolv-conf": .scalar,
         "flannel-backend": .scalar, "flannel-iface": .scalar, "flannel-ipmasq": .scalar,
     ]
 
@@ -70,6 +70,9 @@ public struct NodeSettings: Sendable, Hashable {
         }
         if let endpoint = options.string("container-runtime-endpoint"), !endpoint.isEmpty { containerRuntimeEndpoint = endpoint }
         if let image = options.string("pause-image"), !image.isEmpty { pauseImage = image }
+        // K3s's `--resolv-conf` is the kubelet's: the file pods with `dnsPolicy: Default` get, and
+        // the upstream resolvers the cluster DNS forwards other names to.
+        if let path = options.string("resolv-conf"), !path.isEmpty, kubeletArgs["resolv-conf"] == nil { kubeletArgs["resolv-conf"] = path }
         var overlayFlags: [String: String] = [:]
         for name in OverlayConfiguration.flagNames {
             if let value = options.string(name) { overlayFlags[name] = value }

@@ -62,7 +62,8 @@ public struct Server: Sendable {
                     caBundlePEM: pki.serverCAPEM, serverToken: credentials.nodeToken.description, signer: pki,
                     clusterDNS: configuration.clusterDNS.map(\.description), clusterDomain: configuration.clusterDomain,
                     clusterCIDRs: configuration.clusterCIDRs.map(\.description),
-                    serviceCIDRs: configuration.serviceCIDRs.map(\.description)),
+                    serviceCIDRs: configuration.serviceCIDRs.map(\.description),
+                    disabledComponents: configuration.disabledComponents.sorted()),
                 version: version,
                 kubeletClient: try pki.kubeletClientConfiguration()
             ),
@@ -99,6 +100,11 @@ public struct Server: Sendable {
             .init(service: datastore), .init(service: APIServerService(server: apiServer)),
             .init(service: MetricsScraperService(scraper: scraper)),
         ]
+        let supervisor = KubeClient(
+            transport: apiServer.transport(as: UserInfo(name: "system:k3s-supervisor", groups: ["system:masters"])), userAgent: "k3s-supervisor")
+        services.append(.init(service: PackagedComponentsService(
+            components: PackagedComponents(disabled: configuration.disabledComponents, clusterDNSAddresses: configuration.clusterDNS),
+            client: supervisor, logger: logger.with(component: "packaged-components"))))
         // A service that returns stops the whole group: with the scheduler and the controllers
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {

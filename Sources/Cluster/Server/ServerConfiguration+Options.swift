@@ -151,6 +151,7 @@ extension ServerConfiguration {
             }
             clusterDomain = text
         }
+        disabledComponents = Set(options.list("disable"))
         disableAgent = options.bool("disable-agent")
         disableScheduler = options.bool("disable-scheduler")
         disableControllerManager = options.bool("disable-controller-manager")

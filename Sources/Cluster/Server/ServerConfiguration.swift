@@ -58,6 +58,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The cluster's DNS domain (`--cluster-domain`, default `cluster.local`); handed to joining
     /// nodes with ``clusterDNS``.
     public var clusterDomain: String
+    /// Packaged components not to run (`--disable`, repeatable or comma-separated, K3s's names:
+    /// `coredns`, `servicelb`, `traefik`, `local-storage`, `metrics-server`). Handed to joining
+    /// nodes, which leave out their part of a disabled component (the cluster DNS server, the
+    /// ingress proxy).
+    public var disabledComponents: Set<String>
     /// `--disable-agent`: run no node inside the server (by default `k3s server` is also a node:
     /// containerd, the kubelet and its API, as `k3s agent` runs them).
     public var disableAgent: Bool
@@ -98,6 +103,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.clusterCIDRs = [ServerConfiguration.defaultClusterCIDR]
         self.clusterDNS = [ServiceIPRange.default.dnsServiceIP!]
         self.clusterDomain = "cluster.local"
+        self.disabledComponents = []
         self.disableAgent = false
         self.node = NodeSettings()
         self.disableScheduler = false

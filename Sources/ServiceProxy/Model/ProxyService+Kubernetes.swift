@@ -1,13 +1,20 @@
 import KubeAPI
 
 extension ProxyService {
+    /// The label that hands a Service to another proxy (`service.kubernetes.io/service-proxy-name`).
+    public static let serviceProxyNameLabel = "service.kubernetes.io/service-proxy-name"
+
     /// The model of `service`, or `nil` when the proxy has nothing to do for it: an
-    /// `ExternalName` Service, a headless one (`clusterIP: None`) or one without a cluster IP yet.
+    /// `ExternalName` Service, a headless one (`clusterIP: None`), one without a cluster IP yet,
+    /// or one labelled ``serviceProxyNameLabel`` (another proxy serves it, as kube-proxy leaves
+    /// such Services alone; the built-in cluster DNS marks `kube-dns` this way).
     ///
     /// Addresses that do not parse and ports with an unknown protocol are left out (the API
     /// server validates both; the proxy never fails on them).
     public init?(_ service: CoreV1.Service) {
-        guard let name = service.metadata.name, let spec = service.spec, spec.type != "ExternalName" else { return nil }
+        guard let name = service.metadata.name, let spec = service.spec, spec.type != "ExternalName",
+            service.metadata.labels?[Self.serviceProxyNameLabel] == nil
+        else { return nil }
         let texts = spec.clusterIPs ?? spec.clusterIP.map { [$0] } ?? []
         let clusterIPs = texts.compactMap { IPAddress($0) }
         guard !clusterIPs.isEmpty else { return nil }

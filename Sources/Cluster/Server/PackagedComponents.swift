@@ -1,0 +1,111 @@
+import KubeAPI
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// The API objects of the packaged components a server runs built in, where K3s deploys
+/// manifests: the `kube-dns` Service of the cluster DNS every node answers on. A component
+/// named in `--disable` gets no objects, and objects made for it by an earlier start are
+/// deleted (K3s removes a disabled component's manifests' objects too).
+///
+/// The objects are made once the API server listens and then left alone: a user may edit
+/// them; a deleted one comes back at the next start.
+public struct PackagedComponents: Sendable {
+    /// K3s's name for the cluster DNS component (`--disable coredns`).
+    public static let clusterDNS = "coredns"
+    /// The cluster DNS Service's name in `kube-system` (the name clients look for).
+    public static let clusterDNSServiceName = "kube-dns"
+    /// The value of `service.kubernetes.io/service-proxy-name` on the cluster DNS Service: every
+    /// node serves its addresses itself, so the service proxy leaves it alone.
+    public static let clusterDNSProxyName = "k3s-cluster-dns"
+    static let proxyNameLabel = "service.kubernetes.io/service-proxy-name"
+
+    /// The components not to run (`--disable`).
+    public var disabled: Set<String>
+    /// The cluster DNS addresses (`--cluster-dns`): the `kube-dns` Service's cluster IPs.
+    public var clusterDNSAddresses: [IPAddress]
+
+    /// Creates the set of components.
+    public init(disabled: Set<String>, clusterDNSAddresses: [IPAddress]) {
+        self.disabled = disabled
+        self.clusterDNSAddresses = clusterDNSAddresses
+    }
+
+    /// The `kube-system/kube-dns` Service: the cluster DNS addresses, DNS over UDP and TCP plus
+    /// the metrics port, labelled as K3s's CoreDNS Service is (`k8s-app: kube-dns`) and handed
+    /// to the nodes' own DNS servers rather than to the service proxy.
+    public var clusterDNSService: CoreV1.Service {
+        let addresses = clusterDNSAddresses.map(\.description)
+        return CoreV1.Service(
+            metadata: MetaV1.ObjectMeta(
+                labels: [
+                    "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS",
+                    Self.proxyNameLabel: Self.clusterDNSProxyName,
+                ],
+                name: Self.clusterDNSServiceName, namespace: "kube-system"),
+            spec: CoreV1.ServiceSpec(
+                clusterIP: addresses.first, clusterIPs: addresses,
+                ipFamilyPolicy: addresses.count > 1 ? "PreferDualStack" : "SingleStack",
+                ports: [
+                    CoreV1.ServicePort(name: "dns", port: 53, protocol: "UDP", targetPort: .int(53)),
+                    CoreV1.ServicePort(name: "dns-tcp", port: 53, protocol: "TCP", targetPort: .int(53)),
+                    CoreV1.ServicePort(name: "metrics", port: 9153, protocol: "TCP", targetPort: .int(9153)),
+                ],
+                selector: ["k8s-app": "kube-dns"]))
+    }
+
+    /// Makes the objects of the enabled components that are missing and deletes the ones of
+    /// disabled components that a server made.
+    ///
+    /// - Throws: the first API error other than a conflict with an existing object.
+    public func reconcile(client: KubeClient, logger: Logger) async throws {
+        let services = client.resource(CoreV1.Service.self)
+        let existing: CoreV1.Service?
+        do {
+            existing = try await services.get(Self.clusterDNSServiceName, namespace: "kube-system")
+        } catch let error as StatusError where error.code == 404 {
+            existing = nil
+        }
+        let ours = existing?.metadata.labels?[Self.proxyNameLabel] == Self.clusterDNSProxyName
+        if disabled.contains(Self.clusterDNS) {
+            guard ours else { return }
+            do {
+                _ = try await services.delete(Self.clusterDNSServiceName, namespace: "kube-system")
+                logger.notice("removed the disabled cluster DNS Service", metadata: ["service": "kube-system/kube-dns"])
+            } catch let error as StatusError where error.code == 404 {}
+            return
+        }
+        guard existing == nil, !clusterDNSAddresses.isEmpty else {
+            if let existing, !ours {
+                logger.warning("kube-system/kube-dns exists and is not the built-in cluster DNS's; left alone",
+                    metadata: ["clusterIP": "\(existing.spec?.clusterIP ?? "-")"])
+            }
+            return
+        }
+        do {
+            _ = try await services.create(clusterDNSService, namespace: "kube-system")
+            logger.info("created the cluster DNS Service", metadata: ["service": "kube-system/kube-dns", "clusterIPs": "\(clusterDNSAddresses)"])
+        } catch let error as StatusError where error.code == 409 {}
+    }
+}
+
+/// Reconciles the packaged components once the API server answers (retrying every second until
+/// it does), then waits for the server's shutdown.
+struct PackagedComponentsService: Service {
+    let components: PackagedComponents
+    let client: KubeClient
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await components.reconcile(client: client, logger: logger)
+                break
+            } catch {
+                logger.warning("packaged components not reconciled yet", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        try? await gracefulShutdown()
+    }
+}
