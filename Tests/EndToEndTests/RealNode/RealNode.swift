@@ -69,6 +69,9 @@ final class RealNode: @unchecked Sendable {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3se2e-\(id)").path
         try FileManager.default.createDirectory(atPath: dataDir + "/agent/images", withIntermediateDirectories: true)
         try RealNodeImage.write(to: dataDir + "/agent/images/busybox.tar")
+        // The cluster DNS forwards other names to this file's resolver: the test network's fake
+        // one (RealNodeNetwork.upstreamResolver), never the host's.
+        try "nameserver \(RealNodeNetwork.upstreamResolver)\n".write(toFile: dataDir + "/resolv.conf", atomically: true, encoding: .utf8)
         try ip(["netns", "add", netns])
         var made: RealNode?
         do {
@@ -169,6 +172,7 @@ final class RealNode: @unchecked Sendable {
             "--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt", try K3sServerProcess.builtExecutable("k3s"),
         ] + command + [
             "--node-ip", nodeIP, "--node-name", "node-\(id)", "--kubelet-arg", "cgroup-root=\(cgroupRoot)",
+            "--resolv-conf", dataDir + "/resolv.conf",
         ] + extraArguments
         process.standardOutput = log
         process.standardError = log
@@ -271,6 +275,22 @@ final class RealNode: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(250))
         }
         throw E2EError("timed out waiting for \(what): last output \(last)")
+    }
+
+    /// Runs `kubectl exec POD -- COMMAND` until `accept` holds for its result (a new Service's
+    /// rules or DNS records reach every node within moments, not at once); returns the last
+    /// result, accepted or not.
+    func execUntil(
+        _ pod: String, _ command: [String], timeout: Duration = .seconds(30), accept: (CommandResult) -> Bool
+    ) async throws -> CommandResult {
+        let deadline = ContinuousClock.now + timeout
+        var last = CommandResult(status: -1, stdout: "", stderr: "")
+        while ContinuousClock.now < deadline {
+            last = try await kubectl(["exec", pod, "--"] + command)
+            if accept(last) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return last
     }
 
     /// Waits until a pod's `status.phase` is `phase`.

@@ -29,6 +29,50 @@ struct RealNodeNetwork: Sendable {
 
     /// The namespace holding the bridge.
     let namespace: String
+    /// The fake upstream resolver, if started.
+    private let resolver = ResolverProcess()
+
+    /// The address of the fake upstream resolver on the bridge (every node's `--resolv-conf`
+    /// names it; on an isolated node it is unreachable, and other names fail).
+    static let upstreamResolver = "10.99.0.53"
+    /// The names the fake upstream resolver answers, with their IPv4 addresses (documentation
+    /// addresses, never contacted); any other name is NXDOMAIN.
+    static let upstreamNames = ["upstream.example.test": "192.0.2.99"]
+
+    /// A UDP DNS responder for ``upstreamNames`` (A records only), run by python3 on the bridge.
+    static let resolverScript = """
+        import socket, sys
+        names = dict(pair.split("=") for pair in sys.argv[2:])
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((sys.argv[1], 53))
+        while True:
+            query, peer = sock.recvfrom(4096)
+            if len(query) < 17:
+                continue
+            i, labels = 12, []
+            while query[i] != 0:
+                labels.append(query[i + 1:i + 1 + query[i]].decode().lower())
+                i += 1 + query[i]
+            qtype = int.from_bytes(query[i + 1:i + 3], "big")
+            address = names.get(".".join(labels))
+            answers = 1 if address and qtype == 1 else 0
+            flags = 0x8180 if address else 0x8183
+            reply = query[:2] + flags.to_bytes(2, "big") + b"\\x00\\x01" + answers.to_bytes(2, "big") + b"\\x00" * 4 + query[12:i + 5]
+            if answers:
+                reply += b"\\xc0\\x0c\\x00\\x01\\x00\\x01\\x00\\x00\\x00\\x3c\\x00\\x04" + socket.inet_aton(address)
+            sock.sendto(reply, peer)
+        """
+
+    /// Starts the fake upstream resolver at ``upstreamResolver`` on the bridge.
+    func startUpstreamResolver() throws {
+        try RealNode.ip(["-n", namespace, "address", "add", "\(Self.upstreamResolver)/24", "dev", "br0"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: K3sServerProcess.executable(named: "ip") ?? "/usr/sbin/ip")
+        process.arguments = ["netns", "exec", namespace, "python3", "-c", Self.resolverScript, Self.upstreamResolver]
+            + Self.upstreamNames.map { "\($0.key)=\($0.value)" }
+        try process.run()
+        resolver.set(process)
+    }
 
     /// Nodes attach to this network with it.
     var attachment: Attachment { .bridge(namespace: namespace) }
@@ -47,8 +91,25 @@ struct RealNodeNetwork: Sendable {
         return RealNodeNetwork(namespace: namespace)
     }
 
-    /// Deletes the namespace with the bridge; safe to call more than once.
+    /// Stops the fake resolver and deletes the namespace with the bridge; safe to call more
+    /// than once.
     func remove() {
+        resolver.stop()
         try? RealNode.ip(["netns", "delete", namespace])
+    }
+}
+
+/// The fake resolver's process, stopped with the network.
+private final class ResolverProcess: @unchecked Sendable {
+    private let lock = NSLock()
+    private var process: Process?
+
+    func set(_ process: Process) { lock.withLock { self.process = process } }
+
+    func stop() {
+        guard let process = lock.withLock({ self.process }) else { return }
+        // SIGKILL: the test process's threads block SIGTERM, and children inherit the mask.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }

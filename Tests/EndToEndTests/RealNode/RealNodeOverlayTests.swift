@@ -34,6 +34,7 @@ struct RealNodeOverlayTests {
     func podsReachEachOther(backend: String) async throws {
         let network = try RealNodeNetwork.make()
         defer { network.remove() }
+        try network.startUpstreamResolver()
         let flags = ["--flannel-backend", backend]
         let server = try await RealNode.start(extraArguments: flags, nodeIP: "10.99.0.2", network: network.attachment)
         defer { server.stop() }
@@ -118,6 +119,26 @@ struct RealNodeOverlayTests {
             #expect(
                 answered == ["on-server", "on-agent"],
                 "\(from) through \(clusterIP) reached only \(answered)\nserver log:\n\(server.log.suffix(3000))\nagent log:\n\(agent.log.suffix(3000))")
+        }
+
+        // Cluster DNS: the server made kube-system/kube-dns at 10.43.0.10 and every node answers
+        // on that address from its own informers; pods find Services by name (the search path
+        // of their resolv.conf), and other names go to the node's upstream resolver (the test
+        // network's fake one).
+        #expect(try await server.kubectlOK("get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP}") == "10.43.0.10")
+        for from in ["on-server", "on-agent"] {
+            let resolv = try await server.kubectlOK("exec", from, "--", "cat", "/etc/resolv.conf")
+            #expect(resolv.contains("nameserver 10.43.0.10") && resolv.contains("search default.svc.cluster.local"), "\(resolv)")
+            let lookup = try await server.execUntil(from, ["nslookup", "web.default.svc.cluster.local"]) { $0.stdout.contains(clusterIP) }
+            #expect(lookup.status == 0 && lookup.stdout.contains(clusterIP), "\(from): \(lookup.stdout)\(lookup.stderr)\n\(server.log.suffix(3000))")
+            let page = try await server.execUntil(from, ["sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 5 nc web 80"]) {
+                $0.stdout.contains("on-server") || $0.stdout.contains("on-agent")
+            }
+            #expect(page.stdout.contains("200 OK"), "\(from): nc web 80 gave \(page.stdout)\(page.stderr)")
+            let upstream = try await server.execUntil(from, ["nslookup", "upstream.example.test"]) { $0.stdout.contains("192.0.2.99") }
+            #expect(upstream.stdout.contains("192.0.2.99"), "\(from): \(upstream.stdout)\(upstream.stderr)")
+            let missing = try await server.kubectl(["exec", from, "--", "nslookup", "missing.default.svc.cluster.local"])
+            #expect(missing.status != 0 && (missing.stdout + missing.stderr).contains("NXDOMAIN"), "\(missing.stdout)\(missing.stderr)")
         }
 
         // The agent stops cleanly on SIGTERM and leaves the overlay in the kernel; once restarted
