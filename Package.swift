@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
         .library(name: "ServiceProxy", targets: ["ServiceProxy"]),
         .library(name: "NFTables", targets: ["NFTables"]),
+        .library(name: "NetworkPolicy", targets: ["NetworkPolicy"]),
         .library(name: "ContainerRuntime", targets: ["ContainerRuntime"]),
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
@@ -154,6 +155,22 @@ let package = Package(
             name: "ServiceProxyTests",
             dependencies: [
                 "ServiceProxy", "NFTables", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        // NetworkPolicy (the role of K3s's embedded policy controller): policies, pods and
+        // namespaces to one `inet` nft table filtering the forwarded traffic of the node's pods.
+        .target(
+            name: "NetworkPolicy",
+            dependencies: [
+                "KubeClient", "KubeAPI", "NFTables", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .testTarget(
+            name: "NetworkPolicyTests",
+            dependencies: [
+                "NetworkPolicy", "NFTables", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
