@@ -57,8 +57,9 @@ struct NetworkPolicyControllerTests {
 
             // Nothing that matters changes: nothing is applied.
             let settled = runner.scripts.count
+            let evaluated = controller.status.evaluatedSyncs
             _ = try await client.resource(CoreV1.Namespace.self).create(CoreV1.Namespace(metadata: .init(name: "unrelated")))
-            try await Task.sleep(for: .milliseconds(300))
+            try await eventually("the new namespace evaluated") { controller.status.evaluatedSyncs > evaluated }
             #expect(runner.scripts.count == settled)
 
             // The policy goes: the pod is open again.

@@ -116,13 +116,17 @@ public final class NetworkPolicyController: Sendable {
             return (state.appliedScript == script, problems.filter { !state.problems.contains($0) })
         }
         for problem in newProblems { logger.warning("\(problem)") }
-        if unchanged && !force { return }
+        if unchanged && !force {
+            state.withLock { $0.evaluatedSyncs += 1 }
+            return
+        }
         try await runner.apply(script)
         let took = clock.now - started
         state.withLock {
             $0.appliedScript = script
             $0.lastSyncDuration = took
             $0.appliedSyncs += 1
+            $0.evaluatedSyncs += 1
             $0.lastError = nil
             $0.isolatedPods = rules.count
         }

@@ -1,5 +1,7 @@
 /// What a ``NetworkPolicyController`` has done so far: for health checks, logs and tests.
 public struct NetworkPolicySyncStatus: Sendable, Hashable {
+    /// How many syncs compiled the model (including those that found nothing to change).
+    public var evaluatedSyncs = 0
     /// How many syncs applied a rule set.
     public var appliedSyncs = 0
     /// How long the last applied sync took (compiling, rendering and `nft`), or `nil` before it.

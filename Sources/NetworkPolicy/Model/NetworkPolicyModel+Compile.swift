@@ -14,13 +14,16 @@ extension NetworkPolicyModel {
     /// A peer before ports are applied: pods keep their named ports for egress resolution.
     enum CompiledPeer {
         case any
-        case pods([PolicyPod])
+        /// The pods, and the peer of their addresses (computed once).
+        case pods([PolicyPod], PolicyPeer)
         case block(IPPrefix, except: [IPPrefix])
+
+        static func pods(_ pods: [PolicyPod]) -> CompiledPeer { .pods(pods, .pods(pods.flatMap(\.addresses))) }
 
         var peer: PolicyPeer {
             switch self {
             case .any: return .any
-            case .pods(let pods): return .pods(pods.flatMap(\.addresses))
+            case .pods(_, let peer): return peer
             case .block(let prefix, let except): return .block(prefix, except: except)
             }
         }
@@ -70,7 +73,7 @@ extension NetworkPolicyModel {
                 let candidates: [PolicyPod]
                 switch peer {
                 case .any: candidates = allPods
-                case .pods(let pods): candidates = pods
+                case .pods(let pods, _): candidates = pods
                 case .block: candidates = []
                 }
                 for case .named(let name, let proto) in ports {
@@ -94,7 +97,23 @@ extension NetworkPolicyModel {
         return (true, !(spec.egress ?? []).isEmpty)
     }
 
-    func compile(_ policy: NetworkingV1.NetworkPolicy, problems: inout [String]) -> CompiledPolicy? {
+    /// The pods by namespace and the namespaces' labels, looked up by every peer of a sync.
+    struct Index {
+        var podsByNamespace: [String: [PolicyPod]]
+        var namespaceLabels: [String: [String: String]]
+    }
+
+    /// The index of this model's pods and namespaces.
+    var lookup: Index {
+        let podsByNamespace = Dictionary(grouping: pods, by: \.namespace)
+        var labels: [String: [String: String]] = [:]
+        for name in Set(namespaceLabels.keys).union(podsByNamespace.keys) {
+            labels[name, default: namespaceLabels[name] ?? [:]][Self.namespaceNameLabel] = name
+        }
+        return Index(podsByNamespace: podsByNamespace, namespaceLabels: labels)
+    }
+
+    func compile(_ policy: NetworkingV1.NetworkPolicy, lookup: Index, problems: inout [String]) -> CompiledPolicy? {
         let namespace = policy.metadata.namespace ?? "default"
         let name = "\(namespace)/\(policy.metadata.name ?? "")"
         let spec = policy.spec ?? .init()
@@ -110,25 +129,25 @@ extension NetworkPolicyModel {
         var result = CompiledPolicy(namespace: namespace, selector: selector)
         if types.ingress {
             result.ingress = (spec.ingress ?? []).enumerated().map { index, rule in
-                compileRule(peers: rule.from, ports: rule.ports, namespace: namespace, context: "\(name) ingress[\(index)]", problems: &problems)
+                compileRule(peers: rule.from, ports: rule.ports, namespace: namespace, lookup: lookup, context: "\(name) ingress[\(index)]", problems: &problems)
             }
         }
         if types.egress {
             result.egress = (spec.egress ?? []).enumerated().map { index, rule in
-                compileRule(peers: rule.to, ports: rule.ports, namespace: namespace, context: "\(name) egress[\(index)]", problems: &problems)
+                compileRule(peers: rule.to, ports: rule.ports, namespace: namespace, lookup: lookup, context: "\(name) egress[\(index)]", problems: &problems)
             }
         }
         return result
     }
 
     func compileRule(
-        peers: [NetworkingV1.NetworkPolicyPeer]?, ports: [NetworkingV1.NetworkPolicyPort]?, namespace: String, context: String,
-        problems: inout [String]
+        peers: [NetworkingV1.NetworkPolicyPeer]?, ports: [NetworkingV1.NetworkPolicyPort]?, namespace: String, lookup: Index,
+        context: String, problems: inout [String]
     ) -> CompiledRule {
         var compiledPeers: [CompiledPeer] = [.any]
         if let peers, !peers.isEmpty {
             compiledPeers = peers.enumerated().compactMap { index, peer in
-                compilePeer(peer, namespace: namespace, context: "\(context) peer \(index)", problems: &problems)
+                compilePeer(peer, namespace: namespace, lookup: lookup, context: "\(context) peer \(index)", problems: &problems)
             }
         }
         var compiledPorts: [CompiledPort]?
@@ -140,7 +159,9 @@ extension NetworkPolicyModel {
         return CompiledRule(peers: compiledPeers, ports: compiledPorts)
     }
 
-    func compilePeer(_ peer: NetworkingV1.NetworkPolicyPeer, namespace: String, context: String, problems: inout [String]) -> CompiledPeer? {
+    func compilePeer(
+        _ peer: NetworkingV1.NetworkPolicyPeer, namespace: String, lookup: Index, context: String, problems: inout [String]
+    ) -> CompiledPeer? {
         if let block = peer.ipBlock {
             guard let cidr = block.cidr.flatMap({ IPPrefix($0) }) else {
                 problems.append("NetworkPolicy \(context): ipBlock cidr \(block.cidr ?? "(none)") is not a CIDR")
@@ -162,14 +183,12 @@ extension NetworkPolicyModel {
         }
         do {
             let podSelector = try peer.podSelector.map { try LabelSelector($0) } ?? .everything
-            let namespaces: Set<String>
+            var namespaces = [namespace]
             if let namespaceSelector = peer.namespaceSelector {
                 let selector = try LabelSelector(namespaceSelector)
-                namespaces = namespaceNames.filter { selector.matches(labels(ofNamespace: $0)) }
-            } else {
-                namespaces = [namespace]
+                namespaces = lookup.namespaceLabels.filter { selector.matches($0.value) }.map(\.key).sorted()
             }
-            return .pods(pods.filter { namespaces.contains($0.namespace) && podSelector.matches($0.labels) })
+            return .pods(namespaces.flatMap { lookup.podsByNamespace[$0] ?? [] }.filter { podSelector.matches($0.labels) })
         } catch {
             problems.append("NetworkPolicy \(context): \(error)")
             return nil

@@ -54,7 +54,8 @@ public struct NetworkPolicyModel: Sendable {
     /// could not be read.
     public func rules(nodeName: String, podCIDRs: [IPPrefix]) -> (rules: [PodPolicyRules], problems: [String]) {
         var problems: [String] = []
-        let compiled = policies.compactMap { compile($0, problems: &problems) }
+        let lookup = self.lookup
+        let compiled = policies.compactMap { compile($0, lookup: lookup, problems: &problems) }
         let byNamespace = Dictionary(grouping: compiled, by: \.namespace)
         var result: [PodPolicyRules] = []
         for pod in localPods(nodeName: nodeName, podCIDRs: podCIDRs) {
@@ -73,14 +74,4 @@ public struct NetworkPolicyModel: Sendable {
         }
         return (result, problems)
     }
-
-    /// The labels of namespace `name`, with its name label.
-    func labels(ofNamespace name: String) -> [String: String] {
-        var labels = namespaceLabels[name] ?? [:]
-        labels[Self.namespaceNameLabel] = name
-        return labels
-    }
-
-    /// Every namespace known, from the namespaces and from the pods.
-    var namespaceNames: Set<String> { Set(namespaceLabels.keys).union(pods.map(\.namespace)) }
 }

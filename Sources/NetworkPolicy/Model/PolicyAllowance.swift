@@ -16,6 +16,13 @@ public struct PolicyAllowance: Sendable, Hashable, Comparable, CustomStringConve
         "\(peer) \(ports.map { $0.map(\.description).joined(separator: ",") } ?? "all-ports")"
     }
 
-    /// By ``description``: a stable order for rendering.
-    public static func < (lhs: PolicyAllowance, rhs: PolicyAllowance) -> Bool { lhs.description < rhs.description }
+    /// By peer, then by ports (every port first): a stable order for rendering.
+    public static func < (lhs: PolicyAllowance, rhs: PolicyAllowance) -> Bool {
+        if lhs.peer != rhs.peer { return lhs.peer < rhs.peer }
+        switch (lhs.ports, rhs.ports) {
+        case (nil, nil), (_?, nil): return false
+        case (nil, _?): return true
+        case (let a?, let b?): return a.lexicographicallyPrecedes(b)
+        }
+    }
 }

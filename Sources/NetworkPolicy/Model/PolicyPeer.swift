@@ -32,6 +32,18 @@ public enum PolicyPeer: Sendable, Hashable, Comparable, CustomStringConvertible 
         }
     }
 
-    /// By ``description``: a stable order for rendering.
-    public static func < (lhs: PolicyPeer, rhs: PolicyPeer) -> Bool { lhs.description < rhs.description }
+    /// A stable order for rendering: `any`, then pod addresses, then blocks; within a kind by
+    /// addresses.
+    public static func < (lhs: PolicyPeer, rhs: PolicyPeer) -> Bool {
+        switch (lhs, rhs) {
+        case (.any, .any): return false
+        case (.any, _): return true
+        case (_, .any): return false
+        case (.addresses(let a), .addresses(let b)): return a.lexicographicallyPrecedes(b)
+        case (.addresses, .block): return true
+        case (.block, .addresses): return false
+        case (.block(let a, let aExcept), .block(let b, let bExcept)):
+            return a != b ? a < b : aExcept.lexicographicallyPrecedes(bExcept)
+        }
+    }
 }

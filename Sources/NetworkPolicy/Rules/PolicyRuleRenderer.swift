@@ -120,14 +120,14 @@ public struct PolicyRuleRenderer: Sendable {
             matches = [""]
         case .addresses(let addresses):
             for family in IPAddress.Family.allCases {
-                let elements = addresses.filter { $0.family == family }.map(\.description)
-                guard !elements.isEmpty else { continue }
-                matches.append("\(direction.peerField(family)) @\(sets.name(family: family, elements: elements))")
+                let members = addresses.filter { $0.family == family }
+                guard !members.isEmpty else { continue }
+                matches.append("\(direction.peerField(family)) @\(sets.name(family: family, .addresses(members)))")
             }
         case .block(let prefix, let except):
-            var match = "\(direction.peerField(prefix.family)) @\(sets.name(family: prefix.family, elements: [prefix.description]))"
+            var match = "\(direction.peerField(prefix.family)) @\(sets.name(family: prefix.family, .networks([prefix])))"
             if !except.isEmpty {
-                match += " \(direction.peerField(prefix.family)) != @\(sets.name(family: prefix.family, elements: except.map(\.description)))"
+                match += " \(direction.peerField(prefix.family)) != @\(sets.name(family: prefix.family, .networks(except)))"
             }
             matches = [match]
         }
