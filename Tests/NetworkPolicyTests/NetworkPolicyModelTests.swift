@@ -51,6 +51,11 @@ import Testing
         #expect(rules["default/web"]?.ingress == [F.allow(.any)])
     }
 
+    @Test func anEmptyPeerListIsEveryPeer() {
+        let rules = F.rules([F.policy("port-only", ingress: [.init(from: [], ports: [F.tcp(80)])])], [Self.web])
+        #expect(rules["default/web"]?.ingress == [F.allow(.any, [.init(.tcp, 80)])])
+    }
+
     @Test func aPodSelectorPeerPicksPodsOfThePolicysNamespaceOnAnyNode() {
         let rules = F.rules(
             [F.policy("from-clients", selecting: ["app": "web"], ingress: [.init(from: [F.pods(["role": "client"])])])],

@@ -120,6 +120,7 @@ import Testing
             let apply = CommandNFTablesRunner(networkNamespace: namespace)
             var all = Self.scenarios
             all["long name"] = [PodPolicyRules(pod: "ns/" + String(repeating: "p", count: 250), addresses: [F.ip("10.42.0.99")], ingress: [], egress: nil)]
+            all["dotted name"] = [PodPolicyRules(pod: "ns-1/9web.v1-abc", addresses: [F.ip("10.42.0.98")], ingress: [F.allow(.any)], egress: [])]
             for (name, pods) in all.sorted(by: { $0.key < $1.key }) {
                 let script = Self.renderer.script(for: pods)
                 do {
