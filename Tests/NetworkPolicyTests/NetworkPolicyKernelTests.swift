@@ -104,7 +104,7 @@ struct NetworkPolicyKernelTests {
                 try await eventually("the first sync") { controller.status.appliedSyncs >= 1 }
                 #expect(controller.status.lastError == nil)
                 #expect(try await BridgeNetfilter(networkNamespace: network.node).values().values.allSatisfy { $0 == "1" })
-                try await run(lab, network, client, pa: pa, pb: pb, pc: pc)
+                try await run(lab, network, client, controller, pa: pa, pb: pb, pc: pc)
                 task.cancel()
                 try await controller.tearDown()
                 let tables = try await lab.exec(network.node, ["nft", "list", "tables"])
@@ -113,7 +113,9 @@ struct NetworkPolicyKernelTests {
         }
     }
 
-    func run(_ lab: NetworkLab, _ network: Network, _ client: KubeClient, pa: String, pb: String, pc: String) async throws {
+    func run(
+        _ lab: NetworkLab, _ network: Network, _ client: KubeClient, _ controller: NetworkPolicyController, pa: String, pb: String, pc: String
+    ) async throws {
         let policies = client.resource(NetworkingV1.NetworkPolicy.self)
         let web = Self.v4(1), web6 = Self.v6(1)
 
@@ -125,7 +127,14 @@ struct NetworkPolicyKernelTests {
         #expect(try await lab.exec(pa, ["/bin/busybox", "ping", "-c", "1", "-W", "1", web]).ok)
 
         // Default deny ingress for the namespace: pods and remote peers blocked, the node not.
+        let applied = controller.status.appliedSyncs
+        let clock = ContinuousClock()
+        let created = clock.now
         _ = try await policies.create(Fixtures.policy("deny", types: ["Ingress"]))
+        try await eventually("the deny policy applied") { controller.status.appliedSyncs > applied }
+        let took = clock.now - created
+        print("network_policy_apply policy-create-to-nft=\(took) sync=\(controller.status.lastSyncDuration.map { "\($0)" } ?? "-")")
+        #expect(took < .seconds(1), "a policy applies within a second")
         try await Self.expect(lab, pa, web, answer: "pb", open: false, "a → web under default deny")
         try await Self.expect(lab, pa, web6, answer: "pb", open: false, "a → web over IPv6 under default deny")
         try await Self.expect(lab, network.remote, web, answer: "pb", open: false, "remote → web under default deny")

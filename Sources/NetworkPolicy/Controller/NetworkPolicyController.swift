@@ -66,10 +66,12 @@ public final class NetworkPolicyController: Sendable {
         let pods = informers.informer(CoreV1.Pod.self)
         let namespaces = informers.informer(CoreV1.Namespace.self)
         let policies = informers.informer(NetworkingV1.NetworkPolicy.self)
+        // Updates wake the loop only when they change what the model reads (a pod's readiness or
+        // a namespace's annotations do not).
         let registrations = (
-            pods.addHandler(.any { [weak self] _ in self?.wake.yield() }),
-            namespaces.addHandler(.any { [weak self] _ in self?.wake.yield() }),
-            policies.addHandler(.any { [weak self] _ in self?.wake.yield() })
+            pods.addHandler(wakeHandler { PolicyPod($0) }),
+            namespaces.addHandler(wakeHandler { $0.metadata.labels }),
+            policies.addHandler(wakeHandler { $0.spec })
         )
         defer {
             pods.removeHandler(registrations.0)
@@ -85,6 +87,17 @@ public final class NetworkPolicyController: Sendable {
                 await self.syncLoop(pods: pods.lister, namespaces: namespaces.lister, policies: policies.lister)
             }
         }
+    }
+
+    /// A handler that wakes the sync loop for every addition and deletion, and for updates that
+    /// change `relevant`.
+    private func wakeHandler<Object: Sendable, Relevant: Equatable>(
+        _ relevant: @escaping @Sendable (Object) -> Relevant
+    ) -> InformerHandler<Object> {
+        InformerHandler(
+            onAdd: { [weak self] _ in self?.wake.yield() },
+            onUpdate: { [weak self] old, new in if relevant(old) != relevant(new) { self?.wake.yield() } },
+            onDelete: { [weak self] _ in self?.wake.yield() })
     }
 
     /// Removes the policy table (all pods then allow everything). Safe when it is not there.
