@@ -18,6 +18,7 @@ struct NetworkPolicyKernelTests {
     static func v4(_ index: Int) -> String { "10.244.1.\(11 + index)" }
     static func v6(_ index: Int) -> String { "fd00:244:1::\(11 + index)" }
     static let remoteIP = "10.244.2.5"
+    static let serviceIP = "10.96.0.1"
 
     /// The namespaces of one run.
     struct Network {
@@ -56,6 +57,16 @@ struct NetworkPolicyKernelTests {
         try await lab.ip(remote, "addr", "add", "\(Self.remoteIP)/32", "dev", "ovl0")
         try await lab.ip(remote, "link", "set", "ovl0", "up")
         try await lab.ip(remote, "route", "add", "default", "via", "10.99.0.1", "src", Self.remoteIP)
+        // A Service address in front of web, as the service proxy makes one: DNAT before the
+        // filter, masquerade for a pod reaching itself, the bridge port in hairpin mode.
+        try await lab.ip(node, "link", "set", "vp1", "type", "bridge_slave", "hairpin", "on")
+        _ = try await lab.run("/usr/sbin/ip", ["netns", "exec", node, "nft", "-f", "-"], input: """
+            table ip test-service {
+              chain pre { type nat hook prerouting priority dstnat; policy accept; ip daddr \(Self.serviceIP) tcp dport 80 dnat to \(Self.v4(1)):8080; }
+              chain post { type nat hook postrouting priority srcnat; policy accept; ip saddr \(Self.v4(1)) ip daddr \(Self.v4(1)) masquerade; }
+            }
+
+            """)
         for (index, pod) in pods.enumerated() {
             for port in ["8080", "9090"] {
                 await lab.background(pod, ["/bin/busybox", "nc", "-ll", "-p", port, "-e", "/bin/busybox", "echo", Self.pods[index].0])
@@ -125,6 +136,7 @@ struct NetworkPolicyKernelTests {
         try await Self.expect(lab, network.remote, web, answer: "pb", open: true, "remote → web")
         try await Self.expect(lab, pb, Self.remoteIP, answer: "remote", open: true, "web → remote")
         #expect(try await lab.exec(pa, ["/bin/busybox", "ping", "-c", "1", "-W", "1", web]).ok)
+        try await Self.expect(lab, pa, Self.serviceIP, 80, answer: "pb", open: true, "a → web's Service")
 
         // Default deny ingress for the namespace: pods and remote peers blocked, the node not.
         let applied = controller.status.appliedSyncs
@@ -139,6 +151,9 @@ struct NetworkPolicyKernelTests {
         try await Self.expect(lab, pa, web6, answer: "pb", open: false, "a → web over IPv6 under default deny")
         try await Self.expect(lab, network.remote, web, answer: "pb", open: false, "remote → web under default deny")
         #expect(try await Self.reaches(lab, from: network.node, web, answer: "pb"), "the node reaches its pods")
+        // Through the Service the filter sees web's own address: a is blocked, web itself not.
+        try await Self.expect(lab, pa, Self.serviceIP, 80, answer: "pb", open: false, "a → web's Service under default deny")
+        try await Self.expect(lab, pb, Self.serviceIP, 80, answer: "pb", open: true, "web → its own Service (hairpin)")
         // Isolation is for ingress only: web still reaches out, and its replies come back.
         #expect(try await Self.reaches(lab, from: pb, Self.remoteIP, answer: "remote"))
 

@@ -57,8 +57,9 @@ import Testing
 
     @Test func aDeniedPodJumpsToAChainThatOnlyDrops() {
         let objects = Self.renderer.objects(for: Self.scenarios["default deny both ways"]!)
-        #expect(objects.chains["ingress/default/a"]?.rules == ["counter drop"])
-        #expect(objects.chains["egress/default/a"]?.rules == ["counter drop"])
+        // Nothing but the pod itself (hairpin through a Service) gets through.
+        #expect(objects.chains["ingress/default/a"]?.rules == ["ip saddr { 10.42.0.5 } return", "counter drop"])
+        #expect(objects.chains["egress/default/a"]?.rules == ["ip daddr { 10.42.0.5 } return", "counter drop"])
         #expect(objects.elements[.init(set: "ingress-ipv4", key: "10.42.0.5")] == "jump ingress/default/a")
         #expect(objects.elements[.init(set: "egress-ipv4", key: "10.42.0.5")] == "jump egress/default/a")
     }
@@ -66,16 +67,17 @@ import Testing
     @Test func allowancesReturnPerFamilyAndProtocol() {
         let objects = Self.renderer.objects(for: Self.scenarios["dual-stack pods and peers"]!)
         let ingress = objects.chains["ingress/default/a"]?.rules ?? []
-        #expect(ingress.count == 5)
+        #expect(ingress.count == 7)
+        #expect(Array(ingress.prefix(2)) == ["ip saddr { 10.42.0.5 } return", "ip6 saddr { fd00:42::5 } return"])
         #expect(ingress.last == "counter drop")
         let v4 = ingress.first { $0.hasPrefix("ip saddr @") && $0.contains("tcp") }
         #expect(v4?.hasSuffix(" meta l4proto tcp th dport { 80 } return") == true)
         #expect(ingress.contains { $0.hasPrefix("ip6 saddr @") && $0.hasSuffix("meta l4proto udp th dport { 53 } return") })
         #expect(objects.chains["egress/default/a"]?.rules == [
-            "meta l4proto tcp th dport { 443 } return", "meta l4proto sctp th dport { 9000-9100 } return", "counter drop",
+            "ip daddr { 10.42.0.5 } return", "ip6 daddr { fd00:42::5 } return", "meta l4proto tcp th dport { 443 } return", "meta l4proto sctp th dport { 9000-9100 } return", "counter drop",
         ])
-        #expect(objects.chains["ingress/kube-system/b"]?.rules == ["return", "counter drop"])
-        let block = objects.chains["egress/kube-system/b"]?.rules.first ?? ""
+        #expect(objects.chains["ingress/kube-system/b"]?.rules == ["ip saddr { 10.42.0.8 } return", "return", "counter drop"])
+        let block = objects.chains["egress/kube-system/b"]?.rules.dropFirst().first ?? ""
         #expect(block.hasPrefix("ip daddr @peers-") && block.contains(" ip daddr != @peers-") && block.hasSuffix(" return"))
         // Both addresses of the dual-stack pod jump to its chains.
         #expect(objects.elements[.init(set: "ingress-ipv6", key: "fd00:42::5")] == "jump ingress/default/a")
@@ -91,10 +93,10 @@ import Testing
         let objects = Self.renderer.objects(for: Self.scenarios["shared peers and ipv6 blocks"]!)
         let peerSets = objects.sets.keys.filter { $0.hasPrefix("peers-") }
         #expect(peerSets.count == 3, "\(peerSets)")
-        let x = objects.chains["ingress/ns/x"]?.rules.first
-        let y = objects.chains["ingress/ns/y"]?.rules.first
+        let x = objects.chains["ingress/ns/x"]?.rules.dropFirst().first
+        let y = objects.chains["ingress/ns/y"]?.rules.dropFirst().first
         #expect(x.map { "\($0.dropLast(" return".count)) meta l4proto tcp th dport { 1-65535 } return" } == y)
-        #expect(objects.chains["egress/ns/y"]?.rules.first?.hasPrefix("ip6 daddr @") == true)
+        #expect(objects.chains["egress/ns/y"]?.rules.dropFirst().first?.hasPrefix("ip6 daddr @") == true)
         #expect(objects.chains["egress/ns/x"] == nil)
     }
 

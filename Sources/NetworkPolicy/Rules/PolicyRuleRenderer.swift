@@ -17,7 +17,7 @@ import NFTables
 ///     ip saddr vmap @egress-ipv4                     # isolated sources
 ///     ip6 saddr vmap @egress-ipv6
 ///   }
-///   chain ingress/NS/POD { ip saddr @peers-1 meta l4proto tcp th dport { 80 } return; …; counter drop }
+///   chain ingress/NS/POD { ip saddr { POD } return; ip saddr @peers-1 meta l4proto tcp th dport { 80 } return; …; counter drop }
 ///   chain egress/NS/POD  { … return; counter drop }
 /// }
 /// ```
@@ -73,7 +73,13 @@ public struct PolicyRuleRenderer: Sendable {
             for direction in Direction.allCases {
                 guard let allowances = direction == .ingress ? pod.ingress : pod.egress else { continue }
                 let chain = Self.chainName(direction, pod: pod.pod)
-                var chainRules = allowances.flatMap { rules(for: $0, direction: direction, sets: &sets) }
+                // A pod always reaches itself, also through a Service address that the service
+                // proxy sends back to it (hairpin), as it does through its own address.
+                var chainRules = IPAddress.Family.allCases.compactMap { family -> String? in
+                    let own = pod.addresses.filter { $0.family == family }.map(\.description)
+                    return own.isEmpty ? nil : "\(direction.peerField(family)) { \(own.joined(separator: ", ")) } return"
+                }
+                chainRules += allowances.flatMap { rules(for: $0, direction: direction, sets: &sets) }
                 chainRules.append("counter drop")
                 objects.chains[chain] = .init(rules: chainRules)
                 for address in pod.addresses {

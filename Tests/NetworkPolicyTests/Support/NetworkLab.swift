@@ -49,11 +49,13 @@ final class NetworkLab: Sendable {
         return name
     }
 
-    /// Runs a tool and returns its output; throws with its messages when it fails.
+    /// Runs a tool (with `input` on its standard input) and returns its output; throws with its
+    /// messages when it fails.
     @discardableResult
-    func run(_ tool: String, _ arguments: [String]) async throws -> String {
+    func run(_ tool: String, _ arguments: [String], input: String = "") async throws -> String {
         let result = try await Subprocess.run(
-            .path(.init(tool)), arguments: .init(arguments), output: .string(limit: 1 << 22), error: .string(limit: 1 << 20))
+            .path(.init(tool)), arguments: .init(arguments), input: .string(input), output: .string(limit: 1 << 22),
+            error: .string(limit: 1 << 20))
         guard result.terminationStatus.isSuccess else {
             throw CommandFailed(description: "\(tool) \(arguments.joined(separator: " ")): \(result.terminationStatus): \(result.standardError)")
         }
