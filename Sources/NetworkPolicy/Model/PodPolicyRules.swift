@@ -16,8 +16,8 @@ public struct PodPolicyRules: Sendable, Hashable {
     public init(pod: String, addresses: [IPAddress], ingress: [PolicyAllowance]?, egress: [PolicyAllowance]?) {
         self.pod = pod
         self.addresses = addresses
-        self.ingress = ingress.map { Array(Set($0)).sorted() }
-        self.egress = egress.map { Array(Set($0)).sorted() }
+        self.ingress = ingress.map { $0.sortedUnique() }
+        self.egress = egress.map { $0.sortedUnique() }
     }
 
     /// Whether the pod is isolated in at least one direction.

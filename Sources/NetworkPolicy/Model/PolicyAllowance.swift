@@ -8,7 +8,7 @@ public struct PolicyAllowance: Sendable, Hashable, Comparable, CustomStringConve
     /// Creates an allowance (ports sorted, without duplicates).
     public init(peer: PolicyPeer, ports: [PolicyPortRange]?) {
         self.peer = peer
-        self.ports = ports.map { Array(Set($0)).sorted() }
+        self.ports = ports.map { $0.sortedUnique() }
     }
 
     /// `pods(10.42.0.5) tcp/80,udp/53` or `any all-ports`.

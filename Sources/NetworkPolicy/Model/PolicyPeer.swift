@@ -13,7 +13,7 @@ public enum PolicyPeer: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// Pod addresses, sorted and without duplicates.
     public static func pods(_ addresses: some Sequence<IPAddress>) -> PolicyPeer {
-        .addresses(Array(Set(addresses)).sorted())
+        .addresses(Array(addresses).sortedUnique())
     }
 
     /// Whether the peer matches no address at all (an empty pod list).
