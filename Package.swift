@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Kubelet", targets: ["Kubelet"]),
         .library(name: "NetOverlay", targets: ["NetOverlay"]),
         .library(name: "ServiceProxy", targets: ["ServiceProxy"]),
+        .library(name: "NFTables", targets: ["NFTables"]),
+        .library(name: "NetworkPolicy", targets: ["NetworkPolicy"]),
         .library(name: "ContainerRuntime", targets: ["ContainerRuntime"]),
         .library(name: "NodeJoinAPI", targets: ["NodeJoinAPI"]),
         .library(name: "Cluster", targets: ["Cluster"]),
@@ -137,19 +139,38 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // nftables plumbing the service proxy and the policy controller share: tables, chains and
+        // sets as values, their differences as one `nft -f -` transaction, and the runners.
+        .target(
+            name: "NFTables",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")]
+        ),
         // The service proxy (kube-proxy's nftables role): Services and EndpointSlices to one nft
         // table per family, applied as whole `nft -f -` transactions.
         .target(
             name: "ServiceProxy",
-            dependencies: [
-                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+            dependencies: ["KubeClient", "KubeAPI", "NFTables", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ServiceProxyTests",
             dependencies: [
-                "ServiceProxy", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
+                "ServiceProxy", "NFTables", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        // NetworkPolicy (the role of K3s's embedded policy controller): policies, pods and
+        // namespaces to one `inet` nft table filtering the forwarded traffic of the node's pods.
+        .target(
+            name: "NetworkPolicy",
+            dependencies: [
+                "KubeClient", "KubeAPI", "NFTables", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        .testTarget(
+            name: "NetworkPolicyTests",
+            dependencies: [
+                "NetworkPolicy", "NFTables", "KubeClient", "KubeAPI", "ClusterTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),

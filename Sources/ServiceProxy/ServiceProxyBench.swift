@@ -1,5 +1,6 @@
 import KubeAPI
 import Logging
+import NFTables
 
 /// Measures the proxy's syncs: N Services of one TCP port, each with M ready endpoints, applied
 /// whole from nothing, then one endpoint of one Service replaced (an incremental sync). What

@@ -1,4 +1,5 @@
 import KubeAPI
+import NFTables
 import Testing
 
 @testable import ServiceProxy

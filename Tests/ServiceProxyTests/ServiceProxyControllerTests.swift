@@ -1,6 +1,7 @@
 import ClusterTesting
 import KubeAPI
 import KubeClient
+import NFTables
 import Testing
 
 @testable import ServiceProxy

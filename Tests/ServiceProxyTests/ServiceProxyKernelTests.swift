@@ -4,6 +4,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import KubeAPI
+import NFTables
 import Subprocess
 import Synchronization
 import Testing

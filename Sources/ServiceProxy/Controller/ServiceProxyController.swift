@@ -1,6 +1,7 @@
 import KubeAPI
 import KubeClient
 import Logging
+import NFTables
 import Synchronization
 
 /// The service proxy of a node: watches Services and EndpointSlices and keeps the node's nft

@@ -1,5 +1,6 @@
 import KubeAPI
 import Logging
+import NFTables
 
 /// Keeps the kernel's proxy tables in step with the Services and endpoints it is given.
 ///

@@ -1,4 +1,5 @@
 import KubeAPI
+import NFTables
 
 /// What the proxy knows of its node and cluster.
 public struct ServiceProxyConfiguration: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import KubeAPI
+import NFTables
 
 /// Renders the proxy's nftables rules for one family: the fixed part of the table
 /// (``baseObjects``) and, per Service, its chains, affinity sets and map elements

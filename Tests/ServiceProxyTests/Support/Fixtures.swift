@@ -1,5 +1,6 @@
 import KubeAPI
 import Logging
+import NFTables
 import ServiceProxy
 
 /// Services and endpoints the tests share.
