@@ -75,6 +75,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("disable"), help: "Do not deploy a packaged component (coredns, servicelb, traefik, local-storage, metrics-server); repeatable or comma-separated.")
     var disable: [String] = []
 
+    @Flag(name: .customLong("disable-network-policy"), help: "Do not enforce NetworkPolicies on the nodes.")
+    var disableNetworkPolicy = false
+
     @Flag(name: .customLong("disable-agent"), help: "Do not run a node (containerd and the kubelet) inside the server.")
     var disableAgent = false
 
@@ -113,6 +116,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("cluster-dns", clusterDNS)
         options.set("cluster-domain", clusterDomain)
         options.append("disable", disable)
+        options.set("disable-network-policy", flag: disableNetworkPolicy)
         options.set("disable-agent", flag: disableAgent)
         options.set("disable-scheduler", flag: disableScheduler)
         options.set("disable-controller-manager", flag: disableControllerManager)

@@ -44,7 +44,7 @@ import Testing
                 "datastore-endpoint": "memory://", "service-cidr": "10.96.0.0/12", "cluster-cidr": "10.244.0.0/16",
                 "service-node-port-range": "31000-31999",
                 "cluster-domain": "example.internal", "disable-agent": "true", "disable-scheduler": "true",
-                "disable-controller-manager": "true", "node-name": "n1", "debug": "true",
+                "disable-controller-manager": "true", "node-name": "n1", "debug": "true", "disable-network-policy": "true",
             ], list: ["tls-san": ["a.example.com,10.9.9.9", "b.example.com", "a.example.com"], "disable": ["traefik,servicelb", "coredns"]]),
             host: testHost
         )
@@ -64,7 +64,7 @@ import Testing
         #expect(config.disableAgent && config.disableScheduler && config.disableControllerManager && config.debug)
         #expect(config.nodeName == "n1")
         #expect(config.serviceNodePortRange == 31000...31999)
-        #expect(config.disabledComponents == ["traefik", "servicelb", "coredns"])
+        #expect(config.disabledComponents == ["traefik", "servicelb", "coredns", "network-policy"])
     }
 
     @Test func dualStackNetworks() throws {

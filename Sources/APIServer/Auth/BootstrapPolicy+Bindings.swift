@@ -16,6 +16,7 @@ extension BootstrapPolicy {
             clusterBinding("system:kube-dns", [serviceAccount("kube-system", "kube-dns")]),
             // Every node answers cluster DNS from its own informers (K3s gives CoreDNS this role).
             clusterBinding("system:coredns", [group("system:nodes")]),
+            clusterBinding("system:k3s-controller", [group("system:nodes")]),
             clusterBinding("system:kube-scheduler", [user("system:kube-scheduler")]),
             clusterBinding("system:volume-scheduler", [user("system:kube-scheduler")]),
             clusterBinding("system:node", options.bindNodesGroup ? [group("system:nodes")] : []),

@@ -147,6 +147,15 @@ extension BootstrapPolicy {
                 rule(["list", "watch"], [core], ["endpoints", "services"]),
                 rule(["list", "watch"], [discovery], ["endpointslices"]),
             ]),
+            // K3s's agent controller role, held by every node here: NetworkPolicy enforcement and
+            // the built-in ingress proxy (whose TLS certificates are Secrets) run in the node.
+            clusterRole("system:k3s-controller", [
+                rule(["list", "watch"], [core], ["namespaces", "pods", "services", "endpoints", "secrets"]),
+                rule(["list", "watch"], [discovery], ["endpointslices"]),
+                rule(["list", "watch"], [networking], ["networkpolicies", "ingresses", "ingressclasses"]),
+                rule(["patch", "update"], [networking], ["ingresses/status"]),
+                rule(["create", "patch", "update"], [core, events], ["events"]),
+            ]),
             // K3s's CoreDNS role; here the nodes' built-in cluster DNS holds it.
             clusterRole("system:coredns", [
                 rule(["list", "watch"], [core], ["endpoints", "services", "pods", "namespaces"]),

@@ -41,6 +41,7 @@ public struct ServerOptions: Sendable, Hashable {
         "cluster-domain": .scalar,
         "disable": .list,
         "disable-agent": .boolean,
+        "disable-network-policy": .boolean,
         "disable-scheduler": .boolean,
         "disable-controller-manager": .boolean,
         "node-name": .scalar,

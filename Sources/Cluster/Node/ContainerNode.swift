@@ -5,6 +5,7 @@ import KubeClient
 import Kubelet
 import Logging
 import NetOverlay
+import NetworkPolicy
 import ServiceProxy
 import ServiceLifecycle
 
@@ -153,6 +154,16 @@ public struct ContainerNode: Sendable {
             runner: IPRouteCommandRunner(), logger: logger.with(component: "cluster-dns"))
     }
 
+    /// The node's NetworkPolicy enforcement (nftables, for its own pods), unless the server runs
+    /// without it (`--disable-network-policy`). Its table stays when the node stops, so pods
+    /// stay protected across a restart.
+    func networkPolicyController(joined: NodeCredentials, informers: InformerFactory) -> NetworkPolicyController? {
+        guard !joined.disabledComponents.contains(PackagedComponents.networkPolicy) else { return nil }
+        return NetworkPolicyController(
+            configuration: NetworkPolicyConfiguration(nodeName: configuration.nodeName, podCIDRs: []), informers: informers,
+            runner: CommandNFTablesRunner(), logger: logger.with(component: "network-policy"))
+    }
+
     /// The node's network settings with the cluster and service CIDRs the server sent at join
     /// (the flags' defaults where it sent none).
     func networks(joined: NodeCredentials) -> OverlayConfiguration {
@@ -219,6 +230,7 @@ extension ContainerNode {
                 logger: logger.with(component: "overlay"))
         }
         let clusterDNS = clusterDNS(joined: credentials, kubelet: kubeletConfiguration)
+        let networkPolicy = networkPolicyController(joined: credentials, informers: informers)
         let serviceProxy = ServiceProxyController(
             configuration: serviceProxyConfiguration(joined: credentials), informers: informers, runner: CommandNFTablesRunner(),
             logger: logger.with(component: "service-proxy"))
@@ -256,6 +268,9 @@ extension ContainerNode {
                 group.addTask { await serviceProxy.run() }
                 if let clusterDNS {
                     group.addTask { await clusterDNS.run(informers: informers) }
+                }
+                if let networkPolicy {
+                    group.addTask { await networkPolicy.run() }
                 }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {

@@ -13,6 +13,8 @@ import ServiceLifecycle
 public struct PackagedComponents: Sendable {
     /// K3s's name for the cluster DNS component (`--disable coredns`).
     public static let clusterDNS = "coredns"
+    /// The NetworkPolicy enforcement every node runs (`--disable-network-policy`).
+    public static let networkPolicy = "network-policy"
     /// The cluster DNS Service's name in `kube-system` (the name clients look for).
     public static let clusterDNSServiceName = "kube-dns"
     /// The value of `service.kubernetes.io/service-proxy-name` on the cluster DNS Service: every

@@ -152,6 +152,7 @@ extension ServerConfiguration {
             clusterDomain = text
         }
         disabledComponents = Set(options.list("disable"))
+        if options.bool("disable-network-policy") { disabledComponents.insert(PackagedComponents.networkPolicy) }
         disableAgent = options.bool("disable-agent")
         disableScheduler = options.bool("disable-scheduler")
         disableControllerManager = options.bool("disable-controller-manager")

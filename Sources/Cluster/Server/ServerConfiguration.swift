@@ -61,7 +61,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Packaged components not to run (`--disable`, repeatable or comma-separated, K3s's names:
     /// `coredns`, `servicelb`, `traefik`, `local-storage`, `metrics-server`). Handed to joining
     /// nodes, which leave out their part of a disabled component (the cluster DNS server, the
-    /// ingress proxy).
+    /// ingress proxy). `--disable-network-policy` adds `network-policy`: no node enforces
+    /// NetworkPolicies.
     public var disabledComponents: Set<String>
     /// `--disable-agent`: run no node inside the server (by default `k3s server` is also a node:
     /// containerd, the kubelet and its API, as `k3s agent` runs them).

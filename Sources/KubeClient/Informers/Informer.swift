@@ -89,7 +89,11 @@ public final class Informer<Object: KubernetesObject>: Sendable {
                     } catch {
                         if Task.isCancelled { return }
                         failures += 1
-                        self.logger.debug("informer retrying", metadata: ["kind": "\(Object.groupVersionKind.kind)", "error": "\(error)"])
+                        // Refusals do not heal by waiting: say so where an operator looks.
+                        let refused = (error as? StatusError).map { $0.code == 401 || $0.code == 403 } ?? false
+                        self.logger.log(
+                            level: refused ? .warning : .debug, "informer retrying",
+                            metadata: ["kind": "\(Object.groupVersionKind.kind)", "error": "\(error)"])
                         let delay = Duration.milliseconds(min(10_000, 50 << min(failures, 8)))
                         try? await Task.sleep(for: delay)
                     }

@@ -141,6 +141,27 @@ struct RealNodeOverlayTests {
             #expect(missing.status != 0 && (missing.stdout + missing.stderr).contains("NXDOMAIN"), "\(missing.stdout)\(missing.stderr)")
         }
 
+        // NetworkPolicy, enforced by the node of the selected pod: once on-server is guarded, only
+        // pods labelled role=client reach it, on port 8080; the agent's pod gets in once labelled.
+        try await server.kubectlOK("apply", "-f", "-", stdin: """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: guard}
+            spec:
+              podSelector: {matchLabels: {guard: "yes"}}
+              policyTypes: [Ingress]
+              ingress:
+              - from: [{podSelector: {matchLabels: {role: client}}}]
+                ports: [{port: 8080}]
+            """)
+        try await server.kubectlOK("label", "pod", "on-server", "guard=yes")
+        let fetch = ["timeout", "3", "wget", "-qO-", "http://\(serverPodIP):8080/"]
+        let blocked = try await server.execUntil("on-agent", fetch) { $0.status != 0 }
+        #expect(blocked.status != 0, "the guarded pod still answered: \(blocked.stdout)")
+        try await server.kubectlOK("label", "pod", "on-agent", "role=client")
+        let allowed = try await server.execUntil("on-agent", fetch) { $0.stdout == "on-server\n" }
+        #expect(allowed.stdout == "on-server\n", "the allowed pod is still blocked: \(allowed.stdout)\(allowed.stderr)")
+
         // The agent stops cleanly on SIGTERM and leaves the overlay in the kernel; once restarted
         // it reconciles to the same state (no duplicate route) and its pod still reaches the other.
         let state = ["ip", "route", "show", "proto", "75"]
