@@ -257,6 +257,7 @@ let package = Package(
             name: "K3sBench",
             dependencies: [
                 "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ClusterDNS", "ServiceProxy",
+                "NetOverlay",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

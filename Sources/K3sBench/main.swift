@@ -39,6 +39,7 @@ func usage() -> Never {
            k3s-bench node [--pods N] [--sync-pods N]
            k3s-bench dns [--services N] [--server-threads N] [--senders N] [--window N] [--seconds N]
            k3s-bench net [--services N,N] [--endpoints N]
+           k3s-bench net-throughput [--seconds N] [--streams N] [--runs N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
 
     """.utf8))
@@ -81,6 +82,8 @@ case "net":
     let counts = (option("--services") ?? "1000,10000").split(separator: ",").compactMap { Int($0) }
     guard !counts.isEmpty else { usage() }
     try await NetBench(serviceCounts: counts, endpointsPerService: option("--endpoints").flatMap(Int.init) ?? 10).run()
+case "net-throughput":
+    try await PodThroughputBench(seconds: option("--seconds").flatMap(Int.init) ?? 5, streams: option("--streams").flatMap(Int.init) ?? 1, runs: max(1, option("--runs").flatMap(Int.init) ?? 3)).run()
 case "node-client":
     guard let kubeconfig = option("--kubeconfig") else { usage() }
     try await NodeBench.client(

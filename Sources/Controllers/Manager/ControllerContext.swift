@@ -51,6 +51,9 @@ public struct ControllerOptions: Sendable {
     public var rootCAPEM: String
     /// Worker tasks per controller.
     public var workers: Int
+    /// Whether ``ControllerManager/standard(context:)`` runs ServiceLB (``ServiceLBController``);
+    /// `false` is K3s's `--disable servicelb`.
+    public var serviceLB: Bool
 
     /// K3s's default `--cluster-cidr`, 10.42.0.0/16.
     public static let defaultClusterCIDR = try! IPPrefix(parsing: "10.42.0.0/16")
@@ -58,12 +61,13 @@ public struct ControllerOptions: Sendable {
     /// Creates options with K3s's defaults.
     public init(
         clusterCIDR: IPPrefix = ControllerOptions.defaultClusterCIDR, nodeCIDRMaskSize: Int = 24, nodeMonitorGracePeriod: Duration = .seconds(40),
-        rootCAPEM: String = "", workers: Int = 4
+        rootCAPEM: String = "", workers: Int = 4, serviceLB: Bool = true
     ) {
         self.clusterCIDR = clusterCIDR
         self.nodeCIDRMaskSize = nodeCIDRMaskSize
         self.nodeMonitorGracePeriod = nodeMonitorGracePeriod
         self.rootCAPEM = rootCAPEM
         self.workers = workers
+        self.serviceLB = serviceLB
     }
 }

@@ -1,6 +1,7 @@
 extension ControllerManager {
-    /// Every controller `k3s server` runs, built on `context`: the workload controllers and
-    /// the cluster-housekeeping ones (``coreControllers(context:)``).
+    /// Every controller `k3s server` runs, built on `context`: the workload controllers, the
+    /// cluster-housekeeping ones (``coreControllers(context:)``) and, unless
+    /// ``ControllerOptions/serviceLB`` is off, ServiceLB.
     public static func standard(context: ControllerContext) -> [any Controller] {
         let workloads: [any Controller] = [
             DeploymentController(context: context),
@@ -13,6 +14,7 @@ extension ControllerManager {
             TTLAfterFinishedController(context: context),
             DisruptionController(context: context),
         ]
-        return workloads + coreControllers(context: context)
+        let serviceLB: [any Controller] = context.options.serviceLB ? [ServiceLBController(context: context)] : []
+        return workloads + coreControllers(context: context) + serviceLB
     }
 }
