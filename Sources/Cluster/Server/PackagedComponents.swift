@@ -13,6 +13,11 @@ import ServiceLifecycle
 public struct PackagedComponents: Sendable {
     /// K3s's name for the cluster DNS component (`--disable coredns`).
     public static let clusterDNS = "coredns"
+    /// K3s's name for ServiceLB, the controller that gives LoadBalancer Services node addresses
+    /// (`--disable servicelb`).
+    public static let serviceLB = "servicelb"
+    /// K3s's name for the ingress controller; here the built-in ingress proxy (`--disable traefik`).
+    public static let ingress = "traefik"
     /// The NetworkPolicy enforcement every node runs (`--disable-network-policy`).
     public static let networkPolicy = "network-policy"
     /// The cluster DNS Service's name in `kube-system` (the name clients look for).
