@@ -8,7 +8,7 @@ enum SeamRules {
         "Dispatch", "Darwin", "Glibc", "Musl", "Android", "WinSDK", "ucrt", "CRT", "os", "Testing", "XCTest",
     ]
     /// Targets that must reach the cluster through the API only.
-    static let nodeSide: Set<String> = ["Controllers", "Scheduler", "Kubelet", "NetOverlay", "ClusterDNS", "ServiceProxy"]
+    static let nodeSide: Set<String> = ["Controllers", "Scheduler", "Kubelet", "NetOverlay", "ClusterDNS", "ServiceProxy", "IngressProxy"]
     /// What the node side must not import.
     static let serverInternals: Set<String> = ["Datastore", "APIServer"]
     /// Files of the joining side (prefixes, relative to the package root).
