@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "ClusterTesting", targets: ["ClusterTesting"]),
         .library(name: "ContainerImages", targets: ["ContainerImages"]),
         .library(name: "ClusterDNS", targets: ["ClusterDNS"]),
+        .library(name: "IngressProxy", targets: ["IngressProxy"]),
         .executable(name: "k3s-pause", targets: ["k3s-pause"]),
     ],
     dependencies: [
@@ -257,7 +258,7 @@ let package = Package(
             name: "K3sBench",
             dependencies: [
                 "Datastore", "Cluster", "Scheduler", "Controllers", "Kubelet", "KubeClient", "KubeAPI", "ClusterDNS", "ServiceProxy",
-                "NetOverlay",
+                "NetOverlay", "IngressProxy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -282,6 +283,35 @@ let package = Package(
                 "ClusterDNS", "ClusterTesting", "KubeAPI", "KubeClient", "Scheduler", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The built-in ingress proxy (Traefik's role) behind the `IngressDeployer` seam: routes
+        // compiled from Ingress, Service, EndpointSlice and Secret informers; HTTP/1.1 and HTTP/2
+        // (ALPN) with TLS chosen by SNI, keep-alive pools to endpoints, upgrade pass-through.
+        .target(
+            name: "IngressProxy",
+            dependencies: [
+                "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .testTarget(
+            name: "IngressProxyTests",
+            dependencies: [
+                "IngressProxy", "ClusterTesting", "KubeAPI", "KubeClient", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .executableTarget(name: "KubeAPIGenerator", exclude: ["Reference"]),

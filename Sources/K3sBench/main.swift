@@ -95,6 +95,8 @@ case "dns":
         senders: option("--senders").flatMap(Int.init) ?? 8, window: option("--window").flatMap(Int.init) ?? 16,
         seconds: option("--seconds").flatMap(Int.init) ?? 5
     ).run()
+case "ingress":
+    try await IngressBench(clients: option("--clients").flatMap(Int.init) ?? 16, seconds: option("--seconds").flatMap(Int.init) ?? 5).run()
 case "datastore-rss":
     guard let name = option("--backend"), let backend = DatastoreBench.Backend(rawValue: name),
           let writes = option("--writes").flatMap(Int.init), let keys = option("--keys").flatMap(Int.init)

@@ -9,7 +9,7 @@ enum SeamRules {
     ]
     /// Targets that must reach the cluster through the API only.
     static let nodeSide: Set<String> = [
-        "Controllers", "Scheduler", "Kubelet", "NetOverlay", "ClusterDNS", "ServiceProxy", "NFTables", "NetworkPolicy",
+        "Controllers", "Scheduler", "Kubelet", "NetOverlay", "ClusterDNS", "ServiceProxy", "NFTables", "NetworkPolicy", "IngressProxy",
     ]
     /// What the node side must not import.
     static let serverInternals: Set<String> = ["Datastore", "APIServer"]

@@ -1,4 +1,5 @@
 import KubeAPI
+import KubeClient
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -3,11 +3,11 @@ import NIOCore
 /// One end of a byte splice between two channels on the same event loop: what one side reads,
 /// the other writes. Reading pauses while the partner cannot write (backpressure); an EOF on one
 /// side closes the partner's output (half-close), and once both sides have seen EOF, or either
-/// closes, both channels close.
-final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// closes, both channels close. Used by the kubelet's upgrade proxy and the ingress proxy.
+public final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     private var partner: SpliceHandler?
     private var context: ChannelHandlerContext?
@@ -15,7 +15,7 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var sawEOF = false
 
     /// Two handlers spliced to each other.
-    static func pair() -> (SpliceHandler, SpliceHandler) {
+    public static func pair() -> (SpliceHandler, SpliceHandler) {
         let first = SpliceHandler()
         let second = SpliceHandler()
         first.partner = second
@@ -23,29 +23,29 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return (first, second)
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         partner = nil
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         partner?.partnerWrite(data)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    public func channelReadComplete(context: ChannelHandlerContext) {
         partner?.partnerFlush()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         partner?.partnerClose()
         context.fireChannelInactive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             sawEOF = true
             partner?.partnerEndOutput()
@@ -54,16 +54,16 @@ final class SpliceHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { partner?.partnerBecameWritable() }
         context.fireChannelWritabilityChanged()
     }
 
-    func read(context: ChannelHandlerContext) {
+    public func read(context: ChannelHandlerContext) {
         if let partner, partner.partnerWritable {
             context.read()
         } else {
