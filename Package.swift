@@ -196,7 +196,7 @@ let package = Package(
             dependencies: [
                 "KubeAPI", "Datastore", "APIServer", "KubeClient", "Scheduler", "Controllers",
                 "Kubelet", "NetOverlay", "ServiceProxy", "NodeJoinAPI", "ContainerRuntime", "ContainerImages", "ClusterDNS",
-                "NetworkPolicy",
+                "NetworkPolicy", "IngressProxy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

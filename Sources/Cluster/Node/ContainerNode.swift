@@ -1,5 +1,6 @@
 import ContainerImages
 import ContainerRuntime
+import IngressProxy
 import KubeAPI
 import KubeClient
 import Kubelet
@@ -164,6 +165,15 @@ public struct ContainerNode: Sendable {
             runner: CommandNFTablesRunner(), logger: logger.with(component: "network-policy"))
     }
 
+    /// The node's built-in ingress proxy (ports 80 and 443), unless the server runs without it
+    /// (`--disable traefik`). The server's own node also writes Ingress status and events.
+    func ingressProxy(joined: NodeCredentials, client: KubeClient, informers: InformerFactory) -> NodeIngressProxy? {
+        guard !joined.disabledComponents.contains(PackagedComponents.ingress) else { return nil }
+        return NodeIngressProxy(
+            configuration: IngressProxyConfiguration(), client: client, informers: informers, leading: configuration.isServer,
+            nodeName: configuration.nodeName, logger: logger.with(component: "ingress"))
+    }
+
     /// The node's network settings with the cluster and service CIDRs the server sent at join
     /// (the flags' defaults where it sent none).
     func networks(joined: NodeCredentials) -> OverlayConfiguration {
@@ -231,6 +241,7 @@ extension ContainerNode {
         }
         let clusterDNS = clusterDNS(joined: credentials, kubelet: kubeletConfiguration)
         let networkPolicy = networkPolicyController(joined: credentials, informers: informers)
+        let ingress = ingressProxy(joined: credentials, client: client, informers: informers)
         let serviceProxy = ServiceProxyController(
             configuration: serviceProxyConfiguration(joined: credentials), informers: informers, runner: CommandNFTablesRunner(),
             logger: logger.with(component: "service-proxy"))
@@ -271,6 +282,9 @@ extension ContainerNode {
                 }
                 if let networkPolicy {
                     group.addTask { await networkPolicy.run() }
+                }
+                if let ingress {
+                    group.addTask { await ingress.run() }
                 }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {

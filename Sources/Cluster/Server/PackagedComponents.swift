@@ -1,10 +1,14 @@
+import IngressProxy
 import KubeAPI
 import KubeClient
 import Logging
 import ServiceLifecycle
 
 /// The API objects of the packaged components a server runs built in, where K3s deploys
-/// manifests: the `kube-dns` Service of the cluster DNS every node answers on. A component
+/// manifests: the `kube-dns` Service of the cluster DNS every node answers on, and for the
+/// built-in ingress proxy its IngressClass (`k3s`, the default class) and its `LoadBalancer`
+/// Service `kube-system/k3s-ingress` (ports 80 and 443), through which ServiceLB reserves those
+/// ports on the nodes and publishes their addresses. A component
 /// named in `--disable` gets no objects, and objects made for it by an earlier start are
 /// deleted (K3s removes a disabled component's manifests' objects too).
 ///
@@ -26,6 +30,10 @@ public struct PackagedComponents: Sendable {
     /// node serves its addresses itself, so the service proxy leaves it alone.
     public static let clusterDNSProxyName = "k3s-cluster-dns"
     static let proxyNameLabel = "service.kubernetes.io/service-proxy-name"
+    /// The ingress proxy's `LoadBalancer` Service in `kube-system`.
+    public static let ingressServiceName = "k3s-ingress"
+    /// Its `service.kubernetes.io/service-proxy-name`: every node's proxy listens itself.
+    public static let ingressProxyName = "k3s-ingress"
 
     /// The components not to run (`--disable`).
     public var disabled: Set<String>
@@ -61,11 +69,56 @@ public struct PackagedComponents: Sendable {
                 selector: ["k8s-app": "kube-dns"]))
     }
 
+    /// The ingress proxy's `LoadBalancer` Service: HTTP and HTTPS, no selector (each node's
+    /// proxy listens on its own addresses), no node ports.
+    public var ingressService: CoreV1.Service {
+        CoreV1.Service(
+            metadata: MetaV1.ObjectMeta(
+                labels: ["app.kubernetes.io/name": "k3s-ingress", Self.proxyNameLabel: Self.ingressProxyName],
+                name: Self.ingressServiceName, namespace: "kube-system"),
+            spec: CoreV1.ServiceSpec(
+                allocateLoadBalancerNodePorts: false,
+                ports: [
+                    CoreV1.ServicePort(name: "web", port: 80, protocol: "TCP", targetPort: .int(80)),
+                    CoreV1.ServicePort(name: "websecure", port: 443, protocol: "TCP", targetPort: .int(443)),
+                ],
+                type: "LoadBalancer"))
+    }
+
     /// Makes the objects of the enabled components that are missing and deletes the ones of
     /// disabled components that a server made.
     ///
     /// - Throws: the first API error other than a conflict with an existing object.
     public func reconcile(client: KubeClient, logger: Logger) async throws {
+        try await reconcileClusterDNS(client: client, logger: logger)
+        try await reconcileIngress(client: client, logger: logger)
+    }
+
+    func reconcileIngress(client: KubeClient, logger: Logger) async throws {
+        let services = client.resource(CoreV1.Service.self)
+        let existing: CoreV1.Service?
+        do {
+            existing = try await services.get(Self.ingressServiceName, namespace: "kube-system")
+        } catch let error as StatusError where error.code == 404 {
+            existing = nil
+        }
+        if disabled.contains(Self.ingress) {
+            guard existing?.metadata.labels?[Self.proxyNameLabel] == Self.ingressProxyName else { return }
+            do {
+                _ = try await services.delete(Self.ingressServiceName, namespace: "kube-system")
+                logger.notice("removed the disabled ingress proxy's Service", metadata: ["service": "kube-system/\(Self.ingressServiceName)"])
+            } catch let error as StatusError where error.code == 404 {}
+            return
+        }
+        try await BuiltInIngressDeployer.ensureIngressClass(client: client, policy: IngressClassPolicy())
+        guard existing == nil else { return }
+        do {
+            _ = try await services.create(ingressService, namespace: "kube-system")
+            logger.info("created the ingress proxy's Service", metadata: ["service": "kube-system/\(Self.ingressServiceName)"])
+        } catch let error as StatusError where error.code == 409 {}
+    }
+
+    func reconcileClusterDNS(client: KubeClient, logger: Logger) async throws {
         let services = client.resource(CoreV1.Service.self)
         let existing: CoreV1.Service?
         do {

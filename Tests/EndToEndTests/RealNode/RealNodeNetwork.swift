@@ -91,6 +91,25 @@ struct RealNodeNetwork: Sendable {
         return RealNodeNetwork(namespace: namespace)
     }
 
+    /// Runs a command in the network's namespace (a client outside every node, on the bridge
+    /// at ``upstreamResolver``'s address once the resolver started).
+    func run(_ command: [String]) async throws -> CommandResult {
+        try await EndToEndTests.run(K3sServerProcess.executable(named: "ip") ?? "/usr/sbin/ip", ["netns", "exec", namespace] + command)
+    }
+
+    /// Runs `command` in the network's namespace until `accept` holds for its result; returns
+    /// the last result, accepted or not.
+    func runUntil(_ command: [String], timeout: Duration = .seconds(30), accept: (CommandResult) -> Bool) async throws -> CommandResult {
+        let deadline = ContinuousClock.now + timeout
+        var last = CommandResult(status: -1, stdout: "", stderr: "")
+        while ContinuousClock.now < deadline {
+            last = try await run(command)
+            if accept(last) { return last }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return last
+    }
+
     /// Stops the fake resolver and deletes the namespace with the bridge; safe to call more
     /// than once.
     func remove() {
