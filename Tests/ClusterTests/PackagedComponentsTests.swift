@@ -56,6 +56,26 @@ import Testing
         }
     }
 
+    @Test func theIngressProxyGetsItsClassAndLoadBalancerServiceUnlessDisabled() async throws {
+        try await TestAPIServer.with { api in
+            let client = api.client()
+            let services = client.resource(CoreV1.Service.self)
+            try await PackagedComponents(disabled: ["traefik"], clusterDNSAddresses: []).reconcile(client: client, logger: logger)
+            await #expect(throws: StatusError.self) { _ = try await services.get("k3s-ingress", namespace: "kube-system") }
+
+            try await PackagedComponents(disabled: [], clusterDNSAddresses: []).reconcile(client: client, logger: logger)
+            let service = try await services.get("k3s-ingress", namespace: "kube-system")
+            #expect(service.spec?.type == "LoadBalancer")
+            #expect(service.spec?.ports?.map { $0.port ?? 0 } == [80, 443])
+            #expect(service.metadata.labels?["service.kubernetes.io/service-proxy-name"] == PackagedComponents.ingressProxyName)
+            let ingressClass = try await client.resource(NetworkingV1.IngressClass.self).get("k3s")
+            #expect(ingressClass.metadata.annotations?["ingressclass.kubernetes.io/is-default-class"] == "true")
+
+            try await PackagedComponents(disabled: ["traefik"], clusterDNSAddresses: []).reconcile(client: client, logger: logger)
+            await #expect(throws: StatusError.self) { _ = try await services.get("k3s-ingress", namespace: "kube-system") }
+        }
+    }
+
     @Test func dualStackAddressesMakeADualStackService() {
         let service = PackagedComponents(disabled: [], clusterDNSAddresses: [IPAddress("10.43.0.10")!, IPAddress("fd00:43::a")!]).clusterDNSService
         #expect(service.spec?.clusterIPs == ["10.43.0.10", "fd00:43::a"])

@@ -95,57 +95,58 @@ public struct PackagedComponents: Sendable {
     }
 
     func reconcileIngress(client: KubeClient, logger: Logger) async throws {
-        let services = client.resource(CoreV1.Service.self)
-        let existing: CoreV1.Service?
-        do {
-            existing = try await services.get(Self.ingressServiceName, namespace: "kube-system")
-        } catch let error as StatusError where error.code == 404 {
-            existing = nil
-        }
-        if disabled.contains(Self.ingress) {
-            guard existing?.metadata.labels?[Self.proxyNameLabel] == Self.ingressProxyName else { return }
-            do {
-                _ = try await services.delete(Self.ingressServiceName, namespace: "kube-system")
-                logger.notice("removed the disabled ingress proxy's Service", metadata: ["service": "kube-system/\(Self.ingressServiceName)"])
-            } catch let error as StatusError where error.code == 404 {}
+        guard !disabled.contains(Self.ingress) else {
+            try await removeService(Self.ingressServiceName, ifProxiedBy: Self.ingressProxyName, client: client, logger: logger)
             return
         }
         try await BuiltInIngressDeployer.ensureIngressClass(client: client, policy: IngressClassPolicy())
-        guard existing == nil else { return }
-        do {
-            _ = try await services.create(ingressService, namespace: "kube-system")
-            logger.info("created the ingress proxy's Service", metadata: ["service": "kube-system/\(Self.ingressServiceName)"])
-        } catch let error as StatusError where error.code == 409 {}
+        if try await service(Self.ingressServiceName, client: client) == nil {
+            try await create(ingressService, client: client, logger: logger)
+        }
     }
 
     func reconcileClusterDNS(client: KubeClient, logger: Logger) async throws {
-        let services = client.resource(CoreV1.Service.self)
-        let existing: CoreV1.Service?
-        do {
-            existing = try await services.get(Self.clusterDNSServiceName, namespace: "kube-system")
-        } catch let error as StatusError where error.code == 404 {
-            existing = nil
-        }
-        let ours = existing?.metadata.labels?[Self.proxyNameLabel] == Self.clusterDNSProxyName
-        if disabled.contains(Self.clusterDNS) {
-            guard ours else { return }
-            do {
-                _ = try await services.delete(Self.clusterDNSServiceName, namespace: "kube-system")
-                logger.notice("removed the disabled cluster DNS Service", metadata: ["service": "kube-system/kube-dns"])
-            } catch let error as StatusError where error.code == 404 {}
+        guard !disabled.contains(Self.clusterDNS) else {
+            try await removeService(Self.clusterDNSServiceName, ifProxiedBy: Self.clusterDNSProxyName, client: client, logger: logger)
             return
         }
-        guard existing == nil, !clusterDNSAddresses.isEmpty else {
-            if let existing, !ours {
+        if let existing = try await service(Self.clusterDNSServiceName, client: client) {
+            if existing.metadata.labels?[Self.proxyNameLabel] != Self.clusterDNSProxyName {
                 logger.warning("kube-system/kube-dns exists and is not the built-in cluster DNS's; left alone",
                     metadata: ["clusterIP": "\(existing.spec?.clusterIP ?? "-")"])
             }
-            return
+        } else if !clusterDNSAddresses.isEmpty {
+            try await create(clusterDNSService, client: client, logger: logger)
         }
+    }
+
+    /// The `kube-system` Service of that name, or `nil`.
+    private func service(_ name: String, client: KubeClient) async throws -> CoreV1.Service? {
         do {
-            _ = try await services.create(clusterDNSService, namespace: "kube-system")
-            logger.info("created the cluster DNS Service", metadata: ["service": "kube-system/kube-dns", "clusterIPs": "\(clusterDNSAddresses)"])
+            return try await client.resource(CoreV1.Service.self).get(name, namespace: "kube-system")
+        } catch let error as StatusError where error.code == 404 {
+            return nil
+        }
+    }
+
+    /// Creates a `kube-system` Service; one made meanwhile is kept.
+    private func create(_ service: CoreV1.Service, client: KubeClient, logger: Logger) async throws {
+        do {
+            _ = try await client.resource(CoreV1.Service.self).create(service, namespace: "kube-system")
+            logger.info("created a packaged component's Service", metadata: [
+                "service": "kube-system/\(service.metadata.name ?? "")", "clusterIPs": "\(service.spec?.clusterIPs ?? [])",
+            ])
         } catch let error as StatusError where error.code == 409 {}
+    }
+
+    /// Deletes a disabled component's Service if a server made it (it carries the component's
+    /// proxy name); anyone else's Service of that name is left alone.
+    private func removeService(_ name: String, ifProxiedBy proxyName: String, client: KubeClient, logger: Logger) async throws {
+        guard try await service(name, client: client)?.metadata.labels?[Self.proxyNameLabel] == proxyName else { return }
+        do {
+            _ = try await client.resource(CoreV1.Service.self).delete(name, namespace: "kube-system")
+            logger.notice("removed a disabled component's Service", metadata: ["service": "kube-system/\(name)"])
+        } catch let error as StatusError where error.code == 404 {}
     }
 }
 
