@@ -2,11 +2,13 @@ import KubeAPI
 
 extension AdmissionChain {
     /// The strategies of the built-in kinds, with a ``ServiceAllocator`` for Services and,
-    /// when given a way to read PriorityClasses, pod priority resolution.
+    /// when given a way to read PriorityClasses, pod priority resolution, and when given a way to
+    /// read IngressClasses, the default class for new Ingresses.
     public static func builtin(
         services: ServiceAllocator,
         priorityClass: (@Sendable (String) async throws -> JSONValue?)? = nil,
-        priorityClasses: (@Sendable () async throws -> [JSONValue])? = nil
+        priorityClasses: (@Sendable () async throws -> [JSONValue])? = nil,
+        ingressClasses: (@Sendable () async throws -> [JSONValue])? = nil
     ) -> AdmissionChain {
         let workloads: [(String, String, any ObjectStrategy)] = [
             ("", "pods", PodStrategy()),
@@ -34,6 +36,10 @@ extension AdmissionChain {
                 if let priorityClass, let priorityClasses {
                     allocators[GroupResource(group: "", resource: "pods")] = PodPriorityAdmission(
                         priorityClass: priorityClass, priorityClasses: priorityClasses)
+                }
+                if let ingressClasses {
+                    allocators[GroupResource(group: "networking.k8s.io", resource: "ingresses")] = DefaultIngressClassAdmission(
+                        ingressClasses: ingressClasses)
                 }
                 return allocators
             }()

@@ -108,6 +108,8 @@ public final class KubeAPIServer: Sendable {
                 try await lookup.object(path: "/apis/scheduling.k8s.io/v1/priorityclasses/\(name)")
             }, priorityClasses: {
                 try await lookup.object(path: "/apis/scheduling.k8s.io/v1/priorityclasses")?["items"]?.arrayValue ?? []
+            }, ingressClasses: {
+                try await lookup.object(path: "/apis/networking.k8s.io/v1/ingressclasses")?["items"]?.arrayValue ?? []
             })),
             pruneBuiltins: { ready.value.withLock { $0 } })
         let registry = ResourceRegistry(datastore: datastore, hooks: hooks, logger: logger)
