@@ -78,6 +78,9 @@ public final class IngressProxyServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // One read per readiness event: requests and answers are small and come one at a
+            // time, so a second read would almost always be an extra EAGAIN system call.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
         if listener.host.contains(":") {
             bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
         }
