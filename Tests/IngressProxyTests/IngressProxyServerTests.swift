@@ -1,3 +1,4 @@
+import ClusterTesting
 import IngressProxy
 import KubeAPI
 import NIOCore
@@ -85,6 +86,24 @@ struct IngressProxyServerTests {
             }
             #expect(a.connectionCount == 1)
             #expect(await proxy.server.openedBackendConnections() == 1)
+        }
+    }
+
+    @Test func closesAClientConnectionIdleBetweenRequests() async throws {
+        let a = try await TestBackend.start("A")
+        defer { Task { await a.stop() } }
+        try await ProxyHarness.with(idleTimeout: .milliseconds(300)) { proxy in
+            _ = proxy.route([IngressFixtures.ingress("site", rules: [Self.siteRules("a.test", service: "svc-a")])], backends: ["svc-a": [a.port]])
+            let port = proxy.httpPort
+            try await withDeadline(.seconds(10), "the idle connection is closed") {
+                try await RawConnection.with(port: port) { connection in
+                    try await connection.write("GET /first HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                    let answer = try await connection.read(until: "te: \n")
+                    #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+                    // Nothing more is sent: the proxy closes the connection.
+                    await #expect(throws: RawConnection.Closed.self) { try await connection.read(until: "never sent") }
+                }
+            }
         }
     }
 

@@ -98,6 +98,15 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            // Nothing read for the idle timeout: close a connection that waits for its next request.
+            if phase == .idle { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         shared.logger.debug("ingress client connection failed", metadata: ["error": "\(error)"])
         context.close(promise: nil)
@@ -298,7 +307,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
             for name in ["backend", "http-encoder", "http-decoder"] { endpoint.removeHandler(name: name, promise: nil) }
             let front = client.pipeline.syncOperations
             try front.addHandler(clientEnd)
-            for name in ["ingress", "http-errors", "http-pipeline", "http-encoder", "http-decoder"] { front.removeHandler(name: name, promise: nil) }
+            for name in ["idle", "ingress", "http-errors", "http-pipeline", "http-encoder", "http-decoder"] { front.removeHandler(name: name, promise: nil) }
             client.flush()
             backend.channel.flush()
             client.read()

@@ -100,6 +100,7 @@ public final class IngressProxyServer: Sendable {
     /// The HTTP/1.1 server handlers, named so an upgrade can remove them.
     static func configureHTTP1(_ channel: any Channel, shared: IngressProxyShared, tls: Bool) throws {
         let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(IdleStateHandler(readTimeout: shared.configuration.clientIdleTimeout), name: "idle")
         try pipeline.addHandler(HTTPResponseEncoder(), name: "http-encoder")
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: "http-decoder")
         try pipeline.addHandler(HTTPServerPipelineHandler(), name: "http-pipeline")
