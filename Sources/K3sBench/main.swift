@@ -40,8 +40,8 @@ func usage() -> Never {
            k3s-bench node [--pods N] [--sync-pods N]
            k3s-bench dns [--services N] [--server-threads N] [--senders N] [--window N] [--seconds N]
            k3s-bench net [--services N,N] [--endpoints N]
-           k3s-bench ingress [--clients N] [--seconds N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
+           k3s-bench ingress [--clients N] [--seconds N]
 
     """.utf8))
     exit(2)
