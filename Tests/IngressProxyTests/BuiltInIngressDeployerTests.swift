@@ -73,6 +73,9 @@ struct BuiltInIngressDeployerTests {
                 tasks.cancelAll()
             }
             await deployer.stop()
+            // The shared informers run on for others: the deployer's handlers are gone.
+            #expect(informers.informer(NetworkingV1.Ingress.self).handlerCount == 0)
+            #expect(informers.informer(CoreV1.Secret.self).handlerCount == 0)
             try await group.shutdownGracefully()
         }
     }
