@@ -141,15 +141,20 @@ struct IngressProxyServerTests {
         defer { Task { await a.stop() } }
         try await ProxyHarness.with { proxy in
             _ = proxy.route([IngressFixtures.ingress("site", rules: [Self.siteRules("a.test", service: "svc-a")])], backends: ["svc-a": [a.port]])
-            let echoed = try await RawConnection.with(port: proxy.httpPort) { connection in
-                try await connection.write("GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
-                let answer = try await connection.read(until: "\r\n\r\n")
-                #expect(answer.hasPrefix("HTTP/1.1 101"))
-                #expect(answer.lowercased().contains("upgrade: websocket"))
-                try await connection.write("ping-through-the-splice")
-                return try await connection.read(until: "splice")
+            // Plain and over TLS (wss).
+            for (port, serverName) in [(proxy.httpPort, nil), (proxy.httpsPort, "a.test")] as [(Int, String?)] {
+                let echoed = try await RawConnection.with(port: port, serverName: serverName) { connection in
+                    try await connection.write("GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                    let answer = try await connection.read(until: "\r\n\r\n")
+                    #expect(answer.hasPrefix("HTTP/1.1 101"))
+                    #expect(answer.lowercased().contains("upgrade: websocket"))
+                    try await connection.write("ping-through-the-splice")
+                    let first = try await connection.read(until: "splice")
+                    try await connection.write("and-back-again")
+                    return first + "|" + (try await connection.read(until: "again"))
+                }
+                #expect(echoed == "ping-through-the-splice|and-back-again", "TLS: \(serverName != nil)")
             }
-            #expect(echoed == "ping-through-the-splice")
         }
     }
 

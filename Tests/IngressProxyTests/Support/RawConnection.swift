@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A plain TCP connection to 127.0.0.1 for tests that speak raw bytes (upgrades, interim
 /// answers).
@@ -16,10 +17,22 @@ final class RawConnection {
     struct Closed: Error {}
 
     /// Connects, runs `body`, closes.
-    static func with<T: Sendable>(port: Int, _ body: (RawConnection) async throws -> T) async throws -> T {
+    /// With `serverName`, the connection speaks TLS (HTTP/1.1 by ALPN, any certificate).
+    static func with<T: Sendable>(port: Int, serverName: String? = nil, _ body: (RawConnection) async throws -> T) async throws -> T {
+        let context: NIOSSLContext? = try serverName.map { _ in
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.applicationProtocols = ["http/1.1"]
+            configuration.certificateVerification = .none
+            return try NIOSSLContext(configuration: configuration)
+        }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let context {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
             }
         return try await channel.executeThenClose { inbound, outbound in
             try await body(RawConnection(iterator: inbound.makeAsyncIterator(), outbound: outbound))
