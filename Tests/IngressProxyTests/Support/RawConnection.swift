@@ -19,12 +19,7 @@ final class RawConnection {
     /// Connects, runs `body`, closes.
     /// With `serverName`, the connection speaks TLS (HTTP/1.1 by ALPN, any certificate).
     static func with<T: Sendable>(port: Int, serverName: String? = nil, _ body: (RawConnection) async throws -> T) async throws -> T {
-        let context: NIOSSLContext? = try serverName.map { _ in
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.applicationProtocols = ["http/1.1"]
-            configuration.certificateVerification = .none
-            return try NIOSSLContext(configuration: configuration)
-        }
+        let context = try serverName.map { _ in try TestTLS.clientContext() }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
