@@ -39,9 +39,17 @@ public final class BuiltInIngressDeployer: IngressDeployer {
         self.logger = logger
     }
 
-    /// Binds the listeners and starts following the informers.
+    /// Binds the listeners and starts following the informers. Call it once: after a failure
+    /// (a port taken) the deployer has unregistered from the informers and is spent; make a new
+    /// one to retry.
     public func start() async throws {
-        let listeners = try await server.start()
+        let listeners: [IngressProxyServer.BoundListener]
+        do {
+            listeners = try await server.start()
+        } catch {
+            routes.close()
+            throw error
+        }
         bound.withLock { $0 = listeners }
         let routes = self.routes
         let writer = statusWriter
@@ -54,7 +62,7 @@ public final class BuiltInIngressDeployer: IngressDeployer {
         tasks.withLock { $0 = task }
     }
 
-    /// Closes the listeners and stops following the informers.
+    /// Closes the listeners, stops following the informers and unregisters from them.
     public func stop() async {
         let task = tasks.withLock { task in
             defer { task = nil }
@@ -63,6 +71,7 @@ public final class BuiltInIngressDeployer: IngressDeployer {
         task?.cancel()
         await task?.value
         await server.stop()
+        routes.close()
     }
 
     /// The bound listeners (after ``start()``).

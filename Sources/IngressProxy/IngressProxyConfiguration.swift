@@ -33,6 +33,9 @@ public struct IngressProxyConfiguration: Sendable {
     public var connectTimeout: TimeAmount
     /// The common name of the self-signed certificate served for unknown server names.
     public var defaultCertificateName: String
+    /// How long an HTTP/1.1 client connection may sit between requests before the proxy closes
+    /// it (a request or answer in progress, and an upgraded connection, are never cut).
+    public var clientIdleTimeout: TimeAmount
 
     /// Creates a configuration.
     public init(
@@ -41,7 +44,8 @@ public struct IngressProxyConfiguration: Sendable {
         maxIdleConnectionsPerEndpoint: Int = 32,
         connectAttempts: Int = 3,
         connectTimeout: TimeAmount = .seconds(3),
-        defaultCertificateName: String = "k3s-ingress-default"
+        defaultCertificateName: String = "k3s-ingress-default",
+        clientIdleTimeout: TimeAmount = .seconds(180)
     ) {
         self.listeners = listeners
         self.classPolicy = classPolicy
@@ -49,6 +53,7 @@ public struct IngressProxyConfiguration: Sendable {
         self.connectAttempts = connectAttempts
         self.connectTimeout = connectTimeout
         self.defaultCertificateName = defaultCertificateName
+        self.clientIdleTimeout = clientIdleTimeout
     }
 
     /// HTTP and TLS listeners on every address of both families.

@@ -141,6 +141,8 @@ final class NginxProcess {
             events { worker_connections 4096; }
             http {
                 access_log off;
+                keepalive_requests 100000000;
+                keepalive_timeout 300s;
                 client_body_temp_path \(path)/body;
                 proxy_temp_path \(path)/proxy;
                 fastcgi_temp_path \(path)/fastcgi;
@@ -149,6 +151,7 @@ final class NginxProcess {
                 upstream endpoint {
                     server 127.0.0.1:\(upstreamPort);
                     keepalive 32;
+                    keepalive_requests 100000000;
                 }
                 server {
                     listen 127.0.0.1:\(port);

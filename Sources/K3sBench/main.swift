@@ -10,6 +10,7 @@
 //   k3s-bench dns [--services 1000] [--server-threads 1] [--senders 8] [--window 16] [--seconds 5]
 //       (the built-in cluster DNS server on loopback and a UDP load generator in this process)
 //   k3s-bench net [--services 1000,10000] [--endpoints 10]   (the service proxy's nft syncs; root, nft)
+//   k3s-bench ingress [--clients 16] [--seconds 5]   (the built-in ingress proxy and nginx on loopback)
 //   k3s-bench node [--pods 30] [--sync-pods 100]   (a real node: containerd, runc; root; release k3s and k3s-pause
 //       built next to the bench)
 //
@@ -41,6 +42,7 @@ func usage() -> Never {
            k3s-bench net [--services N,N] [--endpoints N]
            k3s-bench net-throughput [--seconds N] [--streams N] [--runs N]
            k3s-bench datastore-rss --backend sqlite|memory --writes N --keys K [--dir DIR]
+           k3s-bench ingress [--clients N] [--seconds N]
 
     """.utf8))
     exit(2)

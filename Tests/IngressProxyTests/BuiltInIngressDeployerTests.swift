@@ -42,7 +42,9 @@ struct BuiltInIngressDeployerTests {
                     IngressFixtures.ingress("site", className: nil, rules: [(host: "a.test", paths: [IngressFixtures.path("/", service: "web")])]),
                     namespace: "default")
                 _ = try await client.resource(NetworkingV1.Ingress.self).create(
-                    IngressFixtures.ingress("broken", className: "traefik", rules: [(host: "b.test", paths: [IngressFixtures.path("/", service: "absent")])]),
+                    IngressFixtures.ingress(
+                        "broken", className: "traefik", rules: [(host: "b.test", paths: [IngressFixtures.path("/", service: "absent")])],
+                        tls: [NetworkingV1.IngressTLS(hosts: ["b.test"], secretName: "absent-tls")]),
                     namespace: "default")
                 _ = try await client.resource(NetworkingV1.Ingress.self).create(
                     IngressFixtures.ingress("foreign", className: "nginx", rules: [(host: "c.test", paths: [IngressFixtures.path("/", service: "web")])]),
@@ -53,9 +55,10 @@ struct BuiltInIngressDeployerTests {
                 }
                 #expect(try await TestHTTPConnection.get(port: port, host: "b.test", "/").status == .serviceUnavailable)
                 #expect(try await TestHTTPConnection.get(port: port, host: "c.test", "/").status == .notFound)
-                try await eventually("a Warning event names the missing Service", timeout: .seconds(10)) {
+                try await eventually("Warning events name the missing Service and Secret", timeout: .seconds(10)) {
                     let list = try? await client.resource(CoreV1.Event.self).list(namespace: "default")
-                    return list?.items.contains { $0.involvedObject?.name == "broken" && $0.reason == "ServiceNotFound" && $0.type == "Warning" } ?? false
+                    let reasons = Set((list?.items ?? []).filter { $0.involvedObject?.name == "broken" && $0.type == "Warning" }.compactMap(\.reason))
+                    return reasons == ["ServiceNotFound", "SecretNotFound"]
                 }
 
                 deployer.setLoadBalancerAddresses(["192.0.2.10"])
@@ -70,6 +73,9 @@ struct BuiltInIngressDeployerTests {
                 tasks.cancelAll()
             }
             await deployer.stop()
+            // The shared informers run on for others: the deployer's handlers are gone.
+            #expect(informers.informer(NetworkingV1.Ingress.self).handlerCount == 0)
+            #expect(informers.informer(CoreV1.Secret.self).handlerCount == 0)
             try await group.shutdownGracefully()
         }
     }

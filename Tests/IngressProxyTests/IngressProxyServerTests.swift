@@ -1,3 +1,4 @@
+import ClusterTesting
 import IngressProxy
 import KubeAPI
 import NIOCore
@@ -88,6 +89,24 @@ struct IngressProxyServerTests {
         }
     }
 
+    @Test func closesAClientConnectionIdleBetweenRequests() async throws {
+        let a = try await TestBackend.start("A")
+        defer { Task { await a.stop() } }
+        try await ProxyHarness.with(idleTimeout: .milliseconds(300)) { proxy in
+            _ = proxy.route([IngressFixtures.ingress("site", rules: [Self.siteRules("a.test", service: "svc-a")])], backends: ["svc-a": [a.port]])
+            let port = proxy.httpPort
+            try await withDeadline(.seconds(10), "the idle connection is closed") {
+                try await RawConnection.with(port: port) { connection in
+                    try await connection.write("GET /first HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                    let answer = try await connection.read(until: "te: \n")
+                    #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+                    // Nothing more is sent: the proxy closes the connection.
+                    await #expect(throws: RawConnection.Closed.self) { try await connection.read(until: "never sent") }
+                }
+            }
+        }
+    }
+
     @Test func retriesARefusedEndpointOnTheNextOne() async throws {
         let a = try await TestBackend.start("A")
         defer { Task { await a.stop() } }
@@ -122,22 +141,37 @@ struct IngressProxyServerTests {
         defer { Task { await a.stop() } }
         try await ProxyHarness.with { proxy in
             _ = proxy.route([IngressFixtures.ingress("site", rules: [Self.siteRules("a.test", service: "svc-a")])], backends: ["svc-a": [a.port]])
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: proxy.httpPort) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            // Plain and over TLS (wss).
+            for (port, serverName) in [(proxy.httpPort, nil), (proxy.httpsPort, "a.test")] as [(Int, String?)] {
+                let echoed = try await RawConnection.with(port: port, serverName: serverName) { connection in
+                    try await connection.write("GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+                    let answer = try await connection.read(until: "\r\n\r\n")
+                    #expect(answer.hasPrefix("HTTP/1.1 101"))
+                    #expect(answer.lowercased().contains("upgrade: websocket"))
+                    try await connection.write("ping-through-the-splice")
+                    let first = try await connection.read(until: "splice")
+                    try await connection.write("and-back-again")
+                    return first + "|" + (try await connection.read(until: "again"))
                 }
-            let echoed = try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(ByteBuffer(string: "GET /ws HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"))
-                var received = ""
-                var iterator = inbound.makeAsyncIterator()
-                while !received.contains("\r\n\r\n"), let chunk = try await iterator.next() { received += String(buffer: chunk) }
-                #expect(received.hasPrefix("HTTP/1.1 101"))
-                received = String(received[received.range(of: "\r\n\r\n")!.upperBound...])
-                try await outbound.write(ByteBuffer(string: "ping-through-the-pipe"))
-                while received.count < 21, let chunk = try await iterator.next() { received += String(buffer: chunk) }
-                return received
+                #expect(echoed == "ping-through-the-splice|and-back-again", "TLS: \(serverName != nil)")
             }
-            #expect(echoed == "ping-through-the-pipe")
+        }
+    }
+
+    @Test func passesOn100ContinueBeforeTheAnswer() async throws {
+        let a = try await TestBackend.start("A")
+        defer { Task { await a.stop() } }
+        try await ProxyHarness.with { proxy in
+            _ = proxy.route([IngressFixtures.ingress("site", rules: [Self.siteRules("a.test", service: "svc-a")])], backends: ["svc-a": [a.port]])
+            let answer = try await RawConnection.with(port: proxy.httpPort) { connection in
+                try await connection.write("POST /form HTTP/1.1\r\nHost: a.test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+                let interim = try await connection.read(until: "\r\n\r\n")
+                #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
+                try await connection.write("hello")
+                return try await connection.read(until: "te: \n")
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(answer.contains("body: 5\n"))
         }
     }
 

@@ -24,6 +24,7 @@ public final class IngressRouteSource: IngressRouteProvider {
     private let compiled = Mutex<(count: Int, observers: [@Sendable () -> Void])>((0, []))
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
+    private let removeHandlers: @Sendable () -> Void
 
     /// The EndpointSlice index by `namespace/service`.
     static let sliceIndex = "ingress-service"
@@ -45,13 +46,29 @@ public final class IngressRouteSource: IngressRouteProvider {
             return ["\(slice.metadata.namespace ?? "default")/\(service)"]
         }
         let continuation = wakeContinuation
-        classes.addHandler(.any { _ in _ = continuation.yield() })
-        ingresses.addHandler(.any { _ in _ = continuation.yield() })
-        services.addHandler(.any { _ in _ = continuation.yield() })
-        slices.addHandler(.any { _ in _ = continuation.yield() })
-        secrets.addHandler(.any { secret in
-            if secret.type == IngressRouteCompiler.tlsSecretType { _ = continuation.yield() }
-        })
+        let (classes, ingresses, services, slices, secrets) = (classes, ingresses, services, slices, secrets)
+        let registrations = [
+            classes.addHandler(.any { _ in _ = continuation.yield() }),
+            ingresses.addHandler(.any { _ in _ = continuation.yield() }),
+            services.addHandler(.any { _ in _ = continuation.yield() }),
+            slices.addHandler(.any { _ in _ = continuation.yield() }),
+            secrets.addHandler(.any { secret in
+                if secret.type == IngressRouteCompiler.tlsSecretType { _ = continuation.yield() }
+            }),
+        ]
+        removeHandlers = {
+            classes.removeHandler(registrations[0])
+            ingresses.removeHandler(registrations[1])
+            services.removeHandler(registrations[2])
+            slices.removeHandler(registrations[3])
+            secrets.removeHandler(registrations[4])
+        }
+    }
+
+    /// Unregisters the informer handlers (the shared informers run on for other components).
+    public func close() {
+        removeHandlers()
+        wakeContinuation.finish()
     }
 
     public var currentTable: IngressRouteTable { table.withLock { $0 } }

@@ -102,12 +102,13 @@ final class BackendConnectionPool {
     private func connect(_ address: SocketAddress) -> EventLoopFuture<any Channel> {
         ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.maxMessagesPerRead, value: 1)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(HTTPRequestEncoder(), name: "http-encoder")
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)), name: "http-decoder")
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)), name: "http-decoder")
                     try pipeline.addHandler(IngressBackendHandler(), name: "backend")
                 }
             }

@@ -42,6 +42,10 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var backendKeepAlive = true
     private var upgradeRequested = false
     private var readPending = false
+    /// Inside a burst of client reads: the backend is flushed once, at its read-complete.
+    private var reading = false
+    /// The endpoint connection pool of this handler's event loop.
+    private var pool: BackendConnectionPool?
 
     init(shared: IngressProxyShared, tls: Bool, http2: Bool) {
         self.shared = shared
@@ -54,6 +58,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        pool = shared.pool(for: context.eventLoop)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -63,6 +68,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
     // MARK: Client side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
         switch unwrapInboundIn(data) {
         case .head(let head):
             start(head, context: context)
@@ -76,6 +82,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
         if phase == .forwarding { backend?.handler.flush() }
         context.fireChannelReadComplete()
     }
@@ -89,6 +96,15 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         buffered = []
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            // Nothing read for the idle timeout: close a connection that waits for its next request.
+            if phase == .idle { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -135,7 +151,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
         let port = (channel.localAddress ?? channel.parent?.localAddress)?.port
         buffered = [.head(ForwardedHeaders.request(head, client: client, scheme: scheme, port: port, upgrade: upgradeRequested))]
         phase = .connecting
-        shared.pool(for: context.eventLoop).acquire(target) { [self] result in
+        (pool ?? shared.pool(for: context.eventLoop)).acquire(target) { [self] result in
             connected(result, target: target)
         }
     }
@@ -152,7 +168,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
             phase = .forwarding
             for part in buffered { connection.handler.send(part) }
             buffered = []
-            connection.handler.flush()
+            if !reading { connection.handler.flush() }
             if connection.channel.isWritable { resumeReading() }
         case .failure(let error):
             guard phase == .connecting else { return }
@@ -201,6 +217,14 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
         guard phase == .forwarding else { return }
         switch part {
         case .head(let response):
+            if response.status.code < 200, response.status != .switchingProtocols {
+                // `100 Continue` and friends: passed on to HTTP/1.1 clients, the final answer follows.
+                if !isHTTP2 {
+                    let head = HTTPResponseHead(version: .http1_1, status: response.status, headers: ForwardedHeaders.stripped(response.headers))
+                    context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+                }
+                return
+            }
             responseStarted = true
             backendKeepAlive = response.isKeepAlive
             if response.status == .switchingProtocols, upgradeRequested {
@@ -221,7 +245,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
                 backend = nil
                 connection.handler.exchange = nil
                 if backendKeepAlive, requestEnded {
-                    shared.pool(for: context.eventLoop).release(connection)
+                    (pool ?? shared.pool(for: context.eventLoop)).release(connection)
                 } else {
                     connection.channel.close(promise: nil)
                 }
@@ -283,7 +307,7 @@ final class IngressFrontendHandler: ChannelDuplexHandler, RemovableChannelHandle
             for name in ["backend", "http-encoder", "http-decoder"] { endpoint.removeHandler(name: name, promise: nil) }
             let front = client.pipeline.syncOperations
             try front.addHandler(clientEnd)
-            for name in ["ingress", "http-errors", "http-pipeline", "http-encoder", "http-decoder"] { front.removeHandler(name: name, promise: nil) }
+            for name in ["idle", "ingress", "http-errors", "http-pipeline", "http-encoder", "http-decoder"] { front.removeHandler(name: name, promise: nil) }
             client.flush()
             backend.channel.flush()
             client.read()

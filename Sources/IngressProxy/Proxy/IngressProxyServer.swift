@@ -78,6 +78,9 @@ public final class IngressProxyServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // One read per readiness event: requests and answers are small and come one at a
+            // time, so a second read would almost always be an extra EAGAIN system call.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
         if listener.host.contains(":") {
             bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
         }
@@ -97,6 +100,7 @@ public final class IngressProxyServer: Sendable {
     /// The HTTP/1.1 server handlers, named so an upgrade can remove them.
     static func configureHTTP1(_ channel: any Channel, shared: IngressProxyShared, tls: Bool) throws {
         let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(IdleStateHandler(readTimeout: shared.configuration.clientIdleTimeout), name: "idle")
         try pipeline.addHandler(HTTPResponseEncoder(), name: "http-encoder")
         try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)), name: "http-decoder")
         try pipeline.addHandler(HTTPServerPipelineHandler(), name: "http-pipeline")

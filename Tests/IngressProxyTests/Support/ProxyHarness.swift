@@ -14,12 +14,12 @@ struct ProxyHarness {
     let httpPort: Int
     let httpsPort: Int
 
-    static func with(_ body: (ProxyHarness) async throws -> Void) async throws {
+    static func with(idleTimeout: TimeAmount = .seconds(180), _ body: (ProxyHarness) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let routes = FixedIngressRoutes()
-        let configuration = IngressProxyConfiguration(listeners: [
-            .init(host: "127.0.0.1", port: 0, tls: false), .init(host: "127.0.0.1", port: 0, tls: true),
-        ])
+        let configuration = IngressProxyConfiguration(
+            listeners: [.init(host: "127.0.0.1", port: 0, tls: false), .init(host: "127.0.0.1", port: 0, tls: true)],
+            clientIdleTimeout: idleTimeout)
         let server = IngressProxyServer(
             configuration: configuration, routes: routes,
             certificates: try IngressCertificateStore(defaultName: configuration.defaultCertificateName, logger: logger),

@@ -60,6 +60,9 @@ final class TestBackend: Sendable {
             case .head(let head):
                 self.head = head
                 bodyBytes = 0
+                if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+                }
             case .body(let buffer):
                 bodyBytes += buffer.readableBytes
             case .end:

@@ -42,12 +42,8 @@ final class TestHTTPConnection {
         port: Int, serverName: String? = nil, presented: PresentedCertificate? = nil,
         _ body: (TestHTTPConnection) async throws -> T
     ) async throws -> T {
-        let context: NIOSSLContext? = try serverName.map { _ in
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.applicationProtocols = ["http/1.1"]
-            configuration.certificateVerification = .noHostnameVerification
-            return try NIOSSLContext(configuration: configuration)
-        }
+        // Verification on (so the callback sees the chain), the host name left to the test.
+        let context = try serverName.map { _ in try TestTLS.clientContext(.noHostnameVerification) }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
