@@ -189,6 +189,15 @@ import Testing
                                   "spec": ["ingressClassName": "traefik", "rules": [["host": "a.example.com"], [:]], "tls": [[:]]],
                                   "status": ["loadBalancer": ["ingress": [["ip": "192.168.1.2"]]]]]
         #expect(try cells("networking.k8s.io", "ingresses", ingress) == ["i", "traefik", "a.example.com", "192.168.1.2", "80, 443", "5m"])
+        let ingressClass: JSONValue = ["metadata": ["name": "k3s", "creationTimestamp": .string(Self.created)], "spec": ["controller": "k3s.io/ingress-proxy"]]
+        #expect(try cells("networking.k8s.io", "ingressclasses", ingressClass) == ["k3s", "k3s.io/ingress-proxy", "<none>", "5m"])
+        let parameterized: JSONValue = ["metadata": ["name": "p", "creationTimestamp": .string(Self.created)],
+                                        "spec": ["controller": "x", "parameters": ["kind": "Params", "apiGroup": "example.com", "name": "one"]]]
+        #expect(try cells("networking.k8s.io", "ingressclasses", parameterized) == ["p", "x", "Params.example.com/one", "5m"])
+        let policy: JSONValue = ["metadata": ["name": "deny", "creationTimestamp": .string(Self.created)], "spec": ["podSelector": [:]]]
+        #expect(try cells("networking.k8s.io", "networkpolicies", policy) == ["deny", "<none>", "5m"])
+        let guarded: JSONValue = ["metadata": ["name": "g", "creationTimestamp": .string(Self.created)], "spec": ["podSelector": ["matchLabels": ["app": "web"]]]]
+        #expect(try cells("networking.k8s.io", "networkpolicies", guarded) == ["g", "app=web", "5m"])
         let binding: JSONValue = ["metadata": ["name": "b", "creationTimestamp": .string(Self.created)], "roleRef": ["kind": "ClusterRole", "name": "view"],
                                   "subjects": [["kind": "User", "name": "alice"], ["kind": "ServiceAccount", "name": "sa", "namespace": "ns"]]]
         #expect(try cells("rbac.authorization.k8s.io", "rolebindings", binding) == ["b", "ClusterRole/view", "5m", "alice", "", "ns/sa"])

@@ -108,4 +108,31 @@ extension TablePrinter {
             .string(loadBalancerAddresses(ing[path: "status", "loadBalancer"]).joined(separator: ",")), .string(ports), age(ing, now),
         ]
     }
+
+    static let ingressClassPrinter = Printer(
+        columns: [
+            nameColumn,
+            TableColumn(name: "Controller", description: "The controller that implements the class."),
+            TableColumn(name: "Parameters", description: "The class's parameters resource (Kind.group/name)."),
+            ageColumn,
+        ]
+    ) { ingressClass, now in
+        var parameters = "<none>"
+        if let reference = ingressClass[path: "spec", "parameters"], reference.objectValue != nil {
+            parameters = reference["kind"]?.stringValue ?? ""
+            if let group = reference["apiGroup"]?.stringValue { parameters += "." + group }
+            parameters += "/" + (reference["name"]?.stringValue ?? "")
+        }
+        return [name(ingressClass), .string(string(ingressClass, "spec", "controller") ?? ""), .string(parameters), age(ingressClass, now)]
+    }
+
+    static let networkPolicyPrinter = Printer(
+        columns: [
+            nameColumn,
+            TableColumn(name: "Pod-Selector", description: "The pods the policy applies to."),
+            ageColumn,
+        ]
+    ) { policy, now in
+        [name(policy), .string(formatSelector(policy[path: "spec", "podSelector"])), age(policy, now)]
+    }
 }

@@ -129,6 +129,8 @@ public struct TablePrinter: Sendable {
         case ("", "services"): return servicePrinter
         case ("", "endpoints"): return endpointsPrinter
         case ("networking.k8s.io", "ingresses"): return ingressPrinter
+        case ("networking.k8s.io", "ingressclasses"): return ingressClassPrinter
+        case ("networking.k8s.io", "networkpolicies"): return networkPolicyPrinter
         case ("", "nodes"): return nodePrinter
         case ("", "namespaces"): return namespacePrinter
         case ("", "configmaps"): return configMapPrinter
