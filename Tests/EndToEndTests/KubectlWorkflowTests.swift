@@ -208,6 +208,27 @@ struct KubectlWorkflowTests {
         #expect(whoami.stdout == "system:serviceaccount:default:bot", "\(whoami.stderr)")
     }
 
+    @Test func impersonationActsAsTheNamedUser() async throws {
+        let server = try await K3sServerProcess.start()
+        defer { server.stop() }
+        // The admin may impersonate anyone; the request then has only the impersonated rights.
+        let asAlice = try await server.kubectl(["--as", "alice", "get", "pods"])
+        #expect(asAlice.status != 0)
+        #expect(asAlice.stderr.contains(#"pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default""#), "\(asAlice.stderr)")
+        #expect(try await server.kubectlOK("auth", "whoami", "--as", "alice", "--as-group", "devs", "-o", "jsonpath={.status.userInfo.groups}") == #"["devs","system:authenticated"]"#)
+        // `can-i` exits 1 for "no".
+        #expect(try await server.kubectl(["auth", "can-i", "create", "deployments", "--as", "system:node:n1", "--as-group", "system:nodes"]).stdout == "no\n")
+        #expect(try await server.kubectlOK("auth", "can-i", "list", "networkpolicies", "-A", "--as", "system:node:n1", "--as-group", "system:nodes") == "yes\n")
+        // A user who may not impersonate is refused, naming what.
+        #expect(try await server.kubectlOK("create", "serviceaccount", "bot") == "serviceaccount/bot created\n")
+        let token = try await server.kubectlOK("create", "token", "bot", "--duration=10m").trimmingCharacters(in: .whitespacesAndNewlines)
+        let address = try await server.kubectlOK("config", "view", "--raw", "-o", "jsonpath={.clusters[0].cluster.server}")
+        let asBot = ["--kubeconfig", "/dev/null", "--server", address, "--certificate-authority", server.dataDir + "/server/tls/server-ca.crt", "--token", token]
+        let refused = try await run(K3sServerProcess.executable(named: "kubectl")!, asBot + ["--as", "system:admin", "get", "pods"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains(#"users "system:admin" is forbidden: User "system:serviceaccount:default:bot" cannot impersonate resource "users" in API group "" at the cluster scope"#), "\(refused.stderr)")
+    }
+
     /// `text` with every run of spaces squeezed to one (describe's column widths vary with
     /// the longest label).
     private func squeezed(_ text: String) -> String {

@@ -217,7 +217,8 @@ public final class KubeAPIServer: Sendable {
         )
         let authorized = AuthorizationHandler(authorizer: authorizer, next: NodeRestrictionHandler(next: router))
         self.authorizedHandler = authorized
-        let authenticated: any APIHandler = AuthenticationHandler(authenticator: authenticator, next: authorized)
+        let authenticated: any APIHandler = AuthenticationHandler(
+            authenticator: authenticator, next: ImpersonationHandler(authorizer: authorizer, next: authorized))
         // The join endpoints answer before authentication: /cacerts is public and the
         // certificate endpoint checks join tokens itself.
         let joinable: any APIHandler = configuration.nodeJoin.map {
