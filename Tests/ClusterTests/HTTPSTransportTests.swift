@@ -31,11 +31,13 @@ final class ScriptedHTTPSServer {
         task = Task { try await server.run() }
     }
 
-    func transport(retry: RetryPolicy = RetryPolicy(), sleeps: SleepRecorder? = nil, trust: TLSTrust? = nil) throws -> HTTPSTransport {
+    func transport(
+        retry: RetryPolicy = RetryPolicy(), sleeps: SleepRecorder? = nil, trust: TLSTrust? = nil, requestTimeout: Duration = .seconds(60)
+    ) throws -> HTTPSTransport {
         try HTTPSTransport(
             configuration: .init(
                 endpoint: ServerEndpoint(host: "127.0.0.1", port: port), trust: trust ?? .certificateAuthorities(pki.serverCAPEM),
-                bearerToken: "t0ken", retry: retry),
+                bearerToken: "t0ken", retry: retry, requestTimeout: requestTimeout),
             sleep: { duration in sleeps?.record(duration) })
     }
 
@@ -58,6 +60,11 @@ final class FlakyHandler: APIHandler {
         let seen = count.withLock { value in
             value += 1
             return value
+        }
+        if request.path == "/silent" {
+            // Never answers (until the server shuts down).
+            let (stream, _) = AsyncStream.makeStream(of: [UInt8].self)
+            return APIResponse(status: .ok, body: .stream(stream))
         }
         if request.path == "/stream" {
             let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
@@ -120,6 +127,21 @@ final class SleepRecorder: Sendable {
         let response = try await transport.perform(method: "POST", path: "/api", query: [], headers: [], body: Array("{}".utf8))
         #expect(response.status == 503)
         #expect(sleeps.sleeps.isEmpty)
+        await transport.shutdown()
+        try await server.stop()
+    }
+
+    @Test func aServerThatGoesSilentFailsTheRequestAtTheTimeout() async throws {
+        let server = try await ScriptedHTTPSServer(handler: FlakyHandler(failures: 0))
+        let transport = try server.transport(requestTimeout: .milliseconds(300))
+        let error = await #expect(throws: HTTPSTransportError.self) {
+            _ = try await transport.perform(method: "PATCH", path: "/silent", query: [], headers: [], body: Array("{}".utf8))
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("no answer to PATCH /silent within"), "\(String(describing: error))")
+        // The connection was closed, not pooled; the next request gets a fresh one and an answer.
+        #expect(await transport.pool.idleCount == 0)
+        let next = try await transport.perform(method: "GET", path: "/after", query: [], headers: [], body: [])
+        #expect(next.status == 200)
         await transport.shutdown()
         try await server.stop()
     }

@@ -258,8 +258,11 @@ struct KubeletLifecycleTests {
             spec.spec?.initContainers = [proxy]
             _ = try await k.pods.create(spec, namespace: "default")
             try await k.awaitEvent("meshed", "Startup probe failed: boot failed")
-            let held = try await k.pods.get("meshed", namespace: "default")
-            #expect(held.status?.containerStatuses?.first?.state?.waiting?.reason == "PodInitializing")
+            // The event can arrive before the status write that follows the probe result.
+            let held = try await k.awaitPod("meshed", "main held in PodInitializing") {
+                $0.status?.containerStatuses?.first?.state?.waiting?.reason == "PodInitializing"
+            }
+            #expect(held.status?.containerStatuses?.first?.state?.running == nil, "the main container must not start")
             #expect(Self.condition(held, "Initialized") == "False")
             k.execs.overrides.withLock { $0["boot"] = 0 }
             let running = try await k.advanceUntil("meshed", "main to run") { $0.status?.containerStatuses?.first?.state?.running != nil }

@@ -27,13 +27,18 @@ public final class HTTPSTransport: Sendable {
         public var retry: RetryPolicy
         /// The `User-Agent` header.
         public var userAgent: String
+        /// How long a request (not a stream) may wait for its whole answer; then its connection
+        /// is closed and the request fails (an idempotent one is sent again). A connection that
+        /// went silent can then never hold a caller, such as a kubelet's pod worker, forever.
+        public var requestTimeout: Duration
 
         /// Creates a configuration.
         public init(
             endpoint: ServerEndpoint, trust: TLSTrust, clientCertificate: ClientCertificateCredentials? = nil,
             bearerToken: String? = nil, maxIdleConnections: Int = 8, retry: RetryPolicy = RetryPolicy(),
-            userAgent: String = "k3s-swift/0.1"
+            userAgent: String = "k3s-swift/0.1", requestTimeout: Duration = .seconds(60)
         ) {
+            self.requestTimeout = requestTimeout
             self.endpoint = endpoint
             self.trust = trust
             self.clientCertificate = clientCertificate
@@ -133,6 +138,12 @@ public final class HTTPSTransport: Sendable {
         var body: AsyncThrowingStream<[UInt8], any Error>
     }
 
+    /// A whole answer to one request.
+    struct Answer: Sendable {
+        var head: HTTPResponseHead
+        var body: [UInt8]
+    }
+
     /// Sends a request on a pooled connection and reads the whole response, retrying per the
     /// policy.
     func perform(
@@ -153,13 +164,38 @@ public final class HTTPSTransport: Sendable {
                 continue
             }
             do {
-                let response = try await acquired.connection.execute(head: head, body: body)
-                var collected: [UInt8] = []
-                for try await chunk in response.body { collected += chunk }
-                // A cancelled iteration ends early: the body is incomplete (and the connection
-                // already closed).
+                let connection = acquired.connection
+                let timeout = configuration.requestTimeout
+                let answered = try await withThrowingTaskGroup(of: Answer?.self) { group in
+                    group.addTask {
+                        let response = try await connection.execute(head: head, body: body)
+                        var collected: [UInt8] = []
+                        for try await chunk in response.body { collected += chunk }
+                        // A cancelled iteration ends early: the body is incomplete (and the
+                        // connection already closed).
+                        try Task.checkCancellation()
+                        return Answer(head: response.head, body: collected)
+                    }
+                    group.addTask {
+                        try? await Task.sleep(for: timeout)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    let first = try await group.next() ?? nil
+                    // Timed out or cancelled: closing the connection ends the exchange, so the
+                    // group can finish.
+                    if first == nil { connection.close() }
+                    return first
+                }
                 try Task.checkCancellation()
+                guard let answered else {
+                    logger.warning("no answer in time; closing the connection", metadata: [
+                        "method": "\(method)", "path": "\(path)", "timeout": "\(configuration.requestTimeout)",
+                    ])
+                    throw HTTPSTransportError.connectionClosed("no answer to \(method) \(path) within \(configuration.requestTimeout)")
+                }
                 await pool.release(acquired.connection)
+                let (response, collected) = (answered, answered.body)
                 let status = Int(response.head.status.code)
                 let headers = response.head.headers.map { (name: $0.name, value: $0.value) }
                 if (status == 429 || status == 503), idempotent, canRetry {
