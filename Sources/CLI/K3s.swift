@@ -12,7 +12,9 @@ struct K3s: AsyncParsableCommand {
         abstract: "A lightweight Kubernetes distribution.",
         version: "k3s-swift 0.1.0 (Kubernetes v1.36.2, commit \(BuildStamp.gitCommit.isEmpty ? "unknown" : BuildStamp.gitCommit), "
             + "tree \(BuildStamp.gitTreeState.isEmpty ? "unknown" : BuildStamp.gitTreeState), built \(BuildStamp.buildDate))",
-        subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self, CheckConfigCommand.self]
+        subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self, CheckConfigCommand.self,
+            KubectlCommand.self, CtrCommand.self, CrictlCommand.self,
+        ]
     )
 
     /// What `/version` reports: this version of k3s-swift with the build stamp.
