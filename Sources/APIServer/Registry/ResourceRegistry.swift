@@ -87,12 +87,11 @@ public final class ResourceRegistry: Sendable {
         stores.withLock { $0[GroupVersionResource(group: group, version: version, resource: resource)] }
     }
 
-    /// The namespace object called `name`, from the cache when it has it, else the datastore.
+    /// The namespace object called `name`, read from the datastore.
     func namespace(named name: String) async throws -> JSONValue? {
         guard let store = store(group: "", version: "v1", resource: "namespaces") else { return nil }
-        if let cached = cache.object(prefix: store.keys.resourcePrefix, key: store.keys.key(namespace: "", name: name)) {
-            return cached.value
-        }
+        // Read from the datastore, not the watch cache: the cache can still hold the namespace
+        // as Active just after its deletion marked it Terminating, and a create must not slip in.
         return try await store.current(namespace: "", name: name)?.object
     }
 
