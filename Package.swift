@@ -136,7 +136,7 @@ let package = Package(
         .target(
             name: "NetOverlay",
             dependencies: [
-                "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log"),
+                "KubeClient", "KubeAPI", "NFTables", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),

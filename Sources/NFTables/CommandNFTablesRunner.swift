@@ -24,7 +24,7 @@ public struct CommandNFTablesRunner: NFTablesRunner {
         let (status, errors): (TerminationStatus, String)
         do {
             let result = try await Subprocess.run(
-                .path(.init(command[0])), arguments: .init(Array(command.dropFirst())), input: .array(Array(script.utf8)),
+                .path(.init(command[0])), arguments: .init(Array(command.dropFirst())), input: StandardInputFile.input(Array(script.utf8)),
                 output: .discarded, error: .string(limit: 1 << 20))
             (status, errors) = (result.terminationStatus, "\(result.standardError)")
         } catch {

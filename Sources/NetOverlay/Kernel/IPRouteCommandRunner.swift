@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import NFTables
 import Subprocess
 
 /// Runs the real tools: iproute2's `ip` and `bridge`, `nft` and `sysctl`, in this process's
@@ -40,7 +41,7 @@ public struct IPRouteCommandRunner: LinkCommandRunner {
         let status: TerminationStatus, output: String, errorOutput: String
         do {
             let result = try await Subprocess.run(
-                .path(.init(path)), arguments: .init(arguments), input: .string(command.input ?? ""),
+                .path(.init(path)), arguments: .init(arguments), input: StandardInputFile.input(Array((command.input ?? "").utf8)),
                 output: .string(limit: 16 << 20), error: .string(limit: 1 << 20))
             (status, output, errorOutput) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NFTables
 import Subprocess
 import Synchronization
 
@@ -54,7 +55,7 @@ final class NetworkLab: Sendable {
     @discardableResult
     func run(_ tool: String, _ arguments: [String], input: String = "") async throws -> String {
         let result = try await Subprocess.run(
-            .path(.init(tool)), arguments: .init(arguments), input: .string(input), output: .string(limit: 1 << 22),
+            .path(.init(tool)), arguments: .init(arguments), input: StandardInputFile.input(Array(input.utf8)), output: .string(limit: 1 << 22),
             error: .string(limit: 1 << 20))
         guard result.terminationStatus.isSuccess else {
             throw CommandFailed(description: "\(tool) \(arguments.joined(separator: " ")): \(result.terminationStatus): \(result.standardError)")
