@@ -141,7 +141,9 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Self.makeLogger(label: "k3s.server", debug: configuration.debug)
         for warning in warnings { logger.warning("\(warning)") }
         do {
-            try await Server(configuration: configuration, version: K3s.versionInfo, logger: logger).run()
+            try await Server(
+                configuration: configuration, version: K3s.versionInfo, notifier: SystemdNotifier.fromEnvironment(), logger: logger
+            ).run()
         } catch {
             logger.critical("server failed: \(error)")
             throw ExitCode.failure

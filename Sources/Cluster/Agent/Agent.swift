@@ -44,11 +44,14 @@ public struct Agent: Sendable {
 
     /// What the agent was told to do.
     public let configuration: Configuration
+    /// Told `READY=1` once the node (every hollow node) has joined and a real node is Ready.
+    public let notifier: SystemdNotifier?
     let logger: Logger
 
     /// Creates an agent.
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, notifier: SystemdNotifier? = nil, logger: Logger) {
         self.configuration = configuration
+        self.notifier = notifier
         self.logger = logger
     }
 
@@ -108,7 +111,11 @@ public struct Agent: Sendable {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: HollowNodeService(pool: pool))],
+                services: [
+                    .init(service: HollowNodeService(pool: pool)),
+                    .init(service: ReadinessNotificationService(
+                        notifier: notifier, status: "\(names.count) hollow nodes joined", isReady: { true }, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -131,12 +138,28 @@ extension Agent {
             servingAddresses: node.configuration.servingAddresses, logger: logger
         ).join()
         try credentials.kubeconfig.write(to: "\(dataDir.trimmingTrailingSlash())/agent/kubelet.kubeconfig", mode: 0o600)
+        let transport = try HTTPSTransport(configuration: try credentials.transportConfiguration(), logger: logger)
+        let nodes = KubeClient(transport: transport, userAgent: "k3s-agent/\(configuration.nodeName)").resource(CoreV1.Node.self)
+        let nodeName = configuration.nodeName
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ContainerNodeService(node: node, join: { credentials }))],
+                services: [
+                    .init(service: ContainerNodeService(node: node, join: { credentials })),
+                    .init(service: ReadinessNotificationService(
+                        notifier: notifier, status: "node \(nodeName) Ready",
+                        isReady: {
+                            (try? await nodes.get(nodeName))?.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+                        }, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+        await transport.shutdown()
     }
 
     /// The kubelet settings of the agent's nodes: `template` (or the defaults) named `nodeName`,

@@ -19,12 +19,17 @@ public struct Server: Sendable {
     public let configuration: ServerConfiguration
     /// What `/version` reports (the `k3s` binary passes its build stamp).
     public let version: VersionInfo
+    /// Told `READY=1` once the API server answers `/readyz` (under a `Type=notify` unit).
+    public let notifier: SystemdNotifier?
     private let logger: Logger
 
     /// Creates a server from its configuration.
-    public init(configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), logger: Logger) {
+    public init(
+        configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), notifier: SystemdNotifier? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.version = version
+        self.notifier = notifier
         self.logger = logger
     }
 
@@ -105,6 +110,18 @@ public struct Server: Sendable {
         services.append(.init(service: PackagedComponentsService(
             components: PackagedComponents(disabled: configuration.disabledComponents, clusterDNSAddresses: configuration.clusterDNS),
             client: supervisor, logger: logger.with(component: "packaged-components"))))
+        let manifests = configuration.dataDir + "/server/manifests"
+        try FileSystem.makeDirectories(manifests, mode: 0o700)
+        services.append(.init(service: ManifestDeployerService(
+            deployer: ManifestDeployer(
+                client: supervisor, directory: manifests, disabled: configuration.disabledComponents,
+                events: EventRecorder(client: supervisor, component: "deploy", logger: logger.with(component: "deploy")),
+                logger: logger.with(component: "deploy")),
+            interval: .seconds(5), logger: logger.with(component: "deploy"))))
+        services.append(.init(service: ReadinessNotificationService(
+            notifier: notifier, status: "API server ready on port \(port)",
+            isReady: { (try? await supervisor.send(KubeRequest(method: .get, path: "/readyz"))) != nil },
+            logger: logger)))
         // A service that returns stops the whole group: with the scheduler and the controllers
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {

@@ -143,7 +143,7 @@ final class RealNode: @unchecked Sendable {
     }
 
     /// The `sleep` process inside the anchor (`nsenter` forks `unshare`, which execs the shell).
-    private var anchorNamespacePID: Int32? {
+    var anchorNamespacePID: Int32? {
         // nsenter execs unshare, unshare execs sh, sh execs sleep: same PID throughout.
         anchor.isRunning ? anchor.processIdentifier : nil
     }
@@ -334,6 +334,29 @@ final class RealNode: @unchecked Sendable {
         }
         try? FileManager.default.removeItem(atPath: dataDir)
         try? Self.ip(["netns", "delete", netns])
+    }
+
+    /// Processes the node still has: any in its mount namespace but the anchor, and any in its
+    /// cgroups (the containers, which have mount namespaces of their own).
+    func processesLeft() -> [Int32] {
+        var left: Set<Int32> = []
+        if let pid = anchorNamespacePID, let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt") {
+            left.formUnion(Self.processes(inMountNamespace: namespace).filter { $0 != pid })
+        }
+        for directory in cgroupDirectories() {
+            let text = (try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? ""
+            left.formUnion(text.split(separator: "\n").compactMap { Int32($0) })
+        }
+        return left.sorted()
+    }
+
+    /// The mount points of the node's mount namespace.
+    func mountPoints() -> [String] {
+        guard let pid = anchorNamespacePID, let text = try? String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? String(fields[4]) : nil
+        }
     }
 
     /// Every directory of the node's cgroup root in every mounted hierarchy, deepest first.
