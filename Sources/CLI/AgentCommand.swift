@@ -87,15 +87,21 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let dataDir = options.string("data-dir").flatMap { $0.isEmpty ? nil : $0 } ?? ServerConfiguration.defaultDataDir
+        let restart = RestartRequest()
         do {
             try await Agent(
                 configuration: .init(
                     server: server, token: token, nodeName: name, hollowNodes: hollowNodes, dataDir: dataDir, node: settings),
-                notifier: SystemdNotifier.fromEnvironment(),
+                notifier: SystemdNotifier.fromEnvironment(), restart: restart,
                 logger: logger
             ).run()
         } catch {
             logger.critical("agent failed: \(error)")
+            throw ExitCode.failure
+        }
+        if let binary = restart.binary {
+            logger.notice("restarting into \(binary)")
+            execute(binary, CommandLine.arguments)
             throw ExitCode.failure
         }
     }

@@ -46,12 +46,15 @@ public struct Agent: Sendable {
     public let configuration: Configuration
     /// Told `READY=1` once the node (every hollow node) has joined and a real node is Ready.
     public let notifier: SystemdNotifier?
+    /// Set when the node asks to restart into an upgraded binary; `nil` never upgrades.
+    public let restart: RestartRequest?
     let logger: Logger
 
     /// Creates an agent.
-    public init(configuration: Configuration, notifier: SystemdNotifier? = nil, logger: Logger) {
+    public init(configuration: Configuration, notifier: SystemdNotifier? = nil, restart: RestartRequest? = nil, logger: Logger) {
         self.configuration = configuration
         self.notifier = notifier
+        self.restart = restart
         self.logger = logger
     }
 
@@ -128,11 +131,13 @@ extension Agent {
     /// SIGTERM/SIGINT; the containers keep running after the agent stops.
     func runContainerNode() async throws {
         let dataDir = configuration.dataDir ?? "/var/lib/rancher/k3s"
-        let node = ContainerNode(
-            configuration: .init(
-                dataDir: dataDir, nodeName: configuration.nodeName, settings: configuration.node,
-                defaultNodeIP: HostIdentity.current().defaultAdvertiseAddress, isServer: false),
-            logger: logger)
+        var nodeConfiguration = ContainerNode.Configuration(
+            dataDir: dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+            defaultNodeIP: HostIdentity.current().defaultAdvertiseAddress, isServer: false)
+        if let restart, let binary = NodeUpgradeSettings.runningBinary {
+            nodeConfiguration.upgrade = NodeUpgradeSettings(binary: binary, arguments: CommandLine.arguments, restart: restart)
+        }
+        let node = ContainerNode(configuration: nodeConfiguration, logger: logger)
         let credentials = try await NodeJoiner(
             server: configuration.server, token: configuration.token, nodeName: configuration.nodeName,
             servingAddresses: node.configuration.servingAddresses, logger: logger
@@ -145,6 +150,7 @@ extension Agent {
             configuration: .init(
                 services: [
                     .init(service: ContainerNodeService(node: node, join: { credentials })),
+                    .init(service: RestartRequestService(request: restart ?? RestartRequest()), successTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: ReadinessNotificationService(
                         notifier: notifier, status: "node \(nodeName) Ready",
                         isReady: {

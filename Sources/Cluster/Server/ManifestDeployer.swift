@@ -42,18 +42,7 @@ public actor ManifestDeployer {
 
     /// Makes the `addons.k3s.cattle.io` definition if missing and waits until it is served.
     public func ensureDefinition() async throws {
-        let definitions = client.dynamic(
-            GroupVersionResource(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions"), namespaced: false)
-        do {
-            _ = try await definitions.create(Self.definition)
-        } catch let error as StatusError where error.code == 409 {}
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            try await refreshDiscovery("k3s.cattle.io/v1")
-            if resource(apiVersion: "k3s.cattle.io/v1", kind: "Addon") != nil { return }
-            guard ContinuousClock.now < deadline else { throw ManifestError(file: directory, reason: "the Addon resource is not served") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await DefinitionInstaller.ensure(Self.definition, apiVersion: "k3s.cattle.io/v1", kind: "Addon", client: client)
     }
 
     /// One pass: applies new and changed files, deletes the Addons of removed files.
