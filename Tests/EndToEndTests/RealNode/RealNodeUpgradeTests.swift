@@ -1,3 +1,4 @@
+import ClusterTesting
 import Foundation
 import Testing
 
@@ -26,7 +27,8 @@ struct RealNodeUpgradeTests {
                     self.end_headers()
                     return
                 super().do_GET()
-        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+        address = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+        http.server.ThreadingHTTPServer((address, int(sys.argv[1])), Handler).serve_forever()
         """#
 
     static func sha256(_ path: String) async throws -> String {
@@ -43,7 +45,9 @@ struct RealNodeUpgradeTests {
         try "\(sum)  k3s\n\(String(repeating: "0", count: 64))  k3s-arm64\n".write(toFile: directory + "/sha256sum-amd64.txt", atomically: true, encoding: .utf8)
     }
 
-    static func plan(_ name: String, _ spec: String, readyTimeout: Int? = nil) -> String {
+    static func plan(
+        _ name: String, _ spec: String, readyTimeout: Int? = nil, selecting key: String = "node-role.kubernetes.io/control-plane"
+    ) -> String {
         let annotations = readyTimeout.map { "\n  annotations:\n    upgrade.k3s-swift.io/ready-timeout-seconds: \"\($0)\"" } ?? ""
         return """
             apiVersion: upgrade.cattle.io/v1
@@ -57,9 +61,29 @@ struct RealNodeUpgradeTests {
               serviceAccountName: system-upgrade
               nodeSelector:
                 matchExpressions:
-                - {key: node-role.kubernetes.io/control-plane, operator: In, values: ["true"]}
+                - {key: \(key), operator: \(key.hasSuffix("control-plane") ? "In, values: [\"true\"]" : "Exists")}
             \(spec)
             """
+    }
+
+    /// `k3s` and `k3s-pause` of the build, installed (hard-linked where possible) in `directory`.
+    static func install(into directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let installed = directory + "/k3s"
+        let built = try K3sServerProcess.builtExecutable("k3s")
+        if link(built, installed) != 0 { try FileManager.default.copyItem(atPath: built, toPath: installed) }
+        // The built-in sandbox program lives next to k3s.
+        try FileManager.default.copyItem(atPath: try K3sServerProcess.builtExecutable("k3s-pause"), toPath: directory + "/k3s-pause")
+        return installed
+    }
+
+    /// Build B: the build with bytes appended (the same program, another checksum).
+    static func makeBuildB(at path: String) throws {
+        try FileManager.default.copyItem(atPath: try K3sServerProcess.builtExecutable("k3s"), toPath: path)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("build B\n".utf8))
+        try handle.close()
     }
 
     @Test("a bad checksum is refused, a channel moves the node to build B, a build that never gets Ready is rolled back")
@@ -69,17 +93,9 @@ struct RealNodeUpgradeTests {
         defer { try? FileManager.default.removeItem(atPath: work) }
         // Build A is the build under test; build B is the same program with bytes appended (so
         // another checksum); the stuck build is a script that never makes the node Ready.
-        let built = try K3sServerProcess.builtExecutable("k3s")
-        let installed = work + "/bin/k3s"
-        if link(built, installed) != 0 { try FileManager.default.copyItem(atPath: built, toPath: installed) }
-        // The built-in sandbox program lives next to k3s.
-        try FileManager.default.copyItem(atPath: try K3sServerProcess.builtExecutable("k3s-pause"), toPath: work + "/bin/k3s-pause")
+        let installed = try Self.install(into: work + "/bin")
         let buildB = work + "/k3s-b"
-        try FileManager.default.copyItem(atPath: built, toPath: buildB)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: buildB))
-        handle.seekToEndOfFile()
-        handle.write(Data("build B\n".utf8))
-        try handle.close()
+        try Self.makeBuildB(at: buildB)
         let stuck = work + "/k3s-stuck"
         try "#!/bin/sh\nexec sleep 600\n".write(toFile: stuck, atomically: true, encoding: .utf8)
         chmod(stuck, 0o755)
@@ -155,5 +171,63 @@ struct RealNodeUpgradeTests {
         #expect(try await annotation("upgrade.k3s-swift.io/binary-sha256") == shaB)
         let complete = try await node.kubectlOK("get", "plan", "stuck", "-n", "kube-system", "-o", "jsonpath={.status.conditions[?(@.type==\"Complete\")].reason}")
         #expect(complete == "Failed")
+    }
+
+    @Test("a server and an agent move from build A to build B, the server first")
+    func serverThenAgent() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-upgrade-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let serverBinary = try Self.install(into: work + "/server-bin")
+        let agentBinary = try Self.install(into: work + "/agent-bin")
+        let buildB = work + "/k3s-b"
+        try Self.makeBuildB(at: buildB)
+        let releases = work + "/releases"
+        let shaB = try await Self.sha256(buildB)
+        try await Self.publish(buildB, as: "v1.36.2-k3s2", root: releases)
+        try Self.releaseServer.write(toFile: work + "/server.py", atomically: true, encoding: .utf8)
+
+        let network = try RealNodeNetwork.make()
+        defer { network.remove() }
+        let server = try await RealNode.start(nodeIP: "10.99.0.2", network: network.attachment, binary: serverBinary)
+        defer { server.stop() }
+        let agent = try await RealNode.start(nodeIP: "10.99.0.3", network: network.attachment, agentOf: server, binary: agentBinary)
+        defer { agent.stop() }
+        // The releases are served on the server node's address, which the agent reaches over the bridge.
+        let http = try server.spawnInNode(["/usr/bin/python3", work + "/server.py", "18080", releases, "10.99.0.2"], output: work + "/http.log")
+        defer { if http.isRunning { kill(http.processIdentifier, SIGKILL) } }
+
+        try await server.kubectlOK("apply", "-f", "-", stdin: Self.plan(
+            "k3s", "  version: v1.36.2-k3s2\n  upgrade:\n    image: http://10.99.0.2:18080", selecting: "kubernetes.io/hostname"))
+        let label = "plan.upgrade.cattle.io/k3s"
+        func upgraded(_ node: RealNode) async throws -> Bool {
+            try await server.kubectl(["get", "node", node.nodeName, "-o", "jsonpath={.metadata.labels}"]).stdout.contains(label)
+        }
+        // The first node to finish is the server, while the agent has not moved yet.
+        let first: (Bool, Bool)
+        do {
+            first = try await eventually("a node upgraded", timeout: .seconds(150), interval: .milliseconds(200)) { () async throws -> (Bool, Bool)? in
+                let (serverDone, agentDone) = (try await upgraded(server), try await upgraded(agent))
+                return serverDone || agentDone ? (serverDone, agentDone) : nil
+            }
+        } catch {
+            let plan = try await server.kubectl(["get", "plan", "k3s", "-n", "kube-system", "-o", "yaml"]).stdout
+            let nodes = try await server.kubectl(["get", "nodes", "-o", "jsonpath={.items[*].metadata.annotations}"]).stdout
+            Issue.record("\(error)\nplan:\n\(plan)\nnodes: \(nodes)\nserver log:\n\(server.log.suffix(4000))\nagent log:\n\(agent.log.suffix(3000))")
+            throw error
+        }
+        #expect(first.0 && !first.1, "the server first, then the agent")
+        try await eventually("the agent upgraded", timeout: .seconds(150), interval: .milliseconds(200)) { try await upgraded(agent) }
+        #expect(try await Self.sha256(serverBinary) == shaB)
+        #expect(try await Self.sha256(agentBinary) == shaB)
+        for node in [server, agent] {
+            let sha = try await server.kubectlOK(
+                "get", "node", node.nodeName, "-o", "go-template={{index .metadata.annotations \"upgrade.k3s-swift.io/binary-sha256\"}}")
+            #expect(sha == shaB, "\(node.nodeName)")
+        }
+        _ = try await server.waitFor("the plan complete", ["get", "plan", "k3s", "-n", "kube-system", "-o", "jsonpath={.status.conditions[?(@.type==\"Complete\")].status}"]) {
+            $0 == "True"
+        }
+        try await agent.waitReady()
     }
 }
