@@ -9,12 +9,15 @@ import Testing
 struct VolumeBindingWiringTests {
     typealias F = VolumeFixtures
 
-    func withScheduler(volumeBindTimeout: Duration = .seconds(600), _ body: @Sendable (KubeClient) async throws -> Void) async throws {
+    func withScheduler(
+        volumeBindTimeout: Duration = .seconds(600), maxConcurrentBinds: Int = 16, _ body: @Sendable (KubeClient) async throws -> Void
+    ) async throws {
         try await TestAPIServer.with { server in
             let client = server.client()
             let logger = Logger(label: "scheduler-test", factory: { _ in SwiftLogNoOpLogHandler() })
             let informers = InformerFactory(client: client, logger: logger)
-            let scheduler = Scheduler(client: client, informers: informers, logger: logger, volumeBindTimeout: volumeBindTimeout)
+            let scheduler = Scheduler(client: client, informers: informers, logger: logger, maxConcurrentBinds: maxConcurrentBinds,
+                                      volumeBindTimeout: volumeBindTimeout)
             let informerTask = Task { await informers.run() }
             let schedulerTask = Task { try await scheduler.run() }
             defer {
@@ -92,6 +95,25 @@ struct VolumeBindingWiringTests {
             _ = try await pods.create(F.pod("web-2", claims: ["data"]), namespace: "default")
             let second = try await eventually("second pod bound") { try await pods.get("web-2", namespace: "default").spec?.nodeName }
             #expect(second == node)
+        }
+    }
+
+    @Test func podsWaitingForVolumesHoldNoBindingSlot() async throws {
+        try await withScheduler(maxConcurrentBinds: 1) { client in
+            _ = try await client.resource(StorageV1.StorageClass.self).create(F.storageClass("local-path"))
+            let claims = client.resource(CoreV1.PersistentVolumeClaim.self)
+            let pods = client.resource(CoreV1.Pod.self)
+            for name in ["a", "b"] {
+                _ = try await claims.create(newClaim("data-" + name), namespace: "default")
+                _ = try await pods.create(F.pod("waits-" + name, claims: ["data-" + name]), namespace: "default")
+            }
+            for name in ["a", "b"] {
+                _ = try await eventually("claim \(name) selected") { try await claims.get("data-" + name, namespace: "default").selectedNode }
+            }
+            // Both wait for their volumes (nobody binds them); a pod without claims still goes.
+            _ = try await pods.create(Fixtures.pod("plain"), namespace: "default")
+            _ = try await eventually("plain pod bound") { try await pods.get("plain", namespace: "default").spec?.nodeName }
+            #expect(try await pods.get("waits-a", namespace: "default").spec?.nodeName == nil)
         }
     }
 

@@ -47,7 +47,8 @@ extension Scheduler {
     /// (`volume.kubernetes.io/selected-node`), then waits until the binder and the provisioner
     /// have bound them all.
     ///
-    /// - Throws: the API error of an annotation, or ``VolumeBindingTimeout`` after the bind timeout.
+    /// - Throws: the API error of an annotation, ``VolumeBindingTimeout`` after the bind timeout,
+    ///   `CancellationError` when the scheduler stops meanwhile.
     func bindVolumes(_ keys: [String], to node: String) async throws {
         for key in keys {
             let (namespace, name) = splitObjectKey(key)
@@ -73,9 +74,15 @@ extension Scheduler {
             _ = claimWaiters.withLock { $0.waiting.removeValue(forKey: id) }
             continuation.finish()
         }
-        var changes = stream.makeAsyncIterator()
-        while !claimsBound(keys) {
-            guard await changes.next() != nil, !Task.isCancelled else { throw VolumeBindingTimeout() }
+        try await withTaskCancellationHandler {
+            var changes = stream.makeAsyncIterator()
+            while !claimsBound(keys) {
+                let changed = await changes.next() != nil
+                try Task.checkCancellation()
+                guard changed else { throw VolumeBindingTimeout() }
+            }
+        } onCancel: {
+            continuation.finish()
         }
     }
 }

@@ -90,6 +90,11 @@ public final class Scheduler: Sendable {
                 var running = 0
                 for await _ in signal {
                     while !Task.isCancelled, let action = nextAction() {
+                        if case .bind(_, _, let claims) = action, !claims.isEmpty {
+                            // Waiting for volumes can take minutes: it holds no binding slot.
+                            background.addTask { [self] in await perform(action, recorder: recorder) }
+                            continue
+                        }
                         if running >= maxConcurrentBinds {
                             await work.next()
                             running -= 1
@@ -249,6 +254,8 @@ public final class Scheduler: Sendable {
             if !claims.isEmpty {
                 do {
                     try await bindVolumes(claims, to: node)
+                } catch is CancellationError {
+                    return
                 } catch {
                     let key = (pod.metadata.namespace ?? "default") + "/" + (pod.metadata.name ?? "")
                     failBinding(pod, key: key, node: node, claims: claims,
