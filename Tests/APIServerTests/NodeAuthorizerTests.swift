@@ -37,8 +37,28 @@ import Testing
         pod: { namespace, name in
             pods.first { $0[path: "metadata", "namespace"]?.stringValue == namespace && $0[path: "metadata", "name"]?.stringValue == name }
         },
-        podsOnNode: { node in pods.filter { $0[path: "spec", "nodeName"]?.stringValue == node } }
+        podsOnNode: { node in pods.filter { $0[path: "spec", "nodeName"]?.stringValue == node } },
+        persistentVolume: { name in volumes[name] }
     )
+
+    /// A local-path volume (pinned to `node`, in `phase`), optionally not the provisioner's.
+    static func localVolume(node: String, phase: String, provisioner: String = "rancher.io/local-path") -> JSONValue {
+        [
+            "metadata": ["annotations": ["pv.kubernetes.io/provisioned-by": .string(provisioner)]],
+            "spec": ["nodeAffinity": ["required": ["nodeSelectorTerms": [[
+                "matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": [.string(node)]]],
+            ]]]]],
+            "status": ["phase": .string(phase)],
+        ]
+    }
+
+    /// Volumes: released local ones on n1 and n2, a bound one on n1, a released one of another provisioner on n1.
+    static let volumes: [String: JSONValue] = [
+        "released-n1": localVolume(node: "n1", phase: "Released"),
+        "released-n2": localVolume(node: "n2", phase: "Released"),
+        "bound-n1": localVolume(node: "n1", phase: "Bound"),
+        "other-n1": localVolume(node: "n1", phase: "Released", provisioner: "example.com/nfs"),
+    ]
 
     enum Expected: Sendable { case allow, deny, noOpinion }
 
@@ -103,6 +123,18 @@ import Testing
         // Everything else falls through.
         Case(verb: "get", resource: "services", namespace: "default", name: "x", expected: .noOpinion),
         Case(verb: "list", group: "apps", resource: "deployments", expected: .noOpinion),
+        // Persistent volumes: read any; delete only its own released local-path ones.
+        Case(verb: "list", resource: "persistentvolumes", expected: .allow),
+        Case(verb: "watch", resource: "persistentvolumes", expected: .allow),
+        Case(verb: "get", resource: "persistentvolumes", name: "bound-n1", expected: .allow),
+        Case(verb: "delete", resource: "persistentvolumes", name: "released-n1", expected: .allow),
+        Case(verb: "delete", resource: "persistentvolumes", name: "released-n2", expected: .deny),
+        Case(verb: "delete", resource: "persistentvolumes", name: "bound-n1", expected: .deny),
+        Case(verb: "delete", resource: "persistentvolumes", name: "other-n1", expected: .deny),
+        Case(verb: "delete", resource: "persistentvolumes", expected: .deny),
+        Case(verb: "delete", resource: "persistentvolumes", name: "missing", expected: .noOpinion),
+        Case(verb: "update", resource: "persistentvolumes", name: "released-n1", expected: .noOpinion),
+        Case(verb: "update", resource: "persistentvolumes", subresource: "status", name: "released-n1", expected: .noOpinion),
     ]
 
     @Test(arguments: cases)

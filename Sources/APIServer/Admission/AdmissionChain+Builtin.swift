@@ -3,12 +3,14 @@ import KubeAPI
 extension AdmissionChain {
     /// The strategies of the built-in kinds, with a ``ServiceAllocator`` for Services and,
     /// when given a way to read PriorityClasses, pod priority resolution, and when given a way to
-    /// read IngressClasses, the default class for new Ingresses.
+    /// read IngressClasses, the default class for new Ingresses, and when given a way to read
+    /// StorageClasses, the default class for new PersistentVolumeClaims.
     public static func builtin(
         services: ServiceAllocator,
         priorityClass: (@Sendable (String) async throws -> JSONValue?)? = nil,
         priorityClasses: (@Sendable () async throws -> [JSONValue])? = nil,
-        ingressClasses: (@Sendable () async throws -> [JSONValue])? = nil
+        ingressClasses: (@Sendable () async throws -> [JSONValue])? = nil,
+        storageClasses: (@Sendable () async throws -> [JSONValue])? = nil
     ) -> AdmissionChain {
         let workloads: [(String, String, any ObjectStrategy)] = [
             ("", "pods", PodStrategy()),
@@ -40,6 +42,10 @@ extension AdmissionChain {
                 if let ingressClasses {
                     allocators[GroupResource(group: "networking.k8s.io", resource: "ingresses")] = DefaultIngressClassAdmission(
                         ingressClasses: ingressClasses)
+                }
+                if let storageClasses {
+                    allocators[GroupResource(group: "", resource: "persistentvolumeclaims")] = DefaultStorageClassAdmission(
+                        storageClasses: storageClasses)
                 }
                 return allocators
             }()

@@ -10,9 +10,10 @@ struct DefaultIngressClassAdmission: ObjectAllocator {
 
     let ingressClasses: @Sendable () async throws -> [JSONValue]
 
-    /// The name of the default class among `classes`, if any.
-    static func defaultClass(in classes: [JSONValue]) -> String? {
-        let defaults = classes.filter { $0[path: "metadata", "annotations", defaultAnnotation]?.stringValue == "true" }
+    /// The name of the default class among `classes` (the newest of those whose `annotation` is
+    /// `"true"`), if any.
+    static func defaultClass(in classes: [JSONValue], annotation: String = defaultAnnotation) -> String? {
+        let defaults = classes.filter { $0[path: "metadata", "annotations", annotation]?.stringValue == "true" }
         let newest = defaults.max { a, b in
             let (left, right) = (a[path: "metadata", "creationTimestamp"]?.stringValue ?? "", b[path: "metadata", "creationTimestamp"]?.stringValue ?? "")
             if left != right { return left < right }

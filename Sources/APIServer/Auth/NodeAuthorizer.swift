@@ -13,7 +13,10 @@ import KubeAPI
 /// - events: create;
 /// - secrets, configmaps, persistentvolumeclaims: get only those a pod bound to the node
 ///   refers to (volumes, projected sources, env, envFrom, image pull secrets, ephemeral
-///   volumes' claims); `serviceaccounts/token`: create only for service accounts such pods run as.
+///   volumes' claims); `serviceaccounts/token`: create only for service accounts such pods run as;
+/// - persistentvolumes: get, list, watch any; delete only a local-path volume
+///   (`pv.kubernetes.io/provisioned-by: rancher.io/local-path`) pinned to the node
+///   (`kubernetes.io/hostname In [node]`) and `Released`, which the node reclaims.
 ///
 /// Denials are definite (`deny`), so a broader RBAC grant to `system:nodes` cannot widen them.
 /// Every other request, and every request of other users, gets no opinion and falls through to
@@ -23,6 +26,10 @@ public struct NodeAuthorizer: Authorizer {
     public typealias PodLookup = @Sendable (_ namespace: String, _ name: String) async throws -> JSONValue?
     /// Lists the pods bound to a node (`spec.nodeName`), in every namespace.
     public typealias PodsOnNode = @Sendable (_ node: String) async throws -> [JSONValue]
+    /// Reads one persistent volume by name; `nil` when it does not exist.
+    public typealias VolumeLookup = @Sendable (_ name: String) async throws -> JSONValue?
+    /// The provisioner whose released volumes nodes reclaim themselves.
+    public static let nodeReclaimedProvisioner = VolumeBindingNames.localPathProvisioner
 
     /// The group every node is in.
     public static let nodesGroup = "system:nodes"
@@ -35,11 +42,14 @@ public struct NodeAuthorizer: Authorizer {
     public let pod: PodLookup
     /// Lists a node's pods.
     public let podsOnNode: PodsOnNode
+    /// Reads persistent volumes.
+    public let persistentVolume: VolumeLookup
 
-    /// Creates the authorizer over pod reads.
-    public init(pod: @escaping PodLookup, podsOnNode: @escaping PodsOnNode) {
+    /// Creates the authorizer over pod (and volume) reads.
+    public init(pod: @escaping PodLookup, podsOnNode: @escaping PodsOnNode, persistentVolume: @escaping VolumeLookup = { _ in nil }) {
         self.pod = pod
         self.podsOnNode = podsOnNode
+        self.persistentVolume = persistentVolume
     }
 
     /// The node a user is, or `nil` when the user is not a node identity.
@@ -67,6 +77,8 @@ public struct NodeAuthorizer: Authorizer {
             return await decideReferenced(node, request)
         case ("", "serviceaccounts") where request.subresource == "token":
             return await decideServiceAccountToken(node, request)
+        case ("", "persistentvolumes"):
+            return await decideVolume(node, request)
         default:
             return .noOpinion(reason: "")
         }
@@ -148,6 +160,38 @@ public struct NodeAuthorizer: Authorizer {
             }
         }
         return .deny(reason: "no relationship found between node \"\(node)\" and this object")
+    }
+
+    func decideVolume(_ node: String, _ request: RequestInfo) async -> AuthorizationDecision {
+        switch (request.subresource, request.verb) {
+        case ("", "get"), ("", "list"), ("", "watch"):
+            return .allow(reason: "node may read persistent volumes")
+        case ("", "delete"):
+            guard !request.name.isEmpty else {
+                return .deny(reason: "node \"\(node)\" may only delete individual released local volumes pinned to it")
+            }
+            let volume: JSONValue?
+            do {
+                volume = try await persistentVolume(request.name)
+            } catch {
+                return .deny(reason: "cannot read persistentvolume \(request.name): \(error)")
+            }
+            guard let volume else { return .noOpinion(reason: "") }
+            let terms = volume[path: "spec", "nodeAffinity", "required", "nodeSelectorTerms"]?.arrayValue ?? []
+            let expressions = terms.count == 1 ? terms[0]["matchExpressions"]?.arrayValue ?? [] : []
+            let pinned = expressions.count == 1 && expressions[0]["key"]?.stringValue == "kubernetes.io/hostname"
+                && expressions[0]["operator"]?.stringValue == "In"
+                && expressions[0]["values"]?.arrayValue?.compactMap(\.stringValue) == [node]
+                && (terms[0]["matchFields"]?.arrayValue ?? []).isEmpty
+            let provisioner = volume[path: "metadata", "annotations", VolumeBindingNames.provisionedBy]?.stringValue
+            guard pinned, provisioner == Self.nodeReclaimedProvisioner,
+                  volume[path: "status", "phase"]?.stringValue == "Released" else {
+                return .deny(reason: "node \"\(node)\" may only delete released local volumes pinned to it; \"\(request.name)\" is not one")
+            }
+            return .allow(reason: "released local volume pinned to node \"\(node)\"")
+        default:
+            return .noOpinion(reason: "")
+        }
     }
 
     func decideServiceAccountToken(_ node: String, _ request: RequestInfo) async -> AuthorizationDecision {

@@ -110,6 +110,8 @@ public final class KubeAPIServer: Sendable {
                 try await lookup.object(path: "/apis/scheduling.k8s.io/v1/priorityclasses")?["items"]?.arrayValue ?? []
             }, ingressClasses: {
                 try await lookup.object(path: "/apis/networking.k8s.io/v1/ingressclasses")?["items"]?.arrayValue ?? []
+            }, storageClasses: {
+                try await lookup.object(path: "/apis/storage.k8s.io/v1/storageclasses")?["items"]?.arrayValue ?? []
             })),
             pruneBuiltins: { ready.value.withLock { $0 } })
         let registry = ResourceRegistry(datastore: datastore, hooks: hooks, logger: logger)
@@ -159,7 +161,8 @@ public final class KubeAPIServer: Sendable {
             pod: { namespace, name in try await lookup.object(path: "/api/v1/namespaces/\(namespace)/pods/\(name)") },
             podsOnNode: { node in
                 try await lookup.list(path: "/api/v1/pods", query: [(name: "fieldSelector", value: "spec.nodeName=\(node)")])
-            }
+            },
+            persistentVolume: { name in try await lookup.object(path: "/api/v1/persistentvolumes/\(name)") }
         )
         let authorizer = AuthorizerChain([SuperuserAuthorizer(), nodes, rbac])
 

@@ -176,6 +176,15 @@ public struct ContainerNode: Sendable {
             nodeName: configuration.nodeName, logger: logger.with(component: "ingress"))
     }
 
+    /// The node's part of local-path storage (making and removing volume directories under
+    /// `DATA_DIR/storage`), unless the server runs without it (`--disable local-storage`).
+    func localStorage(joined: NodeCredentials, client: KubeClient) -> NodeLocalStorage? {
+        guard !joined.disabledComponents.contains(PackagedComponents.localStorage) else { return nil }
+        return NodeLocalStorage(
+            nodeName: configuration.nodeName, directories: LocalVolumeDirectories(root: configuration.dataDir + "/storage"),
+            client: client, logger: logger.with(component: "local-storage"))
+    }
+
     /// The node's network settings with the cluster and service CIDRs the server sent at join
     /// (the flags' defaults where it sent none).
     func networks(joined: NodeCredentials) -> OverlayConfiguration {
@@ -244,6 +253,7 @@ extension ContainerNode {
         let clusterDNS = clusterDNS(joined: credentials, kubelet: kubeletConfiguration)
         let networkPolicy = networkPolicyController(joined: credentials, informers: informers)
         let ingress = ingressProxy(joined: credentials, client: client, informers: informers)
+        let localStorage = localStorage(joined: credentials, client: client)
         let serviceProxy = ServiceProxyController(
             configuration: serviceProxyConfiguration(joined: credentials), informers: informers, runner: CommandNFTablesRunner(),
             logger: logger.with(component: "service-proxy"))
@@ -293,6 +303,9 @@ extension ContainerNode {
                         nodeName: configuration.nodeName, client: client, dataDir: configuration.dataDir, settings: upgrade,
                         logger: logger.with(component: "upgrade"))
                     group.addTask { await upgrader.run() }
+                }
+                if let localStorage {
+                    group.addTask { await localStorage.run(informers: informers) }
                 }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {

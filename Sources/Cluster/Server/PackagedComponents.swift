@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// manifests: the `kube-dns` Service of the cluster DNS every node answers on, and for the
 /// built-in ingress proxy its IngressClass (`k3s`, the default class) and its `LoadBalancer`
 /// Service `kube-system/k3s-ingress` (ports 80 and 443), through which ServiceLB reserves those
-/// ports on the nodes and publishes their addresses. A component
+/// ports on the nodes and publishes their addresses; and the default StorageClass `local-path`
+/// (`PackagedComponents+LocalStorage.swift`). A component
 /// named in `--disable` gets no objects, and objects made for it by an earlier start are
 /// deleted (K3s removes a disabled component's manifests' objects too).
 ///
@@ -91,6 +92,7 @@ public struct PackagedComponents: Sendable {
     /// - Throws: the first API error other than a conflict with an existing object.
     public func reconcile(client: KubeClient, logger: Logger) async throws {
         try await reconcileClusterDNS(client: client, logger: logger)
+        try await reconcileLocalStorage(client: client, logger: logger)
         try await reconcileIngress(client: client, logger: logger)
     }
 

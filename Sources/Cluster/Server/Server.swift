@@ -102,7 +102,9 @@ public struct Server: Sendable {
                 controllers: !configuration.disableControllerManager,
                 controllerOptions: ControllerOptions(
                     clusterCIDR: configuration.clusterCIDRs.first ?? ServerConfiguration.defaultClusterCIDR,
-                    rootCAPEM: pki.serverCAPEM, serviceLB: !configuration.disabledComponents.contains(PackagedComponents.serviceLB)),
+                    rootCAPEM: pki.serverCAPEM, serviceLB: !configuration.disabledComponents.contains(PackagedComponents.serviceLB),
+                    localStoragePath: configuration.disabledComponents.contains(PackagedComponents.localStorage)
+                        ? nil : configuration.localStoragePath),
                 identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

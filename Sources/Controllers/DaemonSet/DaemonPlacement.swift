@@ -63,9 +63,14 @@ public enum DaemonPlacement {
     /// Whether the pod's required node affinity admits `node` (true without one).
     public static func affinityMatches(_ affinity: CoreV1.Affinity?, node: CoreV1.Node) -> Bool {
         guard let required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution else { return true }
-        let labels = node.metadata.labels ?? [:]
-        let fields = ["metadata.name": node.metadata.name ?? ""]
-        return (required.nodeSelectorTerms ?? []).contains { term in
+        return selectorAdmits(required, labels: node.metadata.labels ?? [:], nodeName: node.metadata.name ?? "")
+    }
+
+    /// Whether a node selector (terms ORed, each term's requirements ANDed; an empty term
+    /// matches nothing) admits a node with `labels` named `nodeName`.
+    static func selectorAdmits(_ selector: CoreV1.NodeSelector, labels: [String: String], nodeName: String) -> Bool {
+        let fields = ["metadata.name": nodeName]
+        return (selector.nodeSelectorTerms ?? []).contains { term in
             let expressions = term.matchExpressions ?? [], matchFields = term.matchFields ?? []
             if expressions.isEmpty && matchFields.isEmpty { return false }
             return expressions.allSatisfy { requirementHolds($0, labels) } && matchFields.allSatisfy { requirementHolds($0, fields) }

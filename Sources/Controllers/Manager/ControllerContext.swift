@@ -54,6 +54,9 @@ public struct ControllerOptions: Sendable {
     /// Whether ``ControllerManager/standard(context:)`` runs ServiceLB (``ServiceLBController``);
     /// `false` is K3s's `--disable servicelb`.
     public var serviceLB: Bool
+    /// The directory local-path volumes are made in on every node (K3s's `DATA_DIR/storage`);
+    /// `nil` turns the built-in local-path provisioner off (`--disable local-storage`).
+    public var localStoragePath: String?
 
     /// K3s's default `--cluster-cidr`, 10.42.0.0/16.
     public static let defaultClusterCIDR = try! IPPrefix(parsing: "10.42.0.0/16")
@@ -61,7 +64,7 @@ public struct ControllerOptions: Sendable {
     /// Creates options with K3s's defaults.
     public init(
         clusterCIDR: IPPrefix = ControllerOptions.defaultClusterCIDR, nodeCIDRMaskSize: Int = 24, nodeMonitorGracePeriod: Duration = .seconds(40),
-        rootCAPEM: String = "", workers: Int = 4, serviceLB: Bool = true
+        rootCAPEM: String = "", workers: Int = 4, serviceLB: Bool = true, localStoragePath: String? = nil
     ) {
         self.clusterCIDR = clusterCIDR
         self.nodeCIDRMaskSize = nodeCIDRMaskSize
@@ -69,5 +72,6 @@ public struct ControllerOptions: Sendable {
         self.rootCAPEM = rootCAPEM
         self.workers = workers
         self.serviceLB = serviceLB
+        self.localStoragePath = localStoragePath
     }
 }

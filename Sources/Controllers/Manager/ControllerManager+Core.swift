@@ -1,7 +1,9 @@
 extension ControllerManager {
     /// The cluster-housekeeping controllers: garbage collector, namespace, EndpointSlice,
-    /// Endpoints, service account, root CA publisher, node IPAM, node lifecycle, pod GC and
-    /// resource quota, each with its default settings.
+    /// Endpoints, service account, root CA publisher, node IPAM, node lifecycle, pod GC,
+    /// resource quota, the persistent-volume binder (with the local-path provisioner when
+    /// ``ControllerOptions/localStoragePath`` is set) and claim protection, each with its
+    /// default settings.
     public static func coreControllers(context: ControllerContext) -> [any Controller] {
         [
             GarbageCollectorController(context: context),
@@ -14,6 +16,8 @@ extension ControllerManager {
             NodeLifecycleController(context: context),
             PodGCController(context: context),
             ResourceQuotaController(context: context),
+            PersistentVolumeBinderController(context: context),
+            ClaimProtectionController(context: context),
         ]
     }
 }

@@ -241,6 +241,13 @@ public final class VolumeManager: Sendable {
         let readOnly = claim.readOnly ?? false
         if let hostPath = volume.spec?.hostPath {
             let path = hostPath.path ?? ""
+            if volume.metadata.annotations?[VolumeBindingNames.provisionedBy] == VolumeBindingNames.localPathProvisioner,
+               hostPath.type == "DirectoryOrCreate", NodeFiles.kind(path, follow: false) == .missing {
+                // K3s's layout for local-path volumes, whoever makes the directory first (this
+                // mount or the node's storage service): a private parent, a world-writable volume.
+                let directories = LocalVolumeDirectories(root: String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]))
+                try directories.create(path)
+            }
             try HostPathCheck.check(path, type: hostPath.type)
             return PodVolumes.Volume(hostPath: path, readOnly: readOnly)
         }

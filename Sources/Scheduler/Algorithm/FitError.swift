@@ -6,18 +6,24 @@ public struct FitError: Sendable, Error, Hashable {
     public var failures: [String: FilterFailure]
     /// What preemption reported (`preemption: ...`), appended to the message.
     public var preemptionMessage: String?
+    /// Why the pod was rejected before any node was tried; the message then gives it instead
+    /// of counting nodes per reason.
+    public var preFilterMessage: String?
 
     /// Creates a fit error.
-    public init(numAllNodes: Int, failures: [String: FilterFailure], preemptionMessage: String? = nil) {
+    public init(numAllNodes: Int, failures: [String: FilterFailure], preemptionMessage: String? = nil, preFilterMessage: String? = nil) {
         self.numAllNodes = numAllNodes
         self.failures = failures
         self.preemptionMessage = preemptionMessage
+        self.preFilterMessage = preFilterMessage
     }
 
     /// The event and condition message, in upstream's shape:
-    /// `0/3 nodes are available: 1 Too many pods, 2 Insufficient cpu. preemption: ...`.
+    /// `0/3 nodes are available: 1 Too many pods, 2 Insufficient cpu. preemption: ...`, or with
+    /// a PreFilter rejection `0/3 nodes are available: <its message>. preemption: ...`.
     public var message: String {
-        let base = Self.histogram(numAllNodes: numAllNodes, reasons: failures.values.map(\.reasons))
+        let base = preFilterMessage.map { "0/\(numAllNodes) nodes are available: \($0)." }
+            ?? Self.histogram(numAllNodes: numAllNodes, reasons: failures.values.map(\.reasons))
         guard let preemptionMessage else { return base }
         return base + " " + preemptionMessage
     }

@@ -30,6 +30,8 @@ public final class SchedulingAlgorithm {
         public var interPodAffinity: InterPodAffinity
         /// Hard topology spread state.
         public var spread: PodTopologySpread
+        /// What the pod's persistent volume claims allow.
+        public var volumes: VolumeBinding
     }
 
     /// The smallest number of feasible nodes to look for before stopping the search.
@@ -71,7 +73,8 @@ public final class SchedulingAlgorithm {
     public func prepare(_ pod: PodInfo, in snapshot: ClusterSnapshot) -> CycleState {
         CycleState(pod: pod,
                    interPodAffinity: InterPodAffinity(pod: pod, snapshot: snapshot),
-                   spread: PodTopologySpread(filterFor: pod, snapshot: snapshot))
+                   spread: PodTopologySpread(filterFor: pod, snapshot: snapshot),
+                   volumes: VolumeBinding(pod: pod, catalog: snapshot.volumes))
     }
 
     /// Runs the filters in upstream order and returns the first failure, or `nil` when the node
@@ -91,6 +94,7 @@ public final class SchedulingAlgorithm {
             }
         }
         if let failure = NodeResourcesFit.filter(pod, node, extra: extra) { return failure }
+        if state.volumes.filterActive, let failure = state.volumes.filter(node) { return failure }
         if state.spread.filterActive, let failure = state.spread.filter(pod, node) { return failure }
         if state.interPodAffinity.filterActive, let failure = state.interPodAffinity.filter(pod, node) { return failure }
         return nil
@@ -105,6 +109,13 @@ public final class SchedulingAlgorithm {
         let nodes = snapshot.nodes
         if nodes.isEmpty { throw .noNodesAvailable }
         let state = prepare(pod, in: snapshot)
+        if let message = state.volumes.preFilterFailure {
+            // Rejected before any node is tried: every node gets the same unresolvable failure.
+            let failure = FilterFailure(.unresolvable, plugin: "VolumeBinding", message)
+            var failures: [String: FilterFailure] = [:]
+            for node in nodes { failures[node.name] = failure }
+            throw .unschedulable(FitError(numAllNodes: nodes.count, failures: failures, preFilterMessage: message))
+        }
 
         // A pod nominated by an earlier preemption goes to its node when it fits there.
         if let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty,

@@ -11,6 +11,8 @@ public final class ClusterSnapshot {
     /// Pods waiting for a node they were nominated to by preemption, by node name.
     public private(set) var nominated: [String: [PodInfo]] = [:]
     private var nominatedNodeOf: [String: String] = [:]
+    /// Claims, volumes and storage classes, for volume binding.
+    public var volumes = VolumeCatalog()
     /// Labels of namespaces, for affinity terms with namespace selectors.
     public var namespaceLabels: [String: [String: String]] = [:]
     /// How many nodes have a `PreferNoSchedule` taint.

@@ -43,6 +43,8 @@ public final class PodInfo: Sendable {
     public let startSeconds: Int64
     /// The UID of the controlling owner (ReplicaSet, StatefulSet, ...), if any.
     public let controllerUID: String?
+    /// The claims its volumes use (``KubeAPI/CoreV1/Pod/claimNames``).
+    public let claimNames: [String]
     /// Whether the pod has a deletion timestamp.
     public let isTerminating: Bool
     /// Why the pod's scheduling constraints could not be compiled, if they could not.
@@ -77,6 +79,7 @@ public final class PodInfo: Sendable {
         self.creationSeconds = pod.metadata.creationTimestamp?.secondsSinceEpoch ?? 0
         self.startSeconds = pod.status?.startTime?.secondsSinceEpoch ?? creationSeconds
         self.isTerminating = pod.isTerminating
+        self.claimNames = pod.claimNames
         self.controllerUID = pod.metadata.controllerRef?.uid
         var invalid: String?
         func compile(_ terms: [CoreV1.PodAffinityTerm]?) -> [AffinityTerm] {

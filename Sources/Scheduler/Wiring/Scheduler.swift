@@ -12,15 +12,23 @@ import Synchronization
 public final class Scheduler: Sendable {
     /// The `spec.schedulerName` this scheduler serves.
     public let schedulerName: String
-    private let client: KubeClient
-    private let informers: InformerFactory
+    let client: KubeClient
+    let informers: InformerFactory
     private let logger: Logger
     private let maxConcurrentBinds: Int
-    private let state: Mutex<State>
-    private let clock = ContinuousClock()
+    let state: Mutex<State>
+    let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     private let signal: AsyncStream<Void>
     private let signalContinuation: AsyncStream<Void>.Continuation
+    let volumeBindTimeout: Duration
+    let claimWaiters = Mutex<ClaimWaiters>(ClaimWaiters())
+
+    /// Tasks waiting for claims to be bound, woken on every claim change.
+    struct ClaimWaiters: ~Copyable {
+        var next = 0
+        var waiting: [Int: AsyncStream<Void>.Continuation] = [:]
+    }
 
     struct State: ~Copyable {
         var queue = SchedulingQueue()
@@ -29,9 +37,12 @@ public final class Scheduler: Sendable {
     }
 
     /// Creates a scheduler. Informers come from the shared factory; whoever owns the factory runs
-    /// it. At most `maxConcurrentBinds` bindings are in flight at once.
+    /// it. At most `maxConcurrentBinds` bindings are in flight at once. A pod whose claims wait
+    /// for its node is bound once they are, or fails after `volumeBindTimeout`.
     public init(client: KubeClient, informers: InformerFactory, schedulerName: String = "default-scheduler",
-                logger: Logger, maxConcurrentBinds: Int = 16, percentageOfNodesToScore: Int = 0) {
+                logger: Logger, maxConcurrentBinds: Int = 16, percentageOfNodesToScore: Int = 0,
+                volumeBindTimeout: Duration = .seconds(600)) {
+        self.volumeBindTimeout = volumeBindTimeout
         self.client = client
         self.informers = informers
         self.schedulerName = schedulerName
@@ -42,9 +53,9 @@ public final class Scheduler: Sendable {
         (signal, signalContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    private var now: Duration { origin.duration(to: clock.now) }
+    var now: Duration { origin.duration(to: clock.now) }
 
-    private func wake() { signalContinuation.yield() }
+    func wake() { signalContinuation.yield() }
 
     /// Runs until the task is cancelled: registers informer handlers, waits for their caches,
     /// then schedules pods as they become pending.
@@ -53,6 +64,7 @@ public final class Scheduler: Sendable {
         let pods = informers.informer(CoreV1.Pod.self)
         let nodes = informers.informer(CoreV1.Node.self)
         let namespaces = informers.informer(CoreV1.Namespace.self)
+        let volumeInformers = watchVolumes()
         namespaces.addHandler(InformerHandler(
             onAdd: { [self] in namespaceChanged($0, deleted: false) },
             onUpdate: { [self] _, new in namespaceChanged(new, deleted: false) },
@@ -68,6 +80,7 @@ public final class Scheduler: Sendable {
         await namespaces.waitForSync()
         await nodes.waitForSync()
         await pods.waitForSync()
+        for waitForSync in volumeInformers { await waitForSync() }
         logger.info("scheduler caches synced", metadata: ["scheduler": "\(schedulerName)"])
 
         await withTaskGroup(of: Void.self) { background in
@@ -77,6 +90,11 @@ public final class Scheduler: Sendable {
                 var running = 0
                 for await _ in signal {
                     while !Task.isCancelled, let action = nextAction() {
+                        if case .bind(_, _, let claims) = action, !claims.isEmpty {
+                            // Waiting for volumes can take minutes: it holds no binding slot.
+                            background.addTask { [self] in await perform(action, recorder: recorder) }
+                            continue
+                        }
                         if running >= maxConcurrentBinds {
                             await work.next()
                             running -= 1
@@ -185,7 +203,9 @@ public final class Scheduler: Sendable {
 
     /// What the loop does with one popped pod, outside the lock.
     enum Action: Sendable {
-        case bind(CoreV1.Pod, node: String)
+        /// Bind the pod to the node, first annotating `claims` (`namespace/name`) with the node
+        /// and waiting for them to be bound.
+        case bind(CoreV1.Pod, node: String, claims: [String])
         case failed(CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod], denominate: [CoreV1.Pod])
     }
 
@@ -198,7 +218,9 @@ public final class Scheduler: Sendable {
             do throws(SchedulingError) {
                 let result = try state.algorithm.schedule(info, in: state.snapshot)
                 state.snapshot.assume(info, on: result.nodeName)
-                return .bind(entry.pod, node: result.nodeName)
+                let claims = info.claimNames.isEmpty ? [] : VolumeBinding(pod: info, catalog: state.snapshot.volumes).claimsToSelect
+                for claim in claims { state.snapshot.volumes.assume(claim: claim, on: result.nodeName) }
+                return .bind(entry.pod, node: result.nodeName, claims: claims)
             } catch {
                 var message = error.message
                 var nominate: String?
@@ -228,7 +250,19 @@ public final class Scheduler: Sendable {
 
     private func perform(_ action: Action, recorder: EventRecorder) async {
         switch action {
-        case .bind(let pod, let node):
+        case .bind(let pod, let node, let claims):
+            if !claims.isEmpty {
+                do {
+                    try await bindVolumes(claims, to: node)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    let key = (pod.metadata.namespace ?? "default") + "/" + (pod.metadata.name ?? "")
+                    failBinding(pod, key: key, node: node, claims: claims,
+                                message: "running PreBind plugin \"VolumeBinding\": binding volumes: \(error)", recorder: recorder)
+                    return
+                }
+            }
             await bind(pod, to: node, recorder: recorder)
         case .failed(let pod, let message, let nominate, let victims, let denominate):
             await recordFailure(pod, message: message, nominate: nominate, victims: victims, recorder: recorder)
@@ -253,14 +287,20 @@ public final class Scheduler: Sendable {
             state.withLock { state in state.queue.done(key) }
             recorder.record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
         } catch {
-            logger.warning("binding failed", metadata: ["pod": "\(key)", "node": "\(node)", "error": "\(error)"])
-            state.withLock { state in
-                if state.snapshot.nodeName(ofPod: key) == node { state.snapshot.removePod(key: key) }
-                state.queue.addBackoff(key, now: now)
-            }
-            recorder.record(pod, type: .warning, reason: "FailedScheduling", message: "Binding rejected: \(error)")
-            wake()
+            failBinding(pod, key: key, node: node, claims: [], message: "Binding rejected: \(error)", recorder: recorder)
         }
+    }
+
+    /// Forgets a pod's (and its claims') assumed placement and retries it after its backoff.
+    private func failBinding(_ pod: CoreV1.Pod, key: String, node: String, claims: [String], message: String, recorder: EventRecorder) {
+        logger.warning("binding failed", metadata: ["pod": "\(key)", "node": "\(node)", "error": "\(message)"])
+        state.withLock { state in
+            if state.snapshot.nodeName(ofPod: key) == node { state.snapshot.removePod(key: key) }
+            for claim in claims { state.snapshot.volumes.forgetAssumption(claim: claim) }
+            state.queue.addBackoff(key, now: now)
+        }
+        recorder.record(pod, type: .warning, reason: "FailedScheduling", message: message)
+        wake()
     }
 
     private func recordFailure(_ pod: CoreV1.Pod, message: String, nominate: String?, victims: [CoreV1.Pod],
