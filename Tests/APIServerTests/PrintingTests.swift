@@ -47,6 +47,20 @@ import Testing
         #expect(RFC3339.seconds(text) == nil)
     }
 
+    @Test func storageClassesShowTheDefaultAndTheirPolicies() throws {
+        #expect(try columns("storage.k8s.io", "storageclasses") == ["Name", "Provisioner", "ReclaimPolicy", "VolumeBindingMode", "AllowVolumeExpansion", "Age"])
+        let localPath: JSONValue = [
+            "metadata": ["name": "local-path", "creationTimestamp": .string(Self.created),
+                         "annotations": ["storageclass.kubernetes.io/is-default-class": "true"]],
+            "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+        ]
+        #expect(try cells("storage.k8s.io", "storageclasses", localPath)
+            == ["local-path (default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer", false, "5m"])
+        let plain: JSONValue = ["metadata": ["name": "fast", "creationTimestamp": .string(Self.created)],
+                                "provisioner": "example.com/ssd", "allowVolumeExpansion": true]
+        #expect(try cells("storage.k8s.io", "storageclasses", plain) == ["fast", "example.com/ssd", "Delete", "Immediate", true, "5m"])
+    }
+
     @Test func tableEnvelopeAndIncludeObject() throws {
         let pod: JSONValue = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "a", "namespace": "default", "resourceVersion": "7"], "spec": [:]]
         let descriptor = try Self.descriptor("", "pods")

@@ -176,6 +176,28 @@ extension TablePrinter {
         ]
     }
 
+    /// `NAME (default)` for the default class; the reclaim policy defaults to `Delete`, the
+    /// binding mode to `Immediate`.
+    static let storageClassPrinter = Printer(
+        columns: [
+            nameColumn,
+            TableColumn(name: "Provisioner", description: "The provisioner that makes the class's volumes."),
+            TableColumn(name: "ReclaimPolicy", description: "What happens to a released volume of the class."),
+            TableColumn(name: "VolumeBindingMode", description: "When claims of the class are bound."),
+            TableColumn(name: "AllowVolumeExpansion", description: "Whether claims of the class may grow."),
+            ageColumn,
+        ]
+    ) { storageClass, now in
+        var name = string(storageClass, "metadata", "name") ?? ""
+        let annotations = ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"]
+        if annotations.contains(where: { string(storageClass, "metadata", "annotations", $0) == "true" }) { name += " (default)" }
+        return [
+            .string(name), .string(string(storageClass, "provisioner") ?? ""),
+            .string(string(storageClass, "reclaimPolicy") ?? "Delete"), .string(string(storageClass, "volumeBindingMode") ?? "Immediate"),
+            .bool(storageClass["allowVolumeExpansion"]?.boolValue ?? false), age(storageClass, now),
+        ]
+    }
+
     static let rolePrinter = Printer(
         columns: [nameColumn, TableColumn(name: "Created At", description: "When the object was created (RFC 3339).")]
     ) { role, _ in

@@ -139,6 +139,7 @@ public struct TablePrinter: Sendable {
         case ("", "serviceaccounts"): return serviceAccountPrinter
         case ("", "persistentvolumes"): return persistentVolumePrinter
         case ("", "persistentvolumeclaims"): return persistentVolumeClaimPrinter
+        case ("storage.k8s.io", "storageclasses"): return storageClassPrinter
         case ("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles"): return rolePrinter
         case ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterrolebindings"): return roleBindingPrinter
         case ("apiextensions.k8s.io", "customresourcedefinitions"): return defaultPrinter

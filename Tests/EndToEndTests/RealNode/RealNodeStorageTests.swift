@@ -47,6 +47,9 @@ struct RealNodeStorageTests {
             "jsonpath={range .items[*]}{.metadata.name} {.provisioner} {.volumeBindingMode} {.reclaimPolicy} {.metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class}{end}",
         ]) { !$0.isEmpty }
         #expect(classes == "local-path rancher.io/local-path WaitForFirstConsumer Delete true")
+        let table = try await node.kubectlOK("get", "storageclass", "--no-headers")
+        #expect(table.split(separator: " ", omittingEmptySubsequences: true).prefix(6)
+            == ["local-path", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer", "false"], "\(table)")
 
         // A claim naming no class gets the default one and waits for a pod.
         try await node.kubectlOK("apply", "-f", "-", stdin: claimWithoutClass)
