@@ -37,11 +37,10 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeFlags
 
-    @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
-    var debug = false
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let logger = ServerCommand.makeLogger(label: "k3s.agent", debug: debug)
+        let logger = try logging.makeLogger(label: "k3s.agent")
         guard let server = server ?? Self.env("K3S_URL"), !server.isEmpty else {
             throw ValidationError("--server (or K3S_URL) is required")
         }

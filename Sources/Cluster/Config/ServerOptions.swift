@@ -47,6 +47,7 @@ public struct ServerOptions: Sendable, Hashable {
         "node-name": .scalar,
         "debug": .boolean,
     ].merging(NodeSettings.optionKinds) { first, _ in first }
+        .merging(SnapshotSettings.optionKinds) { first, _ in first }
 
     /// One-letter keys a config file may use for a flag's short name, as K3s allows.
     public static let shortNames: [String: String] = [
