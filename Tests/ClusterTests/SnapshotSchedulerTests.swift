@@ -12,9 +12,9 @@ import Testing
     /// 2026-12-07T18:17:30Z.
     static let start = Date(timeIntervalSince1970: 1_796_667_450)
 
-    /// Polls `condition` until it holds or five seconds pass.
+    /// Polls `condition` until it holds or 30 seconds pass (a loaded CI machine is slow to copy a store).
     func waitFor(_ what: String, _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting for \(what)")
