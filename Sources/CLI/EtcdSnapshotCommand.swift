@@ -84,6 +84,7 @@ struct EtcdSnapshotCommand: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() throws {
+            _ = try options.state.makeLogger(label: "k3s.etcd-snapshot")
             var rows = [["Name", "Location", "Size", "Created"]]
             for entry in options.directory.list() {
                 rows.append([entry.name, entry.location, "\(entry.size)", entry.createdRFC3339])

@@ -111,3 +111,25 @@ import Testing
         #expect(loud.stderr.contains("debug") && loud.stderr.contains("backed up"), "\(loud.stderr)")
     }
 }
+
+extension CLIConveniencesTests {
+    @Test func loggingFlagsBeforeTheCommandWorkAsInK3s() async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-e2e-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dataDir + "/agent", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        try "not checked".write(toFile: dataDir + "/agent/client-kubelet.crt", atomically: true, encoding: .utf8)
+        let loud = try await run(k3s, ["--debug", "certificate", "rotate", "--data-dir", dataDir])
+        #expect(loud.status == 0, "\(loud.stderr)")
+        #expect(loud.stderr.contains("debug") && loud.stderr.contains("backed up"), "\(loud.stderr)")
+
+        let logFile = dataDir + "/k3s.log"
+        let logged = try await run(k3s, ["-l", logFile, "etcd-snapshot", "ls", "--data-dir", dataDir])
+        #expect(logged.status == 0, "\(logged.stderr)")
+        #expect(logged.stdout.isEmpty && logged.stderr.isEmpty, "with --log the output goes to the file")
+        #expect(try String(contentsOfFile: logFile, encoding: .utf8).hasPrefix("Name"))
+
+        // Other commands' arguments are left alone.
+        let unknown = try await run(k3s, ["--debug", "token", "list"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("Unknown option '--debug'"), "\(unknown.stderr)")
+    }
+}
