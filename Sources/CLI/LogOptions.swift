@@ -27,16 +27,20 @@ struct LogOptions: ParsableArguments {
 
     /// Sets up logging (once per process) and returns a logger; `debug` also turns debug on
     /// (a config file's `debug: true`).
-    ///
-    /// With `--log FILE` alone, the process's standard error is redirected into the file (so
-    /// messages of libraries and crashes land there too); with `--alsologtostderr` the log
-    /// lines go to both.
     func makeLogger(label: String, debug configured: Bool = false) throws -> Logger {
-        let level: Logger.Level = debugEnabled || configured ? .debug : .info
+        try Self.bootstrap(label: label, debug: debugEnabled || configured, logFile: log, alsoToStandardError: alsoLogToStderr)
+    }
+
+    /// Bootstraps swift-log: standard error at info (debug when `debug`). With `logFile` alone
+    /// the process's standard error and output are redirected into the file (so messages of
+    /// libraries and crashes land there too); with `alsoToStandardError` the log lines go to
+    /// both.
+    static func bootstrap(label: String, debug: Bool, logFile: String? = nil, alsoToStandardError: Bool = false) throws -> Logger {
+        let level: Logger.Level = debug ? .debug : .info
         var sink: FileLogHandler.Sink?
-        if let log, !log.isEmpty {
-            sink = try FileLogHandler.Sink(path: log)
-            if !alsoLogToStderr {
+        if let logFile, !logFile.isEmpty {
+            sink = try FileLogHandler.Sink(path: logFile)
+            if !alsoToStandardError {
                 sink?.redirectStandardError()
                 sink = nil
             }
@@ -51,5 +55,13 @@ struct LogOptions: ParsableArguments {
             return MultiplexLogHandler([standardError, toFile])
         }
         return Logger(label: label)
+    }
+}
+
+extension ServerCommand {
+    /// Logging to standard error, for commands without the logging flags.
+    static func makeLogger(label: String, debug: Bool) -> Logger {
+        // Without a log file nothing can fail.
+        (try? LogOptions.bootstrap(label: label, debug: debug)) ?? Logger(label: label)
     }
 }
