@@ -40,8 +40,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeFlags
 
-    @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
-    var debug = false
+    @OptionGroup var logging: LogOptions
 
     /// The settings given on the command line, by flag name (the config file's keys are the same).
     var commandLineOptions: ServerOptions {
@@ -53,7 +52,7 @@ struct AgentCommand: AsyncParsableCommand {
         options.set("node-name", nodeName)
         options.set("data-dir", dataDir)
         node.addTo(&options)
-        options.set("debug", flag: debug)
+        options.set("debug", flag: logging.debugEnabled)
         return options
     }
 
@@ -67,7 +66,7 @@ struct AgentCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("config file: \(error)")
         }
-        let logger = ServerCommand.makeLogger(label: "k3s.agent", debug: options.bool("debug"))
+        let logger = try logging.makeLogger(label: "k3s.agent", debug: options.bool("debug"))
         for warning in warnings { logger.warning("\(warning)") }
         guard let server = options.string("server"), !server.isEmpty else {
             throw ValidationError("--server (or K3S_URL, or server: in the config file) is required")

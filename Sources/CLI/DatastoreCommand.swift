@@ -23,7 +23,7 @@ struct DatastoreCommand: AsyncParsableCommand {
         var output: String
 
         func run() async throws {
-            let logger = state.makeLogger(label: "k3s.datastore")
+            let logger = try state.makeLogger(label: "k3s.datastore")
             guard case .sqlite(let path) = try state.endpoint() else {
                 throw ValidationError("only a SQLite datastore can be snapshotted")
             }
@@ -49,7 +49,7 @@ struct DatastoreCommand: AsyncParsableCommand {
         var snapshot: String
 
         func run() async throws {
-            let logger = state.makeLogger(label: "k3s.datastore")
+            let logger = try state.makeLogger(label: "k3s.datastore")
             guard case .sqlite(let path) = try state.endpoint() else {
                 throw ValidationError("only a SQLite datastore can be restored")
             }

@@ -10,10 +10,10 @@ struct K3s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "k3s",
         abstract: "A lightweight Kubernetes distribution.",
-        version: "k3s-swift 0.1.0 (Kubernetes v1.36.2, commit \(BuildStamp.gitCommit.isEmpty ? "unknown" : BuildStamp.gitCommit), "
-            + "tree \(BuildStamp.gitTreeState.isEmpty ? "unknown" : BuildStamp.gitTreeState), built \(BuildStamp.buildDate))",
+        version: K3s.versionText,
         subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self, CheckConfigCommand.self,
             KubectlCommand.self, CtrCommand.self, CrictlCommand.self, UpgradeWatchdogCommand.self,
+            CertificateCommand.self, EtcdSnapshotCommand.self, CompletionCommand.self,
         ]
     )
 
@@ -33,8 +33,7 @@ struct StateOptions: ParsableArguments {
     )
     var datastoreEndpoint: String = ""
 
-    @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
-    var debug = false
+    @OptionGroup var logging: LogOptions
 
     func endpoint() throws -> DatastoreEndpoint {
         do {
@@ -44,13 +43,7 @@ struct StateOptions: ParsableArguments {
         }
     }
 
-    func makeLogger(label: String) -> Logger {
-        let level: Logger.Level = debug ? .debug : .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: label)
+    func makeLogger(label: String) throws -> Logger {
+        try logging.makeLogger(label: label)
     }
 }

@@ -92,8 +92,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeFlags
 
-    @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
-    var debug = false
+    @OptionGroup var snapshots: SnapshotFlags
+
+    @OptionGroup var logging: LogOptions
 
     /// The settings given on the command line, by flag name.
     var commandLineOptions: ServerOptions {
@@ -122,7 +123,8 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("disable-controller-manager", flag: disableControllerManager)
         options.set("node-name", nodeName)
         node.addTo(&options)
-        options.set("debug", flag: debug)
+        snapshots.addTo(&options)
+        options.set("debug", flag: logging.debugEnabled)
         return options
     }
 
@@ -138,7 +140,7 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let logger = Self.makeLogger(label: "k3s.server", debug: configuration.debug)
+        let logger = try logging.makeLogger(label: "k3s.server", debug: configuration.debug)
         for warning in warnings { logger.warning("\(warning)") }
         let restart = RestartRequest()
         do {
@@ -164,15 +166,5 @@ struct ServerCommand: AsyncParsableCommand {
             if let value = getenv(name) { result[name] = String(cString: value) }
         }
         return result
-    }
-
-    static func makeLogger(label: String, debug: Bool) -> Logger {
-        let level: Logger.Level = debug ? .debug : .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        return Logger(label: label)
     }
 }

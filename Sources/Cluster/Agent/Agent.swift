@@ -141,7 +141,7 @@ extension Agent {
         let credentials = try await NodeJoiner(
             server: configuration.server, token: configuration.token, nodeName: configuration.nodeName,
             servingAddresses: node.configuration.servingAddresses, logger: logger
-        ).join()
+        ).join(storingIn: NodeCertificateFiles(directory: node.configuration.agentDirectory))
         try credentials.kubeconfig.write(to: "\(dataDir.trimmingTrailingSlash())/agent/kubelet.kubeconfig", mode: 0o600)
         let transport = try HTTPSTransport(configuration: try credentials.transportConfiguration(), logger: logger)
         let nodes = KubeClient(transport: transport, userAgent: "k3s-agent/\(configuration.nodeName)").resource(CoreV1.Node.self)

@@ -49,6 +49,7 @@ public struct ServerOptions: Sendable, Hashable {
         // `k3s agent`'s own settings: the same files serve both commands, as in K3s.
         "server": .scalar,
     ].merging(NodeSettings.optionKinds) { first, _ in first }
+        .merging(SnapshotSettings.optionKinds) { first, _ in first }
 
     /// One-letter keys a config file may use for a flag's short name, as K3s allows.
     public static let shortNames: [String: String] = [

@@ -29,6 +29,8 @@ public struct NodeJoiner: Sendable {
     /// `nil` asks for none (hollow nodes).
     public var servingAddresses: [String]?
     public var retry: RetryPolicy
+    /// The node's private key (PEM) to ask certificates for; `nil` makes a new one.
+    public var existingKeyPEM: String?
     let logger: Logger
 
     /// Creates a joiner.
@@ -73,7 +75,7 @@ public struct NodeJoiner: Sendable {
         }
 
         // 2. The node certificate, trusting only that CA.
-        let key = P256.Signing.PrivateKey()
+        let key = existingKeyPEM.flatMap { try? P256.Signing.PrivateKey(pemRepresentation: $0) } ?? P256.Signing.PrivateKey()
         let request = NodeCertificateRequest(
             nodeName: nodeName, publicKeyPEM: key.publicKey.pemRepresentation + "\n", servingAddresses: servingAddresses)
         let transport: HTTPSTransport

@@ -144,6 +144,9 @@ public struct Server: Sendable {
         if !configuration.disableScheduler || !configuration.disableControllerManager {
             services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
         }
+        if let snapshots = SnapshotScheduler.forServer(configuration: configuration, datastore: datastore.store, logger: logger) {
+            services.append(.init(service: snapshots))
+        }
         if !configuration.disableAgent {
             var nodeConfiguration = ContainerNode.Configuration(
                 dataDir: configuration.dataDir, nodeName: configuration.nodeName, settings: configuration.node,
@@ -155,7 +158,8 @@ public struct Server: Sendable {
             let joiner = NodeJoiner(
                 server: "https://127.0.0.1:\(port)", token: credentials.nodeToken.description, nodeName: configuration.nodeName,
                 servingAddresses: node.configuration.servingAddresses, logger: logger)
-            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join() })))
+            let files = NodeCertificateFiles(directory: node.configuration.agentDirectory)
+            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join(storingIn: files) })))
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -108,6 +108,7 @@ extension ServerConfiguration {
         // The node flags, with the overlay's: --cluster-cidr and --service-cidr are parsed and
         // checked against each other by NetOverlay's OverlayConfiguration.
         node = try NodeSettings(options: options)
+        snapshots = try SnapshotSettings(options: options, dataDir: dataDir)
         serviceCIDRs = node.overlay.serviceCIDRs
         clusterCIDRs = node.overlay.clusterCIDRs
         for cidr in serviceCIDRs where (try? ServiceIPRange(cidr))?.dnsServiceIP == nil {

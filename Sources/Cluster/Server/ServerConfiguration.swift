@@ -77,6 +77,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var nodeName: String
     /// Log at debug level (`--debug`).
     public var debug: Bool
+    /// Scheduled datastore snapshots (`--etcd-snapshot-*`, `--etcd-disable-snapshots`).
+    public var snapshots: SnapshotSettings
     /// The host name, used as a serving-certificate SAN.
     public var hostName: String
 
@@ -111,6 +113,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.disableControllerManager = false
         self.nodeName = host.hostName
         self.debug = false
+        self.snapshots = SnapshotSettings(dataDir: dataDir)
         self.hostName = host.hostName
     }
 
