@@ -92,6 +92,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeFlags
 
+    @Flag(name: .customLong("secrets-encryption"), help: "Encrypt Secrets at rest (AES-CBC; the key is generated on first start).")
+    var secretsEncryption = false
+
     @Flag(name: .customLong("debug"), help: "Turn on debug logs.")
     var debug = false
 
@@ -122,6 +125,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("disable-controller-manager", flag: disableControllerManager)
         options.set("node-name", nodeName)
         node.addTo(&options)
+        options.set("secrets-encryption", flag: secretsEncryption)
         options.set("debug", flag: debug)
         return options
     }

@@ -46,6 +46,7 @@ public struct ServerOptions: Sendable, Hashable {
         "disable-controller-manager": .boolean,
         "node-name": .scalar,
         "debug": .boolean,
+        "secrets-encryption": .boolean,
     ].merging(NodeSettings.optionKinds) { first, _ in first }
 
     /// One-letter keys a config file may use for a flag's short name, as K3s allows.

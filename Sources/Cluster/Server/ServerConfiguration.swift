@@ -77,6 +77,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var nodeName: String
     /// Log at debug level (`--debug`).
     public var debug: Bool
+    /// `--secrets-encryption`: encrypt Secrets at rest (AES-CBC, a key generated on first start
+    /// into ``encryptionConfigPath``).
+    public var secretsEncryption: Bool
     /// The host name, used as a serving-certificate SAN.
     public var hostName: String
 
@@ -111,6 +114,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.disableControllerManager = false
         self.nodeName = host.hostName
         self.debug = false
+        self.secretsEncryption = false
         self.hostName = host.hostName
     }
 
@@ -129,6 +133,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var nodeTokenPath: String { serverDirectory + "/node-token" }
     /// `DATA_DIR/server/token`.
     public var tokenPath: String { serverDirectory + "/token" }
+    /// `DATA_DIR/server/cred/encryption-config.json`: the API server's `EncryptionConfiguration`.
+    public var encryptionConfigPath: String { serverDirectory + "/cred/encryption-config.json" }
+    /// `DATA_DIR/server/cred/encryption-state.json`: the key-rotation stage and the hash of the
+    /// configuration it belongs to.
+    public var encryptionStatePath: String { serverDirectory + "/cred/encryption-state.json" }
 }
 
 extension String {
