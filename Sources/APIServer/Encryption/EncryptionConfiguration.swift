@@ -36,6 +36,8 @@ public struct EncryptionConfiguration: Sendable, Hashable {
         /// `aesgcm`: AES-GCM with a random 12-byte nonce per value, the storage key as
         /// additional authenticated data.
         case aesgcm(keys: [Key])
+        /// `secretbox`: XSalsa20-Poly1305 with a random 24-byte nonce per value (32-byte keys).
+        case secretbox(keys: [Key])
         /// `identity`: values stored as they are.
         case identity
 
@@ -44,6 +46,7 @@ public struct EncryptionConfiguration: Sendable, Hashable {
             switch self {
             case .aescbc: return "aescbc"
             case .aesgcm: return "aesgcm"
+            case .secretbox: return "secretbox"
             case .identity: return "identity"
             }
         }
@@ -51,7 +54,7 @@ public struct EncryptionConfiguration: Sendable, Hashable {
         /// The keys of an encrypting provider (empty for `identity`).
         public var keys: [Key] {
             switch self {
-            case .aescbc(let keys), .aesgcm(let keys): return keys
+            case .aescbc(let keys), .aesgcm(let keys), .secretbox(let keys): return keys
             case .identity: return []
             }
         }
@@ -161,7 +164,7 @@ public struct EncryptionConfiguration: Sendable, Hashable {
         }
         let set = members.filter { !$0.value.isNull }
         guard set.count == 1, let name = set.keys.first, let body = set[name] else {
-            throw EncryptionConfigurationError(field: path, reason: "exactly one provider type (aescbc, aesgcm, identity) must be set")
+            throw EncryptionConfigurationError(field: path, reason: "exactly one provider type (aescbc, aesgcm, secretbox, identity) must be set")
         }
         switch name {
         case "identity":
@@ -170,14 +173,16 @@ public struct EncryptionConfiguration: Sendable, Hashable {
             return .aescbc(keys: try keys(body, path: "\(path).aescbc"))
         case "aesgcm":
             return .aesgcm(keys: try keys(body, path: "\(path).aesgcm"))
-        case "secretbox", "kms":
-            throw EncryptionConfigurationError(field: "\(path).\(name)", reason: "the \(name) provider is not supported by this server (use aescbc or aesgcm)")
+        case "secretbox":
+            return .secretbox(keys: try keys(body, path: "\(path).secretbox", sizes: [32]))
+        case "kms":
+            throw EncryptionConfigurationError(field: "\(path).kms", reason: "the kms provider is not supported by this server (use aescbc, aesgcm or secretbox)")
         default:
             throw EncryptionConfigurationError(field: "\(path).\(name)", reason: "unknown provider type")
         }
     }
 
-    private static func keys(_ body: JSONValue, path: String) throws(EncryptionConfigurationError) -> [Key] {
+    private static func keys(_ body: JSONValue, path: String, sizes: [Int] = [16, 24, 32]) throws(EncryptionConfigurationError) -> [Key] {
         guard let list = body["keys"]?.arrayValue, !list.isEmpty else {
             throw EncryptionConfigurationError(field: "\(path).keys", reason: "at least one key is required")
         }
@@ -196,8 +201,9 @@ public struct EncryptionConfiguration: Sendable, Hashable {
             } catch {
                 throw EncryptionConfigurationError(field: "\(field).secret", reason: "not valid base64: \(error)")
             }
-            guard [16, 24, 32].contains(secret.count) else {
-                throw EncryptionConfigurationError(field: "\(field).secret", reason: "must decode to 16, 24 or 32 bytes, not \(secret.count)")
+            guard sizes.contains(secret.count) else {
+                let allowed = sizes.count == 1 ? "\(sizes[0])" : "16, 24 or 32"
+                throw EncryptionConfigurationError(field: "\(field).secret", reason: "must decode to \(allowed) bytes, not \(secret.count)")
             }
             keys.append(Key(name: name, secret: secret))
         }
@@ -223,7 +229,7 @@ public struct EncryptionConfiguration: Sendable, Hashable {
                 switch provider {
                 case .identity:
                     return ["identity": .object([:])]
-                case .aescbc(let keys), .aesgcm(let keys):
+                case .aescbc(let keys), .aesgcm(let keys), .secretbox(let keys):
                     let list: [JSONValue] = keys.map { ["name": .string($0.name), "secret": .string(Base64.encode($0.secret))] }
                     return .object([provider.name: ["keys": .array(list)]])
                 }

@@ -9,11 +9,14 @@ import _CryptoExtras
 /// - `aescbc`: prefix, 16-byte random IV, AES-CBC ciphertext of the value with PKCS#7 padding.
 /// - `aesgcm`: prefix, 12-byte random nonce, AES-GCM ciphertext, 16-byte tag; the storage key
 ///   is the additional authenticated data, so a value copied under another key does not open.
+/// - `secretbox`: prefix, 24-byte random nonce, 16-byte Poly1305 tag, XSalsa20 ciphertext
+///   (NaCl's `crypto_secretbox`, 32-byte keys).
 struct StorageCipher: Sendable {
     /// Which algorithm.
     enum Algorithm: Sendable, Hashable {
         case aescbc
         case aesgcm
+        case secretbox
         case identity
     }
 
@@ -29,21 +32,26 @@ struct StorageCipher: Sendable {
     /// What the values this cipher writes start with.
     let prefix: [UInt8]
     private let key: SymmetricKey?
+    /// The raw key, for the secretbox implementation.
+    private let rawKey: [UInt8]
 
     /// The identity provider.
-    static let identity = StorageCipher(algorithm: .identity, keyName: "", prefix: [], key: nil)
+    static let identity = StorageCipher(algorithm: .identity, keyName: "", prefix: [], key: nil, rawKey: [])
 
-    private init(algorithm: Algorithm, keyName: String, prefix: [UInt8], key: SymmetricKey?) {
+    private init(algorithm: Algorithm, keyName: String, prefix: [UInt8], key: SymmetricKey?, rawKey: [UInt8]) {
         self.algorithm = algorithm
         self.keyName = keyName
         self.prefix = prefix
         self.key = key
+        self.rawKey = rawKey
     }
 
     /// The cipher of one configured key.
     init(algorithm: Algorithm, key: EncryptionConfiguration.Key) {
-        let name = algorithm == .aescbc ? "aescbc" : "aesgcm"
-        self.init(algorithm: algorithm, keyName: key.name, prefix: Array("k8s:enc:\(name):v1:\(key.name):".utf8), key: SymmetricKey(data: key.secret))
+        let name = algorithm == .aescbc ? "aescbc" : algorithm == .aesgcm ? "aesgcm" : "secretbox"
+        self.init(
+            algorithm: algorithm, keyName: key.name, prefix: Array("k8s:enc:\(name):v1:\(key.name):".utf8),
+            key: SymmetricKey(data: key.secret), rawKey: key.secret)
     }
 
     /// The stored form of `plaintext`, prefix included. `authenticatedData` is bound to the
@@ -56,7 +64,17 @@ struct StorageCipher: Sendable {
             return try sealCBC(plaintext, iv: AES._CBC.IV())
         case .aesgcm:
             return try sealGCM(plaintext, nonce: AES.GCM.Nonce(), authenticatedData: authenticatedData)
+        case .secretbox:
+            var generator = SystemRandomNumberGenerator()
+            return try sealSecretBox(plaintext, nonce: (0..<SecretBox.nonceSize).map { _ in generator.next() })
         }
+    }
+
+    /// Secretbox with a given nonce (tests pin it to check known answers).
+    func sealSecretBox(_ plaintext: [UInt8], nonce: [UInt8]) throws(EncryptionError) -> [UInt8] {
+        guard rawKey.count == SecretBox.keySize else { throw EncryptionError("secretbox key \"\(keyName)\" must be 32 bytes") }
+        let (tag, ciphertext) = SecretBox.seal(plaintext, nonce: nonce, key: rawKey)
+        return prefix + nonce + tag + ciphertext
     }
 
     /// AES-CBC with a given IV (tests pin it to check known answers).
@@ -96,6 +114,19 @@ struct StorageCipher: Sendable {
             return try openCBC(body)
         case .aesgcm:
             return try openGCM(body, authenticatedData: authenticatedData)
+        case .secretbox:
+            guard rawKey.count == SecretBox.keySize else { throw EncryptionError("secretbox key \"\(keyName)\" must be 32 bytes") }
+            guard body.count >= SecretBox.nonceSize + SecretBox.tagSize else {
+                throw EncryptionError("secretbox key \"\(keyName)\": the stored value is shorter than a nonce and a tag")
+            }
+            let nonce = body.prefix(SecretBox.nonceSize)
+            let tag = body.dropFirst(SecretBox.nonceSize).prefix(SecretBox.tagSize)
+            guard let plaintext = SecretBox.open(
+                tag: tag, ciphertext: body.dropFirst(SecretBox.nonceSize + SecretBox.tagSize), nonce: nonce, key: rawKey)
+            else {
+                throw EncryptionError("secretbox key \"\(keyName)\": authentication failed (wrong key or corrupted value)")
+            }
+            return plaintext
         }
     }
 
@@ -143,6 +174,7 @@ struct StorageCipher: Sendable {
         switch algorithm {
         case .aescbc: return "AES-CBC"
         case .aesgcm: return "AES-GCM"
+        case .secretbox: return "SecretBox"
         case .identity: return "identity"
         }
     }

@@ -16,6 +16,7 @@ public struct ValueTransformer: Sendable {
             case .identity: ciphers.append(.identity)
             case .aescbc(let keys): ciphers += keys.map { StorageCipher(algorithm: .aescbc, key: $0) }
             case .aesgcm(let keys): ciphers += keys.map { StorageCipher(algorithm: .aesgcm, key: $0) }
+            case .secretbox(let keys): ciphers += keys.map { StorageCipher(algorithm: .secretbox, key: $0) }
             }
         }
         self.ciphers = ciphers.isEmpty ? [.identity] : ciphers

@@ -36,6 +36,19 @@ import _CryptoExtras
         "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662")
         + hex("76fc6ece0f4e1768cddf8853bb2d551b")
 
+    // NaCl's secretbox test (tests/secretbox.c, "firstkey"): XSalsa20-Poly1305.
+    static let boxKey = hex("1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389")
+    static let boxNonce = hex("69696ee955b62b73cd62bda875fc73d68219e0036b7a0b37")
+    static let boxMessage = hex(
+        "be075fc53c81f2d5cf141316ebeb0c7b5228c52a4c62cbd44b66849b64244ffce5ecbaaf33bd751a1ac728d45e6c6129"
+            + "6cdc3c01233561f41db66cce314adb310e3be8250c46f06dceea3a7fa1348057e2f6556ad6b1318a024a838f21af1fde"
+            + "048977eb48f59ffd4924ca1c60902e52f0a089bc76897040e082f937763848645e0705")
+    static let boxTag = hex("f3ffc7703f9400e52a7dfb4b3d3305d9")
+    static let boxCiphertext = hex(
+        "8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4476fb8c531a1186ac0dfc17c98dce87b4da7f011ec48c972"
+            + "71d2c20f9b928fe2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224368517acfeabd6bb3732bc0e9da"
+            + "99832b61ca01b6de56244a9e88d5f9b37973f622a43d14a6599b1f654cb45a74e355a5")
+
     static func key(_ name: String, _ secret: [UInt8]) -> EncryptionConfiguration.Key {
         EncryptionConfiguration.Key(name: name, secret: secret)
     }
@@ -68,12 +81,41 @@ import _CryptoExtras
         #expect(moved?.message.contains("authentication failed") == true)
     }
 
-    @Test(arguments: [StorageCipher.Algorithm.aescbc, .aesgcm])
+    @Test func secretboxMatchesNaClsPublishedVectorInUpstreamsWireFormat() throws {
+        #expect(Self.boxMessage.count == 131 && Self.boxCiphertext.count == 131)
+        let cipher = StorageCipher(algorithm: .secretbox, key: Self.key("box", Self.boxKey))
+        let stored = try cipher.sealSecretBox(Self.boxMessage, nonce: Self.boxNonce)
+        let prefix = Array("k8s:enc:secretbox:v1:box:".utf8)
+        #expect(stored == prefix + Self.boxNonce + Self.boxTag + Self.boxCiphertext)
+        let transformer = ValueTransformer(providers: [.secretbox(keys: [Self.key("box", Self.boxKey)])])
+        #expect(try transformer.fromStorage(stored, key: "/k").value == Self.boxMessage)
+        // Any changed byte (nonce, tag or ciphertext) or another key fails authentication.
+        for index in stride(from: prefix.count, to: stored.count, by: 7) {
+            var flipped = stored
+            flipped[index] ^= 0x80
+            #expect(throws: EncryptionError.self) { try transformer.fromStorage(flipped, key: "/k") }
+        }
+        let other = ValueTransformer(providers: [.secretbox(keys: [Self.key("box", [UInt8](repeating: 4, count: 32))])])
+        #expect(throws: EncryptionError.self) { try other.fromStorage(stored, key: "/k") }
+        #expect(throws: EncryptionError.self) { try transformer.fromStorage(Array(stored.prefix(prefix.count + 30)), key: "/k") }
+    }
+
+    /// poly1305-donna's wrap test: the accumulator ends at 2^130 - 2, which reduces to 3.
+    @Test func poly1305ReducesAtTheModulus() {
+        let key = [2] + [UInt8](repeating: 0, count: 31)
+        #expect(SecretBox.poly1305([UInt8](repeating: 0xff, count: 16), key: key) == [3] + [UInt8](repeating: 0, count: 15))
+    }
+
+    @Test(arguments: [StorageCipher.Algorithm.aescbc, .aesgcm, .secretbox])
     func everyWriteUsesAFreshIVAndRoundTrips(algorithm: StorageCipher.Algorithm) throws {
         let keyBytes = [UInt8](repeating: 7, count: 32)
-        let provider: EncryptionConfiguration.Provider = algorithm == .aescbc ? .aescbc(keys: [Self.key("k", keyBytes)]) : .aesgcm(keys: [Self.key("k", keyBytes)])
+        let provider: EncryptionConfiguration.Provider = switch algorithm {
+        case .aescbc: .aescbc(keys: [Self.key("k", keyBytes)])
+        case .aesgcm: .aesgcm(keys: [Self.key("k", keyBytes)])
+        default: .secretbox(keys: [Self.key("k", keyBytes)])
+        }
         let transformer = ValueTransformer(providers: [provider])
-        for length in [0, 1, 15, 16, 17, 1000] {
+        for length in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000] {
             let value = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 31) }
             let first = try transformer.toStorage(value, key: "/registry/secrets/ns/x")
             let second = try transformer.toStorage(value, key: "/registry/secrets/ns/x")
