@@ -103,6 +103,15 @@ public actor SecretsEncryptionController {
         return outcome.message
     }
 
+    /// Restarts a re-encryption a previous run of the server did not finish (its stage is
+    /// still `reencrypt_request` or `reencrypt_active`), keeping every key. Call once the
+    /// registry has loaded.
+    public func resumeInterruptedReencryption() {
+        guard worker == nil, stage == .reencryptRequest || stage == .reencryptActive, configuration != nil, let datastore else { return }
+        logger.notice("resuming an interrupted re-encryption", metadata: ["stage": "\(stage.rawValue)"])
+        worker = Task { await self.reencrypt(keepingKeys: true, datastore: datastore) }
+    }
+
     /// Returns once no re-encryption is running.
     public func waitForReencryption() async {
         while let worker {
@@ -110,7 +119,8 @@ public actor SecretsEncryptionController {
         }
     }
 
-    /// Stops a running re-encryption (server shutdown); its stage stays recorded.
+    /// Stops a running re-encryption (server shutdown); its stage stays recorded and the next
+    /// start resumes it.
     public func shutdown() {
         worker?.cancel()
     }
@@ -147,6 +157,8 @@ public actor SecretsEncryptionController {
             let finished = SecretsEncryptionPlan.afterReencryption(configuration, keepingKeys: keepingKeys)
             try install(finished, stage: .reencryptFinished, into: datastore)
             logger.notice("re-encryption finished", metadata: ["objects": "\(total)", "rewritten": "\(rewritten)"])
+        } catch is CancellationError {
+            logger.notice("re-encryption stopped; the next start resumes it")
         } catch {
             logger.error("re-encryption failed; run it again (k3s secrets-encrypt reencrypt --force)", metadata: ["error": "\(error)"])
             try? install(configuration, stage: before, into: datastore)

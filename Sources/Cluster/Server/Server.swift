@@ -112,6 +112,7 @@ public struct Server: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: datastore), .init(service: APIServerService(server: apiServer)),
             .init(service: MetricsScraperService(scraper: scraper)),
+            .init(service: SecretsEncryptionService(controller: secretsEncryption, apiServer: apiServer)),
         ]
         let supervisor = KubeClient(
             transport: apiServer.transport(as: UserInfo(name: "system:k3s-supervisor", groups: ["system:masters"])), userAgent: "k3s-supervisor")
@@ -150,7 +151,20 @@ public struct Server: Sendable {
         )
         await onReady(datastore.store, port)
         try await group.run()
-        await secretsEncryption.shutdown()
+    }
+}
+
+/// Resumes an interrupted re-encryption once the API server has loaded, and stops a running one
+/// on graceful shutdown (before the API server stops).
+struct SecretsEncryptionService: Service {
+    let controller: SecretsEncryptionController
+    let apiServer: KubeAPIServer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await apiServer.waitUntilReady() }
+        await controller.resumeInterruptedReencryption()
+        try? await gracefulShutdown()
+        await controller.shutdown()
     }
 }
 

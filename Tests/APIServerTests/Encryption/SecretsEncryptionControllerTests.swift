@@ -21,7 +21,7 @@ import Testing
         }
 
         init(configuration: EncryptionConfiguration = .secretsAESCBC(keyName: "aescbckey", secret: [UInt8](repeating: 5, count: 32)),
-             failPersist: Bool = false) async throws {
+             stage: SecretsEncryptionStage = .start, failPersist: Bool = false) async throws {
             base = InMemoryDatastore(compaction: .disabled)
             store = EncryptingDatastore(wrapping: base, encryption: StorageEncryption(configuration: configuration))
             registry = ResourceRegistry(datastore: store)
@@ -30,7 +30,7 @@ import Testing
             handler = ResourceHandler(registry: registry)
             let persisted = self.persisted
             controller = SecretsEncryptionController(
-                configuration: configuration, stage: .start, datastore: store, registry: registry,
+                configuration: configuration, stage: stage, datastore: store, registry: registry,
                 persist: { configuration, stage in
                     if failPersist { throw EncryptionError("disk full") }
                     persisted.entries.withLock { $0.append((configuration, stage)) }
@@ -140,6 +140,27 @@ import Testing
         let last = try #require(fixture.persisted.entries.withLock { $0.last })
         #expect(last.1 == .reencryptFinished)
         #expect(SecretsEncryptionStatus(configuration: last.0, stage: last.1) == rotated)
+    }
+
+    @Test func aReencryptionInterruptedByARestartIsResumedKeepingTheKeys() async throws {
+        let old = EncryptionConfiguration.Key(name: "old", secret: [UInt8](repeating: 1, count: 32))
+        let new = EncryptionConfiguration.Key(name: "new", secret: [UInt8](repeating: 2, count: 32))
+        let fixture = try await Fixture(configuration: SecretsEncryptionPlan.configuration(keys: [old], enabled: true))
+        for index in 0..<5 { #expect(await fixture.createSecret("s\(index)", value: "pw-\(index)") == 201) }
+        // The next start: the new key active, the stage left at reencrypt_active.
+        let rotated = SecretsEncryptionPlan.configuration(keys: [new, old], enabled: true)
+        fixture.store.reload(StorageEncryption(configuration: rotated))
+        let restarted = SecretsEncryptionController(
+            configuration: rotated, stage: .reencryptActive, datastore: fixture.store, registry: fixture.registry,
+            persist: { _, _ in }, logger: Logger(label: "test"))
+        await restarted.resumeInterruptedReencryption()
+        await restarted.waitForReencryption()
+        let status = await restarted.status()
+        #expect(status.stage == "reencrypt_finished" && status.activeKey?.name == "new" && status.inactiveKeys.map(\.name) == ["old"])
+        #expect(try await fixture.rawSecrets().values.allSatisfy { $0.starts(with: Self.prefix("new")) })
+        // Nothing to resume at other stages.
+        await fixture.controller.resumeInterruptedReencryption()
+        #expect(await fixture.controller.status().stage == "start")
     }
 
     @Test func aChangeThatCannotBeWrittenIsRefusedAndNotApplied() async throws {
