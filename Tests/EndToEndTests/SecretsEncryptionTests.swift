@@ -171,6 +171,24 @@ struct SecretsEncryptionTests {
         #expect(try await Self.password(restarted, "s7") == "\(Self.marker)-7")
     }
 
+    /// The endpoints answer `system:masters` only (here: the admin kubeconfig), not any other
+    /// authenticated user.
+    @Test func onlyAdminsReachTheEndpoints() async throws {
+        let tokenFile = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-e2e-tokens-\(UUID().uuidString.prefix(8)).csv").path
+        try Data("dev-token,developer,1001,\"developers\"\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        let server = try await K3sServerProcess.start(extraArguments: ["--secrets-encryption", "--token-auth-file", tokenFile])
+        defer { server.stop() }
+        #expect(try await server.kubectlOK("get", "--raw", "/v1-k3s/encrypt/status").contains("\"activekey\":\"aescbckey\""))
+        let kubeconfig = try String(contentsOfFile: server.kubeconfig, encoding: .utf8)
+        let url = try #require(kubeconfig.split(separator: "\n").first { $0.contains("server: https://") }?.split(separator: " ").last)
+        let kubectl = try #require(K3sServerProcess.executable(named: "kubectl"))
+        for path in ["/v1-k3s/encrypt/status", "/v1-k3s/encrypt/config"] {
+            let denied = try await run(kubectl, ["--server", String(url), "--insecure-skip-tls-verify", "--token", "dev-token", "get", "--raw", path])
+            #expect(denied.status != 0 && denied.stderr.contains("Forbidden"), "\(path): \(denied)")
+        }
+    }
+
     @Test func aBadConfigurationFileStopsTheServerWithAClearError() async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-e2e-enc-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
