@@ -109,25 +109,31 @@ public final class EncryptingDatastore: Datastore, StalenessReportingDatastore {
         try await base.count(prefix: prefix)
     }
 
+    /// Each event is decrypted as the consumer takes it, so the wrapped store's flow control
+    /// (`watcherTooSlow`) and cancellation reach through unchanged.
     public func watch(prefix: String, fromRevision revision: Int64) async throws -> WatchStream {
-        let events = try await base.watch(prefix: prefix, fromRevision: revision)
-        let (stream, continuation) = WatchStream.makeStream()
-        let task = Task {
-            do {
-                for try await event in events {
-                    let encryption = current
-                    var event = event
-                    event.current = try event.current.map { try opened($0, using: encryption) }
-                    event.previous = try event.previous.map { try opened($0, using: encryption) }
-                    continuation.yield(event)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+        let events = Pending(try await base.watch(prefix: prefix, fromRevision: revision).makeAsyncIterator())
+        return WatchStream { [self] in
+            guard var event = try await events.next() else { return nil }
+            let encryption = current
+            event.current = try event.current.map { try opened($0, using: encryption) }
+            event.previous = try event.previous.map { try opened($0, using: encryption) }
+            return event
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+    }
+
+    /// The wrapped stream's iterator. The unfolding stream asks for one element at a time, never
+    /// concurrently, which is what makes sharing it safe.
+    private final class Pending: @unchecked Sendable {
+        private var iterator: WatchStream.AsyncIterator
+
+        init(_ iterator: WatchStream.AsyncIterator) {
+            self.iterator = iterator
+        }
+
+        func next() async throws -> WatchEvent? {
+            try await iterator.next()
+        }
     }
 
     public func compact(upTo revision: Int64) async throws {

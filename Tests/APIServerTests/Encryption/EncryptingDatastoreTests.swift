@@ -59,6 +59,25 @@ import Testing
         #expect(seen[3].2 == "password-two")
     }
 
+    @Test func aWatchEndsWhenItsConsumerIsCancelledAndWhenTheStoreCloses() async throws {
+        let base = InMemoryDatastore(compaction: .disabled)
+        let store = EncryptingDatastore(wrapping: base, encryption: Self.encryption([.aescbc(keys: [Self.oldKey])]))
+        let consumer = Task {
+            var seen = 0
+            for try await _ in try await store.watch(prefix: "/registry/", fromRevision: 0) { seen += 1 }
+            return seen
+        }
+        _ = try await store.create(key: "/registry/secrets/a/one", value: [1])
+        consumer.cancel()
+        _ = try await consumer.value
+
+        let closing = Task {
+            for try await _ in try await store.watch(prefix: "/registry/", fromRevision: 0) {}
+        }
+        try await store.close()
+        await #expect(throws: DatastoreError.closed) { try await closing.value }
+    }
+
     @Test func reloadingRotatesWritesAndKeepsOldValuesReadableAndStale() async throws {
         let base = InMemoryDatastore(compaction: .disabled)
         let store = EncryptingDatastore(wrapping: base, encryption: .none)
