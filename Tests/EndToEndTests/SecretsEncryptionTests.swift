@@ -99,6 +99,13 @@ struct SecretsEncryptionTests {
             try await server.kubectlOK("create", "secret", "generic", "s\(index)", "--from-literal=password=\(Self.marker)-\(index)")
         }
         try await server.kubectlOK("patch", "secret", "s0", "-p", #"{"stringData":{"extra":"\#(Self.marker)-patched"}}"#)
+        try await server.kubectlOK("apply", "--server-side", "-f", "-", stdin: """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: applied, namespace: default}
+            stringData: {password: \(Self.marker)-applied}
+            """)
+        #expect(try await Self.password(server, "applied") == "\(Self.marker)-applied")
         let history = try Self.allSecretRows(server)
         #expect(!history.isEmpty)
         for (revision, value) in history {
