@@ -13,7 +13,7 @@ struct K3s: AsyncParsableCommand {
         version: "k3s-swift 0.1.0 (Kubernetes v1.36.2, commit \(BuildStamp.gitCommit.isEmpty ? "unknown" : BuildStamp.gitCommit), "
             + "tree \(BuildStamp.gitTreeState.isEmpty ? "unknown" : BuildStamp.gitTreeState), built \(BuildStamp.buildDate))",
         subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self, CheckConfigCommand.self,
-            KubectlCommand.self, CtrCommand.self, CrictlCommand.self, SecretsEncryptCommand.self,
+            KubectlCommand.self, CtrCommand.self, CrictlCommand.self, UpgradeWatchdogCommand.self, SecretsEncryptCommand.self,
         ]
     )
 

@@ -144,10 +144,19 @@ struct ServerCommand: AsyncParsableCommand {
         }
         let logger = Self.makeLogger(label: "k3s.server", debug: configuration.debug)
         for warning in warnings { logger.warning("\(warning)") }
+        let restart = RestartRequest()
         do {
-            try await Server(configuration: configuration, version: K3s.versionInfo, logger: logger).run()
+            try await Server(
+                configuration: configuration, version: K3s.versionInfo, notifier: SystemdNotifier.fromEnvironment(), restart: restart,
+                logger: logger
+            ).run()
         } catch {
             logger.critical("server failed: \(error)")
+            throw ExitCode.failure
+        }
+        if let binary = restart.binary {
+            logger.notice("restarting into \(binary)")
+            execute(binary, CommandLine.arguments)
             throw ExitCode.failure
         }
     }

@@ -89,7 +89,7 @@ import Testing
             addresses: [IPAddress("10.43.0.10")!, IPAddress("fd00:43::a")!], domain: "cluster.local", upstreamResolvConf: tmp.file("resolv.conf"),
             runner: RecordingLinkRunner(), logger: logger)
         #expect(dns.addressCommands.map(\.description) == [
-            "ip address replace 10.43.0.10/32 dev lo", "ip address replace fd00:43::a/128 dev lo",
+            "ip address replace 10.43.0.10/32 dev lo label lo:k3s-dns", "ip address replace fd00:43::a/128 dev lo",
         ])
         #expect(dns.upstreams.map { $0.ipAddress ?? "" } == ["10.99.0.53", "fd00::53"])
         // A missing file leaves the cluster DNS without upstreams (other names answer SERVFAIL).

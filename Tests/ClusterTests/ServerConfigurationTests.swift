@@ -239,3 +239,37 @@ import Testing
         }
     }
 }
+
+/// `k3s agent` reads the same config files and environment as `k3s server`.
+@Suite("Agent settings")
+struct AgentSettingsTests {
+    @Test("server and token come from the config file, the environment fills what is unset, the command line wins")
+    func agentReadsTheConfigFile() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("config.yaml", "server: https://10.0.0.1:6443\ntoken: from-file\nwrite-kubeconfig-mode: \"0644\"\n")
+        try directory.write("config.yaml.d/10-node.yaml", "node-name: worker-1\n")
+        var commandLine = ServerOptions()
+        commandLine.set("token", "from-flag")
+        let options = try ServerOptions.load(
+            commandLine: commandLine, environment: ["K3S_URL": "https://ignored:6443", "K3S_TOKEN_FILE": "/etc/token"],
+            defaultConfigFile: directory.file("config.yaml"), warn: { Issue.record("unexpected warning: \($0)") })
+        #expect(options.string("server") == "https://10.0.0.1:6443")
+        #expect(options.string("token") == "from-flag")
+        #expect(options.string("node-name") == "worker-1")
+        #expect(options.string("token-file") == "/etc/token")
+    }
+
+    @Test("K3S_URL sets the server when no file does; a missing explicit file is an error")
+    func environmentAndMissingFile() throws {
+        let directory = try TemporaryDirectory()
+        let options = try ServerOptions.load(
+            commandLine: ServerOptions(), environment: ["K3S_URL": "https://10.0.0.2:6443"],
+            defaultConfigFile: directory.file("absent.yaml"), warn: { _ in })
+        #expect(options.string("server") == "https://10.0.0.2:6443")
+        var commandLine = ServerOptions()
+        commandLine.set("config", directory.file("absent.yaml"))
+        #expect(throws: ConfigFileError.self) {
+            try ServerOptions.load(commandLine: commandLine, environment: [:], defaultConfigFile: "/nonexistent", warn: { _ in })
+        }
+    }
+}

@@ -254,11 +254,9 @@ struct ClusterKubectlTests {
         #expect(tolerations == "300 300", "the default tolerations")
 
         agent.stop()
-        let start = ContinuousClock.now
         try await server.eventually(["get", "nodes", "--no-headers"], timeout: .seconds(50)) { output in
             Self.lines(output).allSatisfy { $0.count > 1 && $0[1] == "NotReady" }
         }
-        #expect(ContinuousClock.now - start < .seconds(50))
         let taints = try await server.kubectlOK("get", "nodes", "-o", "jsonpath={.items[*].spec.taints[*].key}")
         #expect(taints.contains("node.kubernetes.io/unreachable"))
         // Evicted: deleted gracefully. With its kubelet gone the pod stays Terminating (as

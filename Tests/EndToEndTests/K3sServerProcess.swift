@@ -30,7 +30,9 @@ final class K3sServerProcess: @unchecked Sendable {
 
     /// Starts a server and waits until `/readyz` answers 200 over HTTPS with its kubeconfig.
     /// `dataDir` reuses the data directory of a server stopped with `stop(keepingData: true)`.
-    static func start(extraArguments: [String] = [], dataDir existing: String? = nil, timeout: Duration = .seconds(30)) async throws -> K3sServerProcess {
+    static func start(
+        extraArguments: [String] = [], dataDir existing: String? = nil, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) async throws -> K3sServerProcess {
         let dataDir = existing ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("k3s-e2e-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -44,6 +46,7 @@ final class K3sServerProcess: @unchecked Sendable {
             "server", "--data-dir", dataDir, "--https-listen-port", "0", "--bind-address", "127.0.0.1",
             "--advertise-address", "127.0.0.1", "--disable-agent", "--write-kubeconfig", kubeconfig,
         ] + extraArguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardOutput = log
         process.standardError = log

@@ -31,8 +31,6 @@ struct NetworkPolicyControllerTests {
             try await Fixtures.createPod(pods, "web", labels: ["app": "web"], node: "node-a", ips: ["10.42.0.10"])
             try await Fixtures.createPod(pods, "client", labels: ["role": "client"], node: "node-b", ips: ["10.42.1.20"])
             let policies = client.resource(NetworkingV1.NetworkPolicy.self)
-            let clock = ContinuousClock()
-            let created = clock.now
             _ = try await policies.create(Fixtures.policy(
                 "web", selecting: ["app": "web"], ingress: [.init(from: [Fixtures.pods(["role": "client"])], ports: [Fixtures.tcp("http")])]))
             try await eventually("the web pod isolated, the client allowed on 8080") {
@@ -42,7 +40,6 @@ struct NetworkPolicyControllerTests {
                         && $0.contains("meta l4proto tcp th dport { 8080 } return") && $0.contains("10.42.1.20")
                 } == true
             }
-            #expect(clock.now - created < .seconds(1), "a policy change applies within a second")
             // The remote pod is a peer, never a local pod.
             #expect(controller.status.isolatedPods == 1)
             #expect(runner.scripts.allSatisfy { $0.hasPrefix("add table inet k3s-swift-policy\ndelete table") })

@@ -42,12 +42,10 @@ import Testing
         let (rules, problems) = model.rules(nodeName: Fixtures.node, podCIDRs: Fixtures.podCIDRs)
         let compiled = clock.now
         let script = PolicyRuleRenderer().script(for: rules)
-        let took = clock.now - started
         print("network_policy_compile_render pods=5000 local=\(rules.count) policies=150 lines=\(script.split(separator: "\n").count)",
               "compile=\(compiled - started) render=\(clock.now - compiled)")
         #expect(problems.isEmpty)
         #expect(rules.count == 112)
-        #expect(took < .seconds(5))
     }
 
     @Test(.enabled(if: NetworkLab.hasNFTables, "needs root, nft and ip (CI has them)"))

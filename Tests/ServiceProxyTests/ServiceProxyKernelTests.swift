@@ -132,12 +132,9 @@ struct ServiceProxyKernelTests {
             // The node port answers on the node's address.
             #expect(try await Self.connect(client, Self.nodeIP, 30080).hasPrefix("backend-"))
 
-            // No endpoint: refused at once, not left to time out.
-            let clock = ContinuousClock()
-            let started = clock.now
+            // No endpoint: refused (a REJECT), not left to time out (a DROP would say so).
             let refused = try await Self.connect(client, Self.emptyIP)
             #expect(refused.contains("refused"), "empty Service answered: \(refused)")
-            #expect(clock.now - started < .seconds(2))
 
             // Session affinity: every connection of this client goes to the same backend.
             var sticky: Set<String> = []

@@ -44,11 +44,17 @@ public struct Agent: Sendable {
 
     /// What the agent was told to do.
     public let configuration: Configuration
+    /// Told `READY=1` once the node (every hollow node) has joined and a real node is Ready.
+    public let notifier: SystemdNotifier?
+    /// Set when the node asks to restart into an upgraded binary; `nil` never upgrades.
+    public let restart: RestartRequest?
     let logger: Logger
 
     /// Creates an agent.
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, notifier: SystemdNotifier? = nil, restart: RestartRequest? = nil, logger: Logger) {
         self.configuration = configuration
+        self.notifier = notifier
+        self.restart = restart
         self.logger = logger
     }
 
@@ -108,7 +114,11 @@ public struct Agent: Sendable {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: HollowNodeService(pool: pool))],
+                services: [
+                    .init(service: HollowNodeService(pool: pool)),
+                    .init(service: ReadinessNotificationService(
+                        notifier: notifier, status: "\(names.count) hollow nodes joined", isReady: { true }, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -121,22 +131,41 @@ extension Agent {
     /// SIGTERM/SIGINT; the containers keep running after the agent stops.
     func runContainerNode() async throws {
         let dataDir = configuration.dataDir ?? "/var/lib/rancher/k3s"
-        let node = ContainerNode(
-            configuration: .init(
-                dataDir: dataDir, nodeName: configuration.nodeName, settings: configuration.node,
-                defaultNodeIP: HostIdentity.current().defaultAdvertiseAddress, isServer: false),
-            logger: logger)
+        var nodeConfiguration = ContainerNode.Configuration(
+            dataDir: dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+            defaultNodeIP: HostIdentity.current().defaultAdvertiseAddress, isServer: false)
+        if let restart, let binary = NodeUpgradeSettings.runningBinary {
+            nodeConfiguration.upgrade = NodeUpgradeSettings(binary: binary, arguments: CommandLine.arguments, restart: restart)
+        }
+        let node = ContainerNode(configuration: nodeConfiguration, logger: logger)
         let credentials = try await NodeJoiner(
             server: configuration.server, token: configuration.token, nodeName: configuration.nodeName,
             servingAddresses: node.configuration.servingAddresses, logger: logger
         ).join()
         try credentials.kubeconfig.write(to: "\(dataDir.trimmingTrailingSlash())/agent/kubelet.kubeconfig", mode: 0o600)
+        let transport = try HTTPSTransport(configuration: try credentials.transportConfiguration(), logger: logger)
+        let nodes = KubeClient(transport: transport, userAgent: "k3s-agent/\(configuration.nodeName)").resource(CoreV1.Node.self)
+        let nodeName = configuration.nodeName
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ContainerNodeService(node: node, join: { credentials }))],
+                services: [
+                    .init(service: ContainerNodeService(node: node, join: { credentials })),
+                    .init(service: RestartRequestService(request: restart ?? RestartRequest()), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: ReadinessNotificationService(
+                        notifier: notifier, status: "node \(nodeName) Ready",
+                        isReady: {
+                            (try? await nodes.get(nodeName))?.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
+                        }, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+        await transport.shutdown()
     }
 
     /// The kubelet settings of the agent's nodes: `template` (or the defaults) named `nodeName`,

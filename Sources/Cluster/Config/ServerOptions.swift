@@ -47,11 +47,13 @@ public struct ServerOptions: Sendable, Hashable {
         "node-name": .scalar,
         "debug": .boolean,
         "secrets-encryption": .boolean,
+        // `k3s agent`'s own settings: the same files serve both commands, as in K3s.
+        "server": .scalar,
     ].merging(NodeSettings.optionKinds) { first, _ in first }
 
     /// One-letter keys a config file may use for a flag's short name, as K3s allows.
     public static let shortNames: [String: String] = [
-        "o": "write-kubeconfig", "t": "token", "c": "config", "d": "data-dir",
+        "o": "write-kubeconfig", "t": "token", "c": "config", "d": "data-dir", "s": "server",
     ]
 
     /// Environment variables K3s reads for server flags, and the flag each one sets.
@@ -63,6 +65,7 @@ public struct ServerOptions: Sendable, Hashable {
         "K3S_KUBECONFIG_OUTPUT": "write-kubeconfig",
         "K3S_KUBECONFIG_MODE": "write-kubeconfig-mode",
         "K3S_CONFIG_FILE": "config",
+        "K3S_URL": "server",
     ]
 
     /// The settings given, by flag name. Absent keys take their defaults later.
@@ -162,6 +165,18 @@ public struct ServerOptions: Sendable, Hashable {
             if let value = environment[variable], !value.isEmpty { result.values[key] = .scalar(value) }
         }
         return result
+    }
+
+    /// The settings K3s would run with: the config file (`config` from the command line, else
+    /// `K3S_CONFIG_FILE`, else `defaultConfigFile`) and its `.d` drop-ins, the command line laid
+    /// over them, the environment filling what is still unset. A missing default file is fine; a
+    /// missing file named explicitly is an error. Unknown keys are reported through `warn`.
+    public static func load(
+        commandLine: ServerOptions, environment: [String: String], defaultConfigFile: String, warn: (String) -> Void
+    ) throws(ConfigFileError) -> ServerOptions {
+        let explicitPath = commandLine.string("config") ?? environment["K3S_CONFIG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let entries = try ServerConfigFile.read(path: explicitPath ?? defaultConfigFile, mustExist: explicitPath != nil)
+        return try fromConfigFiles(entries, warn: warn).overridden(by: commandLine).fillingUnset(fromEnvironment: environment)
     }
 
     /// Whether a boolean setting is on.

@@ -41,6 +41,8 @@ public struct ContainerNode: Sendable {
         public var registriesFile: String
         /// The kubelet API's port.
         public var kubeletPort: Int
+        /// How the node upgrades itself when the upgrade controller asks; `nil` never upgrades.
+        public var upgrade: NodeUpgradeSettings?
 
         /// Creates a configuration.
         public init(
@@ -285,6 +287,12 @@ extension ContainerNode {
                 }
                 if let ingress {
                     group.addTask { await ingress.run() }
+                }
+                if let upgrade = configuration.upgrade {
+                    let upgrader = NodeUpgrader(
+                        nodeName: configuration.nodeName, client: client, dataDir: configuration.dataDir, settings: upgrade,
+                        logger: logger.with(component: "upgrade"))
+                    group.addTask { await upgrader.run() }
                 }
                 let cniDirectory = containerdConfiguration.cniConfDirectory
                 group.addTask {

@@ -28,11 +28,17 @@ struct NodeClusterDNS: Sendable {
     let runner: any LinkCommandRunner
     let logger: Logger
 
-    /// The `ip` commands that make `addresses` local: `ip address replace ADDRESS/32 dev lo`
-    /// (`/128` for IPv6), idempotent across restarts.
+    /// The label IPv4 addresses get on `lo`, by which `k3s-killall.sh` finds and removes them.
+    static let addressLabel = "lo:k3s-dns"
+
+    /// The `ip` commands that make `addresses` local: `ip address replace ADDRESS/32 dev lo label
+    /// lo:k3s-dns` (`/128`, unlabelled, for IPv6: the kernel labels IPv4 addresses only),
+    /// idempotent across restarts.
     var addressCommands: [LinkCommand] {
         addresses.map { address in
-            LinkCommand(.ip, ["address", "replace", "\(address)/\(address.family == .ipv4 ? 32 : 128)", "dev", "lo"])
+            address.family == .ipv4
+                ? LinkCommand(.ip, ["address", "replace", "\(address)/32", "dev", "lo", "label", Self.addressLabel])
+                : LinkCommand(.ip, ["address", "replace", "\(address)/128", "dev", "lo"])
         }
     }
 

@@ -19,12 +19,21 @@ public struct Server: Sendable {
     public let configuration: ServerConfiguration
     /// What `/version` reports (the `k3s` binary passes its build stamp).
     public let version: VersionInfo
+    /// Told `READY=1` once the API server answers `/readyz` (under a `Type=notify` unit).
+    public let notifier: SystemdNotifier?
+    /// Set when the server's node asks to restart into an upgraded binary; `nil` never upgrades.
+    public let restart: RestartRequest?
     private let logger: Logger
 
     /// Creates a server from its configuration.
-    public init(configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), logger: Logger) {
+    public init(
+        configuration: ServerConfiguration, version: VersionInfo = VersionInfo(), notifier: SystemdNotifier? = nil,
+        restart: RestartRequest? = nil, logger: Logger
+    ) {
         self.configuration = configuration
         self.version = version
+        self.notifier = notifier
+        self.restart = restart
         self.logger = logger
     }
 
@@ -119,17 +128,42 @@ public struct Server: Sendable {
         services.append(.init(service: PackagedComponentsService(
             components: PackagedComponents(disabled: configuration.disabledComponents, clusterDNSAddresses: configuration.clusterDNS),
             client: supervisor, logger: logger.with(component: "packaged-components"))))
+        let manifests = configuration.dataDir + "/server/manifests"
+        try FileSystem.makeDirectories(manifests, mode: 0o700)
+        let deployer = ManifestDeployer(
+            client: supervisor, directory: manifests, disabled: configuration.disabledComponents,
+            events: EventRecorder(client: supervisor, component: "deploy", logger: logger.with(component: "deploy")),
+            logger: logger.with(component: "deploy"))
+        services.append(.init(service: ReconcileLoopService(
+            what: "manifests", events: deployer.events, interval: .seconds(5),
+            prepare: { try await deployer.ensureDefinition() }, pass: { try await deployer.sync() }, logger: logger.with(component: "deploy"))))
+        let upgrades = UpgradePlanController(
+            client: supervisor, fetcher: CurlReleaseFetcher(),
+            events: EventRecorder(client: supervisor, component: "system-upgrade-controller", logger: logger.with(component: "upgrade")),
+            logger: logger.with(component: "upgrade"))
+        services.append(.init(service: ReconcileLoopService(
+            what: "plans", events: upgrades.events, interval: .seconds(2),
+            prepare: { try await upgrades.ensureDefinition() }, pass: { try await upgrades.sync() }, logger: logger.with(component: "upgrade"))))
+        if let restart {
+            services.append(.init(service: RestartRequestService(request: restart), successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services.append(.init(service: ReadinessNotificationService(
+            notifier: notifier, status: "API server ready on port \(port)",
+            isReady: { (try? await supervisor.send(KubeRequest(method: .get, path: "/readyz"))) != nil },
+            logger: logger)))
         // A service that returns stops the whole group: with the scheduler and the controllers
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {
             services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
         }
         if !configuration.disableAgent {
-            let node = ContainerNode(
-                configuration: .init(
-                    dataDir: configuration.dataDir, nodeName: configuration.nodeName, settings: configuration.node,
-                    defaultNodeIP: configuration.advertiseAddress, isServer: true),
-                logger: logger)
+            var nodeConfiguration = ContainerNode.Configuration(
+                dataDir: configuration.dataDir, nodeName: configuration.nodeName, settings: configuration.node,
+                defaultNodeIP: configuration.advertiseAddress, isServer: true)
+            if let restart, let binary = NodeUpgradeSettings.runningBinary {
+                nodeConfiguration.upgrade = NodeUpgradeSettings(binary: binary, arguments: CommandLine.arguments, restart: restart)
+            }
+            let node = ContainerNode(configuration: nodeConfiguration, logger: logger)
             let joiner = NodeJoiner(
                 server: "https://127.0.0.1:\(port)", token: credentials.nodeToken.description, nodeName: configuration.nodeName,
                 servingAddresses: node.configuration.servingAddresses, logger: logger)

@@ -28,21 +28,13 @@ extension ServerConfiguration {
         host: HostIdentity = .current(),
         warn: (String) -> Void
     ) throws(LoadError) -> ServerConfiguration {
-        let explicitPath = commandLine.string("config") ?? environment["K3S_CONFIG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        let path = explicitPath ?? defaultConfigFile
-        let entries: [ConfigEntry]
+        let merged: ServerOptions
         do {
-            entries = try ServerConfigFile.read(path: path, mustExist: explicitPath != nil)
+            merged = try ServerOptions.load(
+                commandLine: commandLine, environment: environment, defaultConfigFile: defaultConfigFile, warn: warn)
         } catch {
             throw .configFile(error)
         }
-        let fileOptions: ServerOptions
-        do {
-            fileOptions = try ServerOptions.fromConfigFiles(entries, warn: warn)
-        } catch {
-            throw .configFile(error)
-        }
-        let merged = fileOptions.overridden(by: commandLine).fillingUnset(fromEnvironment: environment)
         do {
             return try ServerConfiguration(options: merged, host: host)
         } catch {

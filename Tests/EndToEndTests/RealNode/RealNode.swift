@@ -36,6 +36,8 @@ final class RealNode: @unchecked Sendable {
     private let lock = NSLock()
     private var server: Process?
     private let extraArguments: [String]
+    /// The `k3s` the node runs: the build's, unless the test gave another (an upgrade replaces it).
+    private let binary: String?
     private let network: RealNodeNetwork.Attachment
     /// The server node this node joined as `k3s agent`; `nil` for a server node. An agent's
     /// kubectl goes through its server node.
@@ -62,7 +64,7 @@ final class RealNode: @unchecked Sendable {
     /// node's interface leads: nowhere (its own veth pair) or a bridge of the test's.
     static func start(
         extraArguments: [String] = [], timeout: Duration = .seconds(90), nodeIP: String = "10.99.0.2",
-        network: RealNodeNetwork.Attachment = .isolated, agentOf server: RealNode? = nil
+        network: RealNodeNetwork.Attachment = .isolated, agentOf server: RealNode? = nil, binary: String? = nil
     ) async throws -> RealNode {
         let id = String(UUID().uuidString.lowercased().prefix(8))
         let netns = "k3se2e-\(id)"
@@ -83,7 +85,7 @@ final class RealNode: @unchecked Sendable {
             let anchor = try startAnchor(netns: netns, dataDir: dataDir)
             let node = RealNode(
                 id: id, netns: netns, nodeIP: nodeIP, dataDir: dataDir, anchor: anchor, extraArguments: extraArguments, network: network,
-                serverNode: server)
+                serverNode: server, binary: binary)
             made = node
             try node.startServer()
             try await node.waitReady(timeout: timeout)
@@ -102,8 +104,9 @@ final class RealNode: @unchecked Sendable {
 
     private init(
         id: String, netns: String, nodeIP: String, dataDir: String, anchor: Process, extraArguments: [String],
-        network: RealNodeNetwork.Attachment, serverNode: RealNode?
+        network: RealNodeNetwork.Attachment, serverNode: RealNode?, binary: String?
     ) {
+        self.binary = binary
         self.id = id
         self.netns = netns
         self.nodeIP = nodeIP
@@ -143,7 +146,7 @@ final class RealNode: @unchecked Sendable {
     }
 
     /// The `sleep` process inside the anchor (`nsenter` forks `unshare`, which execs the shell).
-    private var anchorNamespacePID: Int32? {
+    var anchorNamespacePID: Int32? {
         // nsenter execs unshare, unshare execs sh, sh execs sleep: same PID throughout.
         anchor.isRunning ? anchor.processIdentifier : nil
     }
@@ -169,7 +172,7 @@ final class RealNode: @unchecked Sendable {
             ]
         }
         process.arguments = [
-            "--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt", try K3sServerProcess.builtExecutable("k3s"),
+            "--net=/var/run/netns/\(netns)", "--mount=/proc/\(pid)/ns/mnt", try binary ?? K3sServerProcess.builtExecutable("k3s"),
         ] + command + [
             "--node-ip", nodeIP, "--node-name", "node-\(id)", "--kubelet-arg", "cgroup-root=\(cgroupRoot)",
             "--resolv-conf", dataDir + "/resolv.conf",
@@ -203,6 +206,9 @@ final class RealNode: @unchecked Sendable {
 
     /// What the server has logged so far.
     var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// The PID of the node's k3s process as the test started it.
+    var serverPID: Int32? { lock.withLock { server?.processIdentifier } }
 
     /// Kills the server with SIGKILL (its containers keep running) and waits for it to be gone.
     func killServer() {
@@ -334,6 +340,29 @@ final class RealNode: @unchecked Sendable {
         }
         try? FileManager.default.removeItem(atPath: dataDir)
         try? Self.ip(["netns", "delete", netns])
+    }
+
+    /// Processes the node still has: any in its mount namespace but the anchor, and any in its
+    /// cgroups (the containers, which have mount namespaces of their own).
+    func processesLeft() -> [Int32] {
+        var left: Set<Int32> = []
+        if let pid = anchorNamespacePID, let namespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt") {
+            left.formUnion(Self.processes(inMountNamespace: namespace).filter { $0 != pid })
+        }
+        for directory in cgroupDirectories() {
+            let text = (try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? ""
+            left.formUnion(text.split(separator: "\n").compactMap { Int32($0) })
+        }
+        return left.sorted()
+    }
+
+    /// The mount points of the node's mount namespace.
+    func mountPoints() -> [String] {
+        guard let pid = anchorNamespacePID, let text = try? String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? String(fields[4]) : nil
+        }
     }
 
     /// Every directory of the node's cgroup root in every mounted hierarchy, deepest first.
