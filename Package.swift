@@ -356,7 +356,7 @@ let package = Package(
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl and the official Python client;
         // uses the project's own HTTPS client only to wait for the server.
-        .testTarget(name: "EndToEndTests", dependencies: ["KubeClient", "ClusterTesting"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeClient", "ClusterTesting", "CSQLite"]),
         // Reads Package.swift and the `import` lines under Sources/; depends on nothing.
         .testTarget(name: "SeamsTests"),
     ],

@@ -12,7 +12,7 @@ struct K3s: AsyncParsableCommand {
         abstract: "A lightweight Kubernetes distribution.",
         version: K3s.versionText,
         subcommands: [ServerCommand.self, AgentCommand.self, TokenCommand.self, DatastoreCommand.self, CheckConfigCommand.self,
-            KubectlCommand.self, CtrCommand.self, CrictlCommand.self, UpgradeWatchdogCommand.self,
+            KubectlCommand.self, CtrCommand.self, CrictlCommand.self, UpgradeWatchdogCommand.self, SecretsEncryptCommand.self,
             CertificateCommand.self, EtcdSnapshotCommand.self, CompletionCommand.self,
         ]
     )

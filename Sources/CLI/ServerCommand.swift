@@ -92,6 +92,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var node: NodeFlags
 
+    @Flag(name: .customLong("secrets-encryption"), help: "Encrypt Secrets at rest (AES-CBC; the key is generated on first start).")
+    var secretsEncryption = false
+
     @OptionGroup var snapshots: SnapshotFlags
 
     @OptionGroup var logging: LogOptions
@@ -124,6 +127,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.set("node-name", nodeName)
         node.addTo(&options)
         snapshots.addTo(&options)
+        options.set("secrets-encryption", flag: secretsEncryption)
         options.set("debug", flag: logging.debugEnabled)
         return options
     }

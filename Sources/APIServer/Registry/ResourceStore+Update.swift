@@ -87,7 +87,9 @@ extension ResourceStore {
                 ? try await hooks.admission.allocate(&updated, old: old, descriptor: descriptor, dryRun: dryRun) : .empty
             var committed = false
             defer { if !committed { allocation.revert() } }
-            if updated == old {
+            // An unchanged object is not written again, unless its stored form is stale (it
+            // is then rewritten with the first encryption provider: re-encryption).
+            if updated == old && !current.stale {
                 return (CachedObject(key: key, value: old, revision: current.revision, fields: fields), false)
             }
             let finished = updated["metadata"]?["deletionTimestamp"].map { !$0.isNull } == true

@@ -106,18 +106,27 @@ public final class ResourceStore: Sendable {
         return try CachedObject(key: key, stored: found.value, revision: found.modRevision, fields: fields)
     }
 
-    /// Reads the latest stored state straight from the datastore (for writes).
-    func current(namespace: String, name: String) async throws -> (object: JSONValue, revision: Int64)? {
+    /// Reads the latest stored state straight from the datastore (for writes). `stale` says the
+    /// stored bytes should be rewritten even if the object does not change (encrypted with a
+    /// key that is no longer the first; see ``StalenessReportingDatastore``).
+    func current(namespace: String, name: String) async throws -> (object: JSONValue, revision: Int64, stale: Bool)? {
         let key = keys.key(namespace: namespace, name: name)
         let found: KeyValue?
+        var stale = false
         do {
-            found = try await datastore.get(key: key, revision: nil)
+            if let reporting = datastore as? any StalenessReportingDatastore {
+                let read = try await reporting.getReportingStaleness(key: key)
+                found = read?.value
+                stale = read?.stale ?? false
+            } else {
+                found = try await datastore.get(key: key, revision: nil)
+            }
         } catch {
             throw statusError(error, name: name)
         }
         guard let found else { return nil }
         do {
-            return (try JSONValue(parsing: found.value), found.modRevision)
+            return (try JSONValue(parsing: found.value), found.modRevision, stale)
         } catch {
             throw StatusError.internalError("stored object \(key) is not valid JSON: \(error)")
         }

@@ -92,6 +92,8 @@ public final class KubeAPIServer: Sendable {
     let securePort: Mutex<Int>
     /// The `metrics.k8s.io` routes (served once a source is set).
     let resourceMetrics: ResourceMetricsEndpoint
+    /// The `k3s secrets-encrypt` routes (served once a controller is set).
+    let secretsEncryption = SecretsEncryptionEndpoint()
 
     /// Assembles the server; nothing listens until ``bind()`` or ``run()``.
     public init(configuration: Configuration, datastore: any Datastore, logger: Logger) throws {
@@ -206,9 +208,11 @@ public final class KubeAPIServer: Sendable {
 
         let discovery = DiscoveryHandler(catalog: catalog)
         let openAPIHandler = OpenAPIHandler(service: openAPI)
+        let secretsEncryption = self.secretsEncryption
         let router = APIRouter(
             routes: [
                 system,
+                ClosureRoute { request in await secretsEncryption.respond(to: request) },
                 ClosureRoute { request in
                     DiscoveryHandler.handles(path: request.path) ? await discovery.handle(request) : nil
                 },
@@ -241,6 +245,12 @@ public final class KubeAPIServer: Sendable {
         let cache = registry.cache
         system.addCheck(.informerSync(cache))
         system.addCheck(name: "registry-loaded", probes: [.readyz]) { ready.value.withLock { $0 } }
+    }
+
+    /// Serves `k3s secrets-encrypt` (`/v1-k3s/encrypt/status` and `/v1-k3s/encrypt/config`)
+    /// from `controller`.
+    public func serveSecretsEncryption(_ controller: SecretsEncryptionController) {
+        secretsEncryption.serve(controller)
     }
 
     /// Binds the listening socket; returns the port (useful with port 0).

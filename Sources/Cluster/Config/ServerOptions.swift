@@ -46,6 +46,7 @@ public struct ServerOptions: Sendable, Hashable {
         "disable-controller-manager": .boolean,
         "node-name": .scalar,
         "debug": .boolean,
+        "secrets-encryption": .boolean,
         // `k3s agent`'s own settings: the same files serve both commands, as in K3s.
         "server": .scalar,
     ].merging(NodeSettings.optionKinds) { first, _ in first }

@@ -52,6 +52,13 @@ public struct Server: Sendable {
             }
             return text
         }
+        let encryptionFiles = SecretsEncryptionFiles(configuration: configuration)
+        let encryption = try encryptionFiles.load(create: configuration.secretsEncryption, logger: logger)
+        let encryptingStore = encryption.map {
+            EncryptingDatastore(wrapping: datastore.store, encryption: StorageEncryption(
+                configuration: $0.configuration, root: configuration.keyPrefix,
+                coreResources: ResourceDescriptor.builtin.filter { $0.group.isEmpty }.map(\.resource)))
+        }
         let pki = credentials.pki
         let apiServer = try KubeAPIServer(
             configuration: .init(
@@ -76,9 +83,15 @@ public struct Server: Sendable {
                 version: version,
                 kubeletClient: try pki.kubeletClientConfiguration()
             ),
-            datastore: datastore.store,
+            datastore: encryptingStore ?? datastore.store,
             logger: logger
         )
+        let secretsEncryption = SecretsEncryptionController(
+            configuration: encryption?.configuration, stage: encryption?.stage ?? .start, hashError: encryption?.hashError,
+            datastore: encryptingStore, registry: apiServer.registry,
+            persist: { configuration, stage in try encryptionFiles.persist(configuration, stage) },
+            logger: logger.with(component: "secrets-encrypt"))
+        apiServer.serveSecretsEncryption(secretsEncryption)
         // metrics.k8s.io (`kubectl top`): each node's /metrics/resource, read through the API
         // server's own nodes/proxy with its kubelet client certificate, as metrics-server would.
         let metricsTransport = apiServer.transport(as: UserInfo(name: "system:k3s-metrics-server", groups: ["system:masters"]))
@@ -110,6 +123,7 @@ public struct Server: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: datastore), .init(service: APIServerService(server: apiServer)),
             .init(service: MetricsScraperService(scraper: scraper)),
+            .init(service: SecretsEncryptionService(controller: secretsEncryption, apiServer: apiServer)),
         ]
         let supervisor = KubeClient(
             transport: apiServer.transport(as: UserInfo(name: "system:k3s-supervisor", groups: ["system:masters"])), userAgent: "k3s-supervisor")
@@ -177,6 +191,20 @@ public struct Server: Sendable {
         )
         await onReady(datastore.store, port)
         try await group.run()
+    }
+}
+
+/// Resumes an interrupted re-encryption once the API server has loaded, and stops a running one
+/// on graceful shutdown (before the API server stops).
+struct SecretsEncryptionService: Service {
+    let controller: SecretsEncryptionController
+    let apiServer: KubeAPIServer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await apiServer.waitUntilReady() }
+        await controller.resumeInterruptedReencryption()
+        try? await gracefulShutdown()
+        await controller.shutdown()
     }
 }
 

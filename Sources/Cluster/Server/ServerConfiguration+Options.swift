@@ -150,6 +150,7 @@ extension ServerConfiguration {
         disableScheduler = options.bool("disable-scheduler")
         disableControllerManager = options.bool("disable-controller-manager")
         debug = options.bool("debug")
+        secretsEncryption = options.bool("secrets-encryption")
         if let name = options.string("node-name"), !name.isEmpty {
             guard Self.isDNSName(name) else {
                 throw ServerConfigurationError(flag: "node-name", value: name, reason: "must be a lower-case DNS subdomain (letters, digits, '-' and '.')")

@@ -79,6 +79,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var debug: Bool
     /// Scheduled datastore snapshots (`--etcd-snapshot-*`, `--etcd-disable-snapshots`).
     public var snapshots: SnapshotSettings
+    /// `--secrets-encryption`: encrypt Secrets at rest (AES-CBC, a key generated on first start
+    /// into ``encryptionConfigPath``).
+    public var secretsEncryption: Bool
     /// The host name, used as a serving-certificate SAN.
     public var hostName: String
 
@@ -114,6 +117,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.nodeName = host.hostName
         self.debug = false
         self.snapshots = SnapshotSettings(dataDir: dataDir)
+        self.secretsEncryption = false
         self.hostName = host.hostName
     }
 
@@ -132,6 +136,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var nodeTokenPath: String { serverDirectory + "/node-token" }
     /// `DATA_DIR/server/token`.
     public var tokenPath: String { serverDirectory + "/token" }
+    /// `DATA_DIR/server/cred/encryption-config.json`: the API server's `EncryptionConfiguration`.
+    public var encryptionConfigPath: String { serverDirectory + "/cred/encryption-config.json" }
+    /// `DATA_DIR/server/cred/encryption-state.json`: the key-rotation stage and the hash of the
+    /// configuration it belongs to.
+    public var encryptionStatePath: String { serverDirectory + "/cred/encryption-state.json" }
 }
 
 extension String {
