@@ -61,8 +61,11 @@ set -e
 # Swift Testing prints one line per test: "<symbol> Test name() passed after ...", "... failed
 # after ...", "... skipped: reason" (a skipped suite also reports each of its tests skipped).
 count() { grep -E -c "$1" "$log" | tr -d '[:space:]' || true; }
+# The lines reporting a skip: "... skipped." or "... skipped: reason", never a passed or failed
+# test whose name happens to hold the word.
+skip_lines() { grep -E "^([^ ]+ )?$1 .* skipped(\.|: )" "$log" | grep -E -v ' (passed|failed) after ' || true; }
 failed=$(( $(count '^([^ ]+ )?Test .* failed after') - $(count '^([^ ]+ )?Test run with .* failed after') ))
-skipped=$(count '^([^ ]+ )?Test .* skipped')
+skipped=$(skip_lines Test | grep -c . | tr -d '[:space:]' || true)
 # Parallel tests can write their lines into each other, so the total comes from Swift Testing's
 # own closing line ("Test run with N tests in M suites ...", skipped tests included) when there
 # is one; counting the per-test lines is the fallback.
@@ -75,7 +78,7 @@ fi
 if [ "$skipped" -gt 0 ]; then
     echo
     echo "Skipped:"
-    grep -E '^([^ ]+ )?(Test|Suite) .* skipped' "$log" | sed 's/^/  /'
+    skip_lines '(Test|Suite)' | sed 's/^/  /'
 fi
 echo
 echo "swift test: $((passed + failed)) tests run, $skipped skipped"
@@ -87,7 +90,7 @@ if [ "$status" -eq 0 ] && [ "$failed" -gt 0 ]; then status=1; fi
 # KUBELET_SCALE=1 turns on the scale runs; the generator's consistency check against the
 # reference documents runs where ../shared/reference (the generator's input) is checked out.
 opt_in='Hollow pool at scale|aHundredNodesRunAThousandPods|shared/reference'
-unexpected=$(grep -E '^([^ ]+ )?Test .* skipped' "$log" | grep -E -v -c "$opt_in" | tr -d '[:space:]' || true)
+unexpected=$(skip_lines Test | grep -E -v -c "$opt_in" | tr -d '[:space:]' || true)
 if [ -n "${CI:-}" ] && [ "$unexpected" -gt 0 ] && [ "${K3S_ALLOW_SKIPS:-0}" != "1" ]; then
     echo "error: $unexpected tests skipped in CI (listed above); CI runs every test" >&2
     status=1

@@ -24,7 +24,7 @@ struct ManifestFileTests {
         #expect(ManifestFile.scan(directory.file("absent")).isEmpty)
     }
 
-    @Test("documents split at ---, empty ones skipped, Lists unpacked, JSON read")
+    @Test("documents split at ---, empty ones left out, Lists unpacked, JSON read")
     func objects() throws {
         let yaml = ManifestFile(path: "/m/x.yaml", text: """
             ---
