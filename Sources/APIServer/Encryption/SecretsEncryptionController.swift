@@ -48,10 +48,7 @@ public actor SecretsEncryptionController {
     /// What is recorded in `encryption-state.json` for `stage` and a configuration file with
     /// `fileContent`: K3s's `<stage>-<sha256 of the file, hex>`.
     public static func stateRecord(stage: SecretsEncryptionStage, fileContent: [UInt8]) -> String {
-        stage.rawValue + "-" + SHA256.hash(data: fileContent).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        stage.rawValue + "-" + SHA256.hash(data: fileContent).lowercaseHex
     }
 
     /// Reads a state record back: the stage, and `nil` or why it does not match `fileContent`.

@@ -74,10 +74,7 @@ public struct NodeToken: Sendable, Hashable, CustomStringConvertible {
 
     /// The lower-case hex SHA-256 of a CA bundle's bytes.
     public static func hash(_ caCertificatePEM: String) -> String {
-        SHA256.hash(data: Array(caCertificatePEM.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256.hash(data: Array(caCertificatePEM.utf8)).lowercaseHex
     }
 
     /// A fresh random secret: 16 random bytes as 32 hex digits, as K3s generates.

@@ -19,10 +19,7 @@ public struct ManifestFile: Sendable, Hashable {
         self.text = text
         let file = path.split(separator: "/").last.map(String.init) ?? path
         self.name = Self.extensions.lazy.compactMap { file.hasSuffix($0) ? String(file.dropLast($0.count)) : nil }.first ?? file
-        self.checksum = SHA256.hash(data: Array(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        self.checksum = SHA256.hash(data: Array(text.utf8)).lowercaseHex
     }
 
     /// The file name endings deployed.

@@ -30,7 +30,7 @@ public struct CurlReleaseFetcher: ReleaseFetcher {
         do {
             let result = try await Subprocess.run(
                 .path(.init(curl)), arguments: .init(arguments), input: .none, output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
-            (status, output, errors) = (result.terminationStatus, result.standardOutput ?? "", result.standardError ?? "")
+            (status, output, errors) = (result.terminationStatus, result.standardOutput, result.standardError)
         } catch {
             throw ReleaseError("curl could not run: \(error)")
         }

@@ -181,6 +181,6 @@ struct NodeUpgrader: Sendable {
             if count == 0 { break }
             hasher.update(data: buffer[0..<count])
         }
-        return hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        return hasher.finalize().lowercaseHex
     }
 }

@@ -70,7 +70,7 @@ public enum UpgradeWatchdog {
             arguments: ["-f", "/bin/sh", "-c", "exec \"$0\" upgrade-watchdog --data-dir \"$1\" >>\"$2\" 2>&1 </dev/null", previous, dataDir, log],
             input: .none, output: .discarded, error: .string(limit: 1 << 16))
         guard result.terminationStatus.isSuccess else {
-            throw ReleaseError("the upgrade watchdog did not start: \(result.standardError ?? "")")
+            throw ReleaseError("the upgrade watchdog did not start: \(result.standardError)")
         }
     }
 

@@ -39,9 +39,12 @@ struct KernelTestbed {
         } catch {
             failure = error
         }
-        for namespace in [bed.a.podNamespace, bed.b.podNamespace, bed.a.namespace, bed.b.namespace] {
-            _ = try? await bed.host.run(LinkCommand(.ip, ["netns", "delete", namespace]))
-        }
+        // In a task of its own: a cancelled test still removes what it made.
+        await Task {
+            for namespace in [bed.a.podNamespace, bed.b.podNamespace, bed.a.namespace, bed.b.namespace] {
+                _ = try? await bed.host.run(LinkCommand(.ip, ["netns", "delete", namespace]))
+            }
+        }.value
         if let failure { throw failure }
     }
 
