@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Logging
 
 /// Imports image archives into containerd, as K3s does at agent start with the files in
@@ -40,8 +49,8 @@ public struct ImageArchiveImporter: Sendable {
             .filter { name in ArchiveCompression.importableSuffixes.contains { name.hasSuffix($0) } }
             .map { directory + "/" + $0 }
             .filter { path in
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+                var info = stat()
+                return stat(path, &info) == 0 && (info.st_mode & mode_t(S_IFMT)) != mode_t(S_IFDIR)
             }
     }
 
@@ -64,23 +73,48 @@ public struct ImageArchiveImporter: Sendable {
     public func importFile(_ path: String) async -> ImageImportResult {
         let start = ContinuousClock.now
         let compression: ArchiveCompression
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
-            compression = ArchiveCompression(header: try handle.read(upToCount: 4) ?? Data())
-        } catch {
-            return record(ImageImportResult(source: path, images: [], failure: "cannot read the file: \(error)", duration: ContinuousClock.now - start))
+        switch Self.header(of: path) {
+        case .success(let header):
+            compression = ArchiveCompression(header: header)
+        case .failure(let reason):
+            return record(ImageImportResult(source: path, images: [], failure: "cannot read the file: \(reason)", duration: ContinuousClock.now - start))
         }
-        let input: Subprocess.Input = compression.decompressor(for: path).map { .command($0) } ?? .none
+        let input: CommandPipeline.Input = compression.decompressor(for: path).map { .command($0) } ?? .none
         var command = ctrCommand
         command.append(compression == .none ? path : "-")
         return record(await run(command, input: input, source: path, start: start))
     }
 
     /// Imports an archive held in memory (the pause image), naming it `source` in the result.
+    /// The bytes go through a temporary file, removed afterwards.
     public func importArchive(_ bytes: [UInt8], source: String) async -> ImageImportResult {
         let start = ContinuousClock.now
-        return record(await run(ctrCommand + ["-"], input: .bytes(bytes), source: source, start: start))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("k3s-image-\(UUID().uuidString).tar").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+        } catch {
+            return record(ImageImportResult(source: source, images: [], failure: "cannot write a temporary file: \(error)", duration: ContinuousClock.now - start))
+        }
+        return record(await run(ctrCommand + [file], input: .none, source: source, start: start))
+    }
+
+    /// The first four bytes of the file at `path` (fewer for a shorter file), or why they
+    /// cannot be read.
+    static func header(of path: String) -> Result<[UInt8], CommandPipelineError> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(CommandPipelineError(String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return .failure(CommandPipelineError(String(cString: strerror(errno)))) }
+            if n == 0 { break }
+            count += n
+        }
+        return .success(Array(bytes[..<count]))
     }
 
     /// Builds the pause image (from `k3s-pause` next to the running executable unless
@@ -99,10 +133,10 @@ public struct ImageArchiveImporter: Sendable {
         [ctrPath, "--address", address, "--namespace", namespace, "images", "import"]
     }
 
-    private func run(_ command: [String], input: Subprocess.Input, source: String, start: ContinuousClock.Instant) async -> ImageImportResult {
-        let outcome: Subprocess.Outcome
+    private func run(_ command: [String], input: CommandPipeline.Input, source: String, start: ContinuousClock.Instant) async -> ImageImportResult {
+        let outcome: CommandPipeline.Outcome
         do {
-            outcome = try await Subprocess.run(command, input: input)
+            outcome = try await CommandPipeline.run(command, input: input)
         } catch {
             return ImageImportResult(source: source, images: [], failure: "\(error)", duration: ContinuousClock.now - start)
         }
@@ -125,7 +159,7 @@ public struct ImageArchiveImporter: Sendable {
         output.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("unpacking ") else { return nil }
             let rest = line.dropFirst("unpacking ".count)
-            let end = rest.range(of: " (")?.lowerBound ?? rest.endIndex
+            let end = rest.firstRange(of: " (")?.lowerBound ?? rest.endIndex
             return String(rest[..<end])
         }
     }

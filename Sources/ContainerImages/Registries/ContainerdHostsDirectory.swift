@@ -112,7 +112,7 @@ public enum ContainerdHostsDirectory {
 
     /// The `host[:port]` of an endpoint URL.
     static func host(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
         let rest = url[schemeEnd.upperBound...]
         return String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
     }
