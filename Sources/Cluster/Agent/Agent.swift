@@ -115,9 +115,10 @@ public struct Agent: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: HollowNodeService(pool: pool)),
+                    .init(service: HollowNodeService(pool: pool), serviceName: "hollow-nodes"),
                     .init(service: ReadinessNotificationService(
-                        notifier: notifier, status: "\(names.count) hollow nodes joined", isReady: { true }, logger: logger)),
+                        notifier: notifier, status: "\(names.count) hollow nodes joined", isReady: { true }, logger: logger),
+                        serviceName: "readiness-notification"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -149,13 +150,16 @@ extension Agent {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: ContainerNodeService(node: node, join: { credentials })),
-                    .init(service: RestartRequestService(request: restart ?? RestartRequest()), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: ContainerNodeService(node: node, join: { credentials }), serviceName: "node"),
+                    .init(
+                        service: RestartRequestService(request: restart ?? RestartRequest()), successTerminationBehavior: .gracefullyShutdownGroup,
+                        serviceName: "restart"),
                     .init(service: ReadinessNotificationService(
                         notifier: notifier, status: "node \(nodeName) Ready",
                         isReady: {
                             (try? await nodes.get(nodeName))?.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true
-                        }, logger: logger)),
+                        }, logger: logger),
+                        serviceName: "readiness-notification"),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

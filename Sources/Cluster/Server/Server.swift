@@ -121,15 +121,15 @@ public struct Server: Sendable {
                 identity: configuration.nodeName + "_" + String(UInt64.random(in: 0 ... .max), radix: 16)),
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: datastore), .init(service: APIServerService(server: apiServer)),
-            .init(service: MetricsScraperService(scraper: scraper)),
-            .init(service: SecretsEncryptionService(controller: secretsEncryption, apiServer: apiServer)),
+            .init(service: datastore, serviceName: "datastore"), .init(service: APIServerService(server: apiServer), serviceName: "apiserver"),
+            .init(service: MetricsScraperService(scraper: scraper), serviceName: "metrics-scraper"),
+            .init(service: SecretsEncryptionService(controller: secretsEncryption, apiServer: apiServer), serviceName: "secrets-encryption"),
         ]
         let supervisor = KubeClient(
             transport: apiServer.transport(as: UserInfo(name: "system:k3s-supervisor", groups: ["system:masters"])), userAgent: "k3s-supervisor")
         services.append(.init(service: PackagedComponentsService(
             components: PackagedComponents(disabled: configuration.disabledComponents, clusterDNSAddresses: configuration.clusterDNS),
-            client: supervisor, logger: logger.with(component: "packaged-components"))))
+            client: supervisor, logger: logger.with(component: "packaged-components")), serviceName: "packaged-components"))
         let manifests = configuration.dataDir + "/server/manifests"
         try FileSystem.makeDirectories(manifests, mode: 0o700)
         let deployer = ManifestDeployer(
@@ -138,28 +138,30 @@ public struct Server: Sendable {
             logger: logger.with(component: "deploy"))
         services.append(.init(service: ReconcileLoopService(
             what: "manifests", events: deployer.events, interval: .seconds(5),
-            prepare: { try await deployer.ensureDefinition() }, pass: { try await deployer.sync() }, logger: logger.with(component: "deploy"))))
+            prepare: { try await deployer.ensureDefinition() }, pass: { try await deployer.sync() }, logger: logger.with(component: "deploy")),
+            serviceName: "manifests"))
         let upgrades = UpgradePlanController(
             client: supervisor, fetcher: CurlReleaseFetcher(),
             events: EventRecorder(client: supervisor, component: "system-upgrade-controller", logger: logger.with(component: "upgrade")),
             logger: logger.with(component: "upgrade"))
         services.append(.init(service: ReconcileLoopService(
             what: "plans", events: upgrades.events, interval: .seconds(2),
-            prepare: { try await upgrades.ensureDefinition() }, pass: { try await upgrades.sync() }, logger: logger.with(component: "upgrade"))))
+            prepare: { try await upgrades.ensureDefinition() }, pass: { try await upgrades.sync() }, logger: logger.with(component: "upgrade")),
+            serviceName: "upgrade-plans"))
         if let restart {
-            services.append(.init(service: RestartRequestService(request: restart), successTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(.init(service: RestartRequestService(request: restart), successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "restart"))
         }
         services.append(.init(service: ReadinessNotificationService(
             notifier: notifier, status: "API server ready on port \(port)",
             isReady: { (try? await supervisor.send(KubeRequest(method: .get, path: "/readyz"))) != nil },
-            logger: logger)))
+            logger: logger), serviceName: "readiness-notification"))
         // A service that returns stops the whole group: with the scheduler and the controllers
         // both disabled the control plane has nothing to run, so it is left out.
         if !configuration.disableScheduler || !configuration.disableControllerManager {
-            services.append(.init(service: ControlPlaneService(controlPlane: controlPlane)))
+            services.append(.init(service: ControlPlaneService(controlPlane: controlPlane), serviceName: "control-plane"))
         }
         if let snapshots = SnapshotScheduler.forServer(configuration: configuration, datastore: datastore.store, logger: logger) {
-            services.append(.init(service: snapshots))
+            services.append(.init(service: snapshots, serviceName: "etcd-snapshots"))
         }
         if !configuration.disableAgent {
             var nodeConfiguration = ContainerNode.Configuration(
@@ -173,7 +175,7 @@ public struct Server: Sendable {
                 server: "https://127.0.0.1:\(port)", token: credentials.nodeToken.description, nodeName: configuration.nodeName,
                 servingAddresses: node.configuration.servingAddresses, logger: logger)
             let files = NodeCertificateFiles(directory: node.configuration.agentDirectory)
-            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join(storingIn: files) })))
+            services.append(.init(service: ContainerNodeService(node: node, join: { try await joiner.join(storingIn: files) }), serviceName: "node"))
         }
         let group = ServiceGroup(
             configuration: .init(
