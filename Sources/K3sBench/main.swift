@@ -7,6 +7,9 @@
 //   k3s-bench cluster [--nodes 1000] [--replicas 10000] [--mode in-process|separate|both] [--quick]
 //       (hollow nodes in this process, and/or a k3s server plus a k3s agent process; the latter
 //       needs the release k3s binary built next to it)
+//   k3s-bench scale [--nodes 5000] [--pods 150000] [--deployments 30]   (k3s server + k3s agent --hollow-nodes;
+//       needs the release k3s built next to the bench)
+//   k3s-bench testcluster [--nodes 3] [--runs 10]   (TestCluster.start to every node Ready, in this process)
 //   k3s-bench dns [--services 1000] [--server-threads 1] [--senders 8] [--window 16] [--seconds 5]
 //       (the built-in cluster DNS server on loopback and a UDP load generator in this process)
 //   k3s-bench net [--services 1000,10000] [--endpoints 10]   (the service proxy's nft syncs; root, nft)
@@ -37,6 +40,8 @@ func usage() -> Never {
            k3s-bench apiserver [--kubeconfig FILE] [--quick]
            k3s-bench scheduler [--nodes N] [--pods N] [--quick]
            k3s-bench cluster [--nodes N] [--replicas N] [--mode in-process|separate|both] [--quick]
+           k3s-bench testcluster [--nodes N] [--runs N]
+           k3s-bench scale [--nodes N] [--pods N] [--deployments N]
            k3s-bench node [--pods N] [--sync-pods N]
            k3s-bench dns [--services N] [--server-threads N] [--senders N] [--window N] [--seconds N]
            k3s-bench net [--services N,N] [--endpoints N]
@@ -78,6 +83,14 @@ case "cluster":
     let bench = ClusterBench(quick: quick)
     if mode != "in-process" { try await bench.separateProcesses(nodes: nodes, replicas: replicas) }
     if mode != "separate" { try await bench.cluster(nodes: nodes, replicas: replicas) }
+case "scale":
+    let quick = arguments.contains("--quick")
+    try await ScaleBench(
+        nodes: option("--nodes").flatMap(Int.init) ?? (quick ? 100 : 5000), pods: option("--pods").flatMap(Int.init) ?? (quick ? 3000 : 150_000),
+        deployments: max(1, option("--deployments").flatMap(Int.init) ?? (quick ? 3 : 30))
+    ).run()
+case "testcluster":
+    try await TestClusterBench(nodes: option("--nodes").flatMap(Int.init) ?? 3, runs: max(1, option("--runs").flatMap(Int.init) ?? 10)).run()
 case "node":
     try await NodeBench(pods: option("--pods").flatMap(Int.init) ?? 30, syncPods: option("--sync-pods").flatMap(Int.init) ?? 100).run()
 case "net":
