@@ -47,7 +47,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Default traits off: `BinaryDelimitedStreams` imports all of Foundation (and its ICU data).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
         // Runs the managed containerd (ContainerRuntime); its Foundation trait stays off.
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
     ],

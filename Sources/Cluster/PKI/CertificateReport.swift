@@ -79,7 +79,7 @@ public struct CertificateReport: Sendable {
         let begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----"
         var result: [Certificate] = []
         var rest = Substring(text)
-        while let start = rest.range(of: begin), let stop = rest[start.upperBound...].range(of: end) {
+        while let start = rest.firstRange(of: begin), let stop = rest[start.upperBound...].firstRange(of: end) {
             if let certificate = try? Certificate(pemEncoded: String(rest[start.lowerBound..<stop.upperBound])) {
                 result.append(certificate)
             }
