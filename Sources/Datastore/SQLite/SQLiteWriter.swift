@@ -128,6 +128,11 @@ final class SQLiteWriter: @unchecked Sendable {
         }, Unmanaged.passUnretained(walLength).toOpaque())
     }
 
+    deinit {
+        // The hook's context is `walLength`, which goes away with the writer.
+        if let connection { sqlite3_wal_hook(connection.handle, nil, nil) }
+    }
+
     /// The counters so far.
     var statistics: Counters {
         counters.withLock { $0 }
