@@ -21,6 +21,12 @@ struct DatastoreBench {
             try await withStore(backend) { store in
                 let rate = try await createsPerSecond(store, writers: writers)
                 emit(backend, "creates_per_s", ["writers": .int(writers)], rate, "ops/s")
+                if let sqlite = store as? SQLiteDatastore {
+                    // How many writes share one transaction and one sync: the group commit's depth.
+                    let statistics = sqlite.statistics
+                    let depth = Double(statistics.writes) / Double(max(1, statistics.writeTransactions))
+                    emit(backend, "writes_per_commit", ["writers": .int(writers)], depth, "writes")
+                }
             }
         }
         try await withStore(backend) { store in

@@ -18,6 +18,10 @@ extension SQLiteDatastore {
         public var journalSizeLimit: Int
         /// Run `PRAGMA quick_check` over an existing file before using it.
         public var verifyOnOpen: Bool
+        /// WAL frames (pages) not yet copied into the database that start a background checkpoint
+        /// pass; at twice as many the writer checkpoints itself so the WAL starts over (about
+        /// 4 MiB of WAL with the default and 4 KiB pages).
+        public var walCheckpointPages: Int
 
         /// Creates a configuration; only `path` is required.
         public init(
@@ -28,7 +32,8 @@ extension SQLiteDatastore {
             busyTimeout: Duration = .seconds(5),
             maintenanceInterval: Duration = .seconds(1),
             journalSizeLimit: Int = 64 << 20,
-            verifyOnOpen: Bool = true
+            verifyOnOpen: Bool = true,
+            walCheckpointPages: Int = 500
         ) {
             self.path = path
             self.keyPrefix = keyPrefix
@@ -38,6 +43,7 @@ extension SQLiteDatastore {
             self.maintenanceInterval = maintenanceInterval
             self.journalSizeLimit = journalSizeLimit
             self.verifyOnOpen = verifyOnOpen
+            self.walCheckpointPages = walCheckpointPages
         }
     }
 
@@ -51,5 +57,9 @@ extension SQLiteDatastore {
         public var compactedRows: Int
         /// WAL checkpoints run by the maintenance task.
         public var checkpoints: Int
+        /// Background checkpoint passes (the WAL copied into the database while writes go on).
+        public var backgroundCheckpoints: Int
+        /// Checkpoints the writer ran between batches because the WAL reached its restart length.
+        public var restartCheckpoints: Int
     }
 }

@@ -18,6 +18,8 @@ import Synchronization
 ///   commit: there is no polling.
 /// - A background task compacts history per ``Configuration/compaction`` in small transactions,
 ///   checkpoints the WAL when the store is quiet and hands freed pages back to the file system.
+/// - Under writes, a checkpointer thread with its own connection copies the WAL into the database
+///   (``Configuration/walCheckpointPages``), off the writer's path.
 /// - An exclusive `flock` on `<path>.lock` keeps a second process (or store) from opening the file.
 public final class SQLiteDatastore: Datastore {
     /// Every key must begin with this prefix.
@@ -28,6 +30,7 @@ public final class SQLiteDatastore: Datastore {
     let logger: Logger
     let rules: KeyRules
     let writer: SQLiteWriter
+    let checkpointer: SQLiteCheckpointer
     let readers: SQLiteReadPool
     let hub: WatchHub
     let revisions: RevisionBox
@@ -123,7 +126,7 @@ public final class SQLiteDatastore: Datastore {
             try connection.execute("""
                 PRAGMA synchronous = FULL;
                 PRAGMA journal_size_limit = \(configuration.journalSizeLimit);
-                PRAGMA wal_autocheckpoint = 1000;
+                PRAGMA wal_autocheckpoint = 0;
                 PRAGMA temp_store = MEMORY;
                 PRAGMA cache_size = -16384;
                 """)
@@ -135,6 +138,20 @@ public final class SQLiteDatastore: Datastore {
             compacted = meta.int64(1)
             compactionPending = meta.int64(2) < compacted
             meta.reset()
+        } catch {
+            connection.close()
+            throw error
+        }
+
+        let checkpointer: SQLiteCheckpointer
+        do {
+            let checkpointConnection = try SQLiteConnection(path: path, readOnly: false, create: false)
+            checkpointer = SQLiteCheckpointer(connection: checkpointConnection, label: "k3s.datastore.sqlite.checkpointer")
+            try checkpointConnection.execute("""
+                PRAGMA busy_timeout = 0;
+                PRAGMA synchronous = FULL;
+                PRAGMA wal_autocheckpoint = 0;
+                """)
         } catch {
             connection.close()
             throw error
@@ -155,7 +172,11 @@ public final class SQLiteDatastore: Datastore {
         self.readers = SQLiteReadPool(
             path: path, maximumIdle: configuration.readConnections, busyTimeoutMilliseconds: busyMilliseconds
         )
-        self.writer = SQLiteWriter(connection: connection, revision: current, label: "k3s.datastore.sqlite.writer") { events, revision in
+        self.checkpointer = checkpointer
+        self.writer = SQLiteWriter(
+            connection: connection, revision: current, label: "k3s.datastore.sqlite.writer", checkpointer: checkpointer,
+            walLimits: .init(pages: configuration.walCheckpointPages)
+        ) { events, revision in
             let now = ContinuousClock.now
             revisions.state.withLock { state in
                 state.current = revision
@@ -196,7 +217,8 @@ public final class SQLiteDatastore: Datastore {
         return revisions.state.withLock { state in
             Statistics(
                 writeTransactions: counters.transactions, writes: counters.writes,
-                compactedRows: state.compactedRows, checkpoints: state.checkpoints
+                compactedRows: state.compactedRows, checkpoints: state.checkpoints,
+                backgroundCheckpoints: checkpointer.passes, restartCheckpoints: counters.restartCheckpoints
             )
         }
     }
@@ -270,6 +292,7 @@ public final class SQLiteDatastore: Datastore {
         await task?.value
         hub.close()
         readers.close()
+        await checkpointer.close()
         await writer.close { connection in
             _ = try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         }
