@@ -187,8 +187,8 @@ final class ReplicaManager<Owner: ReplicatedPodOwner>: IdentifiedController, Sen
             let recorder = recorder
             let (succeeded, error) = await WorkloadPods.slowStart(count: count) { _ in
                 do {
-                    let created = try await podClient.create(pod, namespace: namespace)
-                    recorder.record(owner, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created.metadata.name ?? "")")
+                    let created = try await podClient.create(pod, namespace: namespace, as: ObjectIdentity.self)
+                    recorder.record(owner, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(created.name ?? "")")
                 } catch {
                     recorder.record(owner, type: .warning, reason: "FailedCreate", message: "Error creating: \(Self.describe(error))")
                     throw error

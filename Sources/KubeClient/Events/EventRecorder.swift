@@ -116,7 +116,8 @@ public final class EventRecorder: Sendable {
         let decision = correlator.correlate(
             object: object, fieldPath: event.reference.fieldPath ?? "", type: event.type.rawValue, reason: event.reason,
             message: event.message, now: event.time.secondsSinceEpoch)
-        let events = client.resource(CoreV1.Event.self)
+        // The answers are not decoded: only whether the write succeeded matters.
+        let events = client.resource(CoreV1.Event.self).rest
         let key: EventCorrelator.EventKey
         let message: String
         switch decision {
@@ -128,7 +129,10 @@ public final class EventRecorder: Sendable {
             let body: JSONValue = patchKey.message == nil
                 ? ["count": .int(Int64(count)), "lastTimestamp": .string(event.time.description), "message": .string(text)]
                 : ["count": .int(Int64(count)), "lastTimestamp": .string(event.time.description)]
-            if (try? await events.patch(previous.name, namespace: previous.namespace, type: .merge, body: body)) != nil {
+            let patched = try? await events.patch(
+                namespace: previous.namespace, name: previous.name, contentType: PatchType.merge.rawValue,
+                body: body.serialized(escapingHTML: false), subresource: nil, query: [])
+            if patched != nil {
                 correlator.recorded(patchKey, as: EventCorrelator.Written(name: previous.name, namespace: previous.namespace, count: count))
                 return
             }
@@ -145,7 +149,7 @@ public final class EventRecorder: Sendable {
             reportingComponent: component, reportingInstance: host ?? "",
             source: CoreV1.EventSource(component: component, host: host), type: event.type.rawValue)
         do {
-            _ = try await events.create(created, namespace: namespace)
+            _ = try await events.create(namespace: namespace, body: Array(JSONEncoder().encode(created)), options: .init())
             correlator.recorded(key, as: EventCorrelator.Written(name: name, namespace: namespace, count: 1))
         } catch {
             logger.debug("event not recorded", metadata: ["reason": "\(event.reason)", "error": "\(error)"])

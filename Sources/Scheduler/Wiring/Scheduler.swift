@@ -287,8 +287,7 @@ public final class Scheduler: Sendable {
             metadata: MetaV1.ObjectMeta(name: name, namespace: namespace, uid: pod.metadata.uid),
             target: CoreV1.ObjectReference(apiVersion: "v1", kind: "Node", name: node))
         do {
-            _ = try await client.resource(CoreV1.Pod.self).create(subresource: "binding", of: name, namespace: namespace,
-                                                                   body: binding, as: JSONValue.self)
+            try await client.resource(CoreV1.Pod.self).create(subresource: "binding", of: name, namespace: namespace, body: binding)
             state.withLock { state in state.queue.done(key) }
             recorder.record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
         } catch {
