@@ -21,7 +21,14 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
 
     /// Lists objects (one page when `options.limit` is set).
     public func list(namespace: String? = nil, options: ListOptions = .init()) async throws -> ObjectList<Object> {
-        let page = try decode(ListPage<Object>.self, try await rest.list(namespace: namespace, options: options))
+        try await list(namespace: namespace, options: options, forCache: false)
+    }
+
+    /// A list page; `forCache` drops every item's `metadata.managedFields` before decoding
+    /// (see ``ManagedFieldsStripper``).
+    func list(namespace: String?, options: ListOptions, forCache: Bool) async throws -> ObjectList<Object> {
+        let bytes = try await rest.list(namespace: namespace, options: options)
+        let page = try decode(ListPage<Object>.self, forCache ? ManagedFieldsStripper.strip(bytes) : bytes)
         return ObjectList(
             items: page.items ?? [], resourceVersion: page.metadata?.resourceVersion ?? "",
             continueToken: page.metadata?.continue.flatMap { $0.isEmpty ? nil : $0 })
@@ -29,12 +36,17 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
 
     /// Lists every object, following continue tokens page by page.
     public func listAll(namespace: String? = nil, options: ListOptions = .init(), pageSize: Int = 500) async throws -> ObjectList<Object> {
+        try await listAll(namespace: namespace, options: options, pageSize: pageSize, forCache: false)
+    }
+
+    /// Every page; `forCache` as in ``list(namespace:options:forCache:)``.
+    func listAll(namespace: String?, options: ListOptions, pageSize: Int, forCache: Bool) async throws -> ObjectList<Object> {
         var options = options
         options.limit = pageSize
-        var result = try await list(namespace: namespace, options: options)
+        var result = try await list(namespace: namespace, options: options, forCache: forCache)
         while let token = result.continueToken {
             options.continueToken = token
-            let next = try await list(namespace: namespace, options: options)
+            let next = try await list(namespace: namespace, options: options, forCache: forCache)
             result.items += next.items
             result.continueToken = next.continueToken
         }
@@ -44,8 +56,14 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
     /// Watches for changes. The stream throws a `StatusError` for an `ERROR` event (410 when
     /// the resource version is too old) and finishes when the server ends the watch.
     public func watch(namespace: String? = nil, options: ListOptions = .init()) async throws -> AsyncThrowingStream<WatchEvent<Object>, any Error> {
+        try await watch(namespace: namespace, options: options, forCache: false)
+    }
+
+    /// Watches; `forCache` drops each object's `metadata.managedFields` before decoding.
+    func watch(namespace: String?, options: ListOptions, forCache: Bool) async throws -> AsyncThrowingStream<WatchEvent<Object>, any Error> {
         let chunks = try await rest.watch(namespace: namespace, options: options)
-        return WatchFrameSplitter.events(chunks) { line in
+        return WatchFrameSplitter.events(chunks) { frame in
+            let line = forCache ? ArraySlice(ManagedFieldsStripper.strip(Array(frame))) : frame
             let decoder = JSONDecoder()
             if let frame = try? decoder.decode(TypedFrame<Object>.self, from: Data(line)), frame.type != "ERROR",
                let type = WatchEventType(rawValue: frame.type), let object = frame.object {
@@ -118,6 +136,18 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
     ) async throws -> Result {
         try decode(Result.self, try await rest.create(
             namespace: namespace, body: encode(body), subresource: subresource, name: name, options: .init()))
+    }
+
+    /// Posts `body` to a subresource of an object (`pods/binding`) without decoding the answer.
+    public func create<Body: Encodable & Sendable>(subresource: String, of name: String, namespace: String?, body: Body) async throws {
+        _ = try await rest.create(namespace: namespace, body: encode(body), subresource: subresource, name: name, options: .init())
+    }
+
+    /// Creates an object and decodes only what `result` asks of the answer (a cheap
+    /// `metadata.name`, say, instead of the whole object).
+    public func create<Result: Decodable>(_ object: Object, namespace: String? = nil, as result: Result.Type) async throws -> Result {
+        let ns = rest.namespace(explicit: namespace, object: object.metadata.namespace)
+        return try decode(Result.self, try await rest.create(namespace: ns, body: encode(object), options: .init()))
     }
 
     /// Reads a subresource of an object (`deployments/scale`, `pods/log`).

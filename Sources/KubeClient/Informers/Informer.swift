@@ -108,7 +108,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
     /// error (throws).
     func listAndWatch() async throws {
         var options = selectors
-        let list = try await client.listAll(namespace: namespace, options: options, pageSize: 10_000)
+        let list = try await client.listAll(namespace: namespace, options: options, pageSize: 10_000, forCache: true)
         let diff = store.replace(with: list.items)
         dispatch { handler in
             for object in diff.removed { handler.onDelete(object) }
@@ -122,7 +122,7 @@ public final class Informer<Object: KubernetesObject>: Sendable {
             options.allowWatchBookmarks = true
             options.timeoutSeconds = 300 + Int.random(in: 0..<300)
             do {
-                let events = try await client.watch(namespace: namespace, options: options)
+                let events = try await client.watch(namespace: namespace, options: options, forCache: true)
                 for try await event in events {
                     if let version = event.object.metadata.resourceVersion { resourceVersion = version }
                     apply(event)

@@ -143,8 +143,11 @@ extension Kubelet {
         }
         let patch: JSONValue = ["metadata": ["uid": .string(uid)], "status": body]
         do {
-            let updated = try await client.resource(CoreV1.Pod.self).patch(
+            var updated = try await client.resource(CoreV1.Pod.self).patch(
                 pod.metadata.name ?? "", namespace: pod.metadata.namespace, type: .merge, body: patch, subresource: "status")
+            // Informers hold pods without managed fields; so does the kubelet, so that the watch
+            // event of this very write compares equal and causes no further sync.
+            updated.metadata.managedFields = nil
             state.withLock { state in
                 guard var entry = state.pods[uid], entry.pod.metadata.resourceVersion == pod.metadata.resourceVersion,
                     updated.metadata.uid == uid

@@ -55,12 +55,17 @@ public final class Scheduler: Sendable {
 
     var now: Duration { origin.duration(to: clock.now) }
 
+    /// How many Events the scheduler writes at once.
+    static let eventWriters = 8
+
     func wake() { signalContinuation.yield() }
 
     /// Runs until the task is cancelled: registers informer handlers, waits for their caches,
     /// then schedules pods as they become pending.
     public func run() async throws {
-        let recorder = EventRecorder(client: client, component: schedulerName, logger: logger)
+        // `Scheduled` events are written by several writers at once (upstream writes each in its own
+        // goroutine), off the scheduling loop; each writer's queue is bounded.
+        let recorder = EventRecorder(client: client, component: schedulerName, logger: logger, writers: Self.eventWriters)
         let pods = informers.informer(CoreV1.Pod.self)
         let nodes = informers.informer(CoreV1.Node.self)
         let namespaces = informers.informer(CoreV1.Namespace.self)
@@ -282,8 +287,7 @@ public final class Scheduler: Sendable {
             metadata: MetaV1.ObjectMeta(name: name, namespace: namespace, uid: pod.metadata.uid),
             target: CoreV1.ObjectReference(apiVersion: "v1", kind: "Node", name: node))
         do {
-            _ = try await client.resource(CoreV1.Pod.self).create(subresource: "binding", of: name, namespace: namespace,
-                                                                   body: binding, as: JSONValue.self)
+            try await client.resource(CoreV1.Pod.self).create(subresource: "binding", of: name, namespace: namespace, body: binding)
             state.withLock { state in state.queue.done(key) }
             recorder.record(pod, type: .normal, reason: "Scheduled", message: "Successfully assigned \(key) to \(node)")
         } catch {
