@@ -108,8 +108,13 @@ struct APIServerLoad: Sendable {
         }
         emit("list_10k_pods_ms", percentile(listSamples, 0.5), "ms", [("objects", .int(10_000))])
 
-        let p99 = try await watchLatency(namespace: namespaces[3], tls: tls, group: group)
-        emit("watch_latency_p99_ms", p99, "ms", [("watchers", .int(watchers))])
+        let watch = try await watchLatency(namespace: namespaces[3], tls: tls, group: group)
+        let shape: [(String, Figure.Parameter)] = [("watchers", .int(watchers)), ("writes_per_s", .int(100))]
+        emit("watch_latency_p50_ms", percentile(watch.samples, 0.5), "ms", shape)
+        emit("watch_latency_p99_ms", percentile(watch.samples, 0.99), "ms", shape)
+        if let cpu = watch.serverCPUSeconds {
+            emit("watch_cpu_s_per_1k_events", cpu / (Double(watch.samples.count) / 1000), "s", shape)
+        }
     }
 
     /// Creates `count` objects of `resource` (core v1) with 16 clients.
@@ -130,13 +135,17 @@ struct APIServerLoad: Sendable {
     }
 
     /// Opens `watchers` watches on one namespace's ConfigMaps, then creates objects at a steady
-    /// pace and measures, for every watcher and object, issue-to-delivery time. Returns p99 (ms).
-    private func watchLatency(namespace: String, tls: NIOSSLContext, group: any EventLoopGroup) async throws -> Double {
+    /// pace (100/s) and measures, for every watcher and object, issue-to-delivery time. Returns
+    /// every sample (ms) and, when the bench owns the server, the server's CPU time (user +
+    /// system) over the write phase.
+    private func watchLatency(namespace: String, tls: NIOSSLContext, group: any EventLoopGroup) async throws -> (samples: [Double], serverCPUSeconds: Double?) {
         let events = 200
         let issued = Locked([ContinuousClock.Instant?](repeating: nil, count: events))
         let samples = Locked<[Double]>([])
         let established = Locked(0)
         let path = "/api/v1/namespaces/\(namespace)/configmaps?watch=1&timeoutSeconds=120"
+        let cpuAtStart = Locked<Double?>(nil)
+        let serverPID = serverPID
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             for _ in 0..<watchers {
                 tasks.addTask {
@@ -179,6 +188,8 @@ struct APIServerLoad: Sendable {
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 // A steady 100 writes/s.
+                let before = serverPID.flatMap(cpuSeconds(pid:))
+                cpuAtStart.withLock { $0 = before }
                 let start = ContinuousClock.now
                 for i in 0..<events {
                     let due = start + .milliseconds(10 * i)
@@ -189,9 +200,11 @@ struct APIServerLoad: Sendable {
                 }
             }
             try await tasks.waitForAll()
+            let after = serverPID.flatMap(cpuSeconds(pid:))
             let all = samples.withLock { $0 }
             guard all.count == events * watchers else { throw BenchError("watchers saw \(all.count) of \(events * watchers) events") }
-            return percentile(all, 0.99)
+            let used = cpuAtStart.withLock { $0 }.flatMap { start in after.map { $0 - start } }
+            return (all, used)
         }
     }
 
@@ -226,6 +239,18 @@ struct APIServerLoad: Sendable {
     }
 
     /// The server's RSS once the allocator has settled (median of a few readings).
+}
+
+/// The CPU time (user + system) a process has used so far, in seconds (`/proc/PID/stat`).
+func cpuSeconds(pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return (user + system) / ticks
 }
 
 /// The median of five RSS readings of `pid` taken 200 ms apart, in MiB.

@@ -29,6 +29,19 @@ public enum ResponseBody: Sendable {
     /// chunk as it arrives, ends the response when the stream finishes, and stops iterating (which
     /// runs the stream's `onTermination`) when the client goes away.
     case stream(AsyncStream<[UInt8]>)
+    /// A watch: the producer pushes lines into an output the transport supplies (see
+    /// ``WatchBody``).
+    case watch(WatchBody)
+
+    /// A streamed body (``stream(_:)`` or ``watch(_:)``) as a stream of chunks; `nil` for a
+    /// complete body. A watch's producer starts on each call: call it once.
+    public func chunkStream() -> AsyncStream<[UInt8]>? {
+        switch self {
+        case .bytes: nil
+        case .stream(let stream): stream
+        case .watch(let body): body.chunks()
+        }
+    }
 }
 
 /// Something that answers API requests. The transport calls one; handlers compose (authentication

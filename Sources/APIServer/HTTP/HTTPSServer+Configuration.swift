@@ -20,6 +20,9 @@ extension HTTPSServer {
         public var shutdownGracePeriod: Duration
         /// The listen backlog.
         public var backlog: Int
+        /// How many bytes of watch events one watch may have queued and not yet written to its
+        /// client (beyond its initial state) before its response is cut off. Default 8 MiB.
+        public var maxWatchBacklogBytes: Int
 
         /// Creates a configuration; everything but the address and credentials has a default.
         public init(
@@ -31,7 +34,8 @@ extension HTTPSServer {
             idleTimeout: Duration = .seconds(90),
             handshakeTimeout: Duration = .seconds(10),
             shutdownGracePeriod: Duration = .seconds(5),
-            backlog: Int = 1024
+            backlog: Int = 1024,
+            maxWatchBacklogBytes: Int = 8 * 1024 * 1024
         ) {
             self.host = host
             self.port = port
@@ -42,6 +46,7 @@ extension HTTPSServer {
             self.handshakeTimeout = handshakeTimeout
             self.shutdownGracePeriod = shutdownGracePeriod
             self.backlog = backlog
+            self.maxWatchBacklogBytes = maxWatchBacklogBytes
         }
     }
 }

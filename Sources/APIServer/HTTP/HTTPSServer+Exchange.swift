@@ -194,6 +194,47 @@ extension HTTPSServer {
             fields[.contentLength] = nil
             try await outbound.write(.head(HTTPResponse(status: response.status, headerFields: fields)))
             return await pump(stream, outbound: outbound, channel: channel)
+
+        case .watch(let body):
+            fields[.contentLength] = nil
+            return try await serveWatch(body, head: HTTPResponse(status: response.status, headerFields: fields), outbound: outbound, channel: channel)
+        }
+    }
+
+    /// Serves a watch: the producer writes its lines straight to the channel through a
+    /// ``ChannelWatchOutput`` until it finishes (the response is ended), the client goes away,
+    /// falls too far behind (the stream or connection is closed), or the server shuts down
+    /// (the response is ended).
+    private func serveWatch(_ body: WatchBody, head: HTTPResponse, outbound: ResponseWriter, channel: any Channel) async throws -> Bool {
+        let output = ChannelWatchOutput(
+            channel: channel, limit: configuration.maxWatchBacklogBytes,
+            queue: flushQueues.queue(for: channel.eventLoop))
+        defer { output.terminate() }
+        body.attach(output)
+        try await outbound.write(.head(head))
+        output.open()
+
+        let outcome = await untilClosedOrShutdown(channel) {
+            switch await output.outcome() {
+            case .finished?: return .finished
+            case .overflow?: return .overflow
+            case nil: return .clientGone
+            }
+        }
+        output.terminate()
+        switch outcome {
+        case .finished:
+            try await outbound.write(.end(nil))
+            return true
+        case .shuttingDown:
+            try? await outbound.write(.end(nil))
+            return false
+        case .overflow:
+            logger.info("watch client fell too far behind; closing its stream", metadata: ["limit": "\(configuration.maxWatchBacklogBytes)"])
+            try? await channel.close()
+            return false
+        case .clientGone:
+            return false
         }
     }
 
@@ -201,30 +242,17 @@ extension HTTPSServer {
         case finished
         case clientGone
         case shuttingDown
+        case overflow
     }
 
-    /// Copies a stream to the client, flushing every chunk, until the stream ends (the response
-    /// is ended), the channel closes, or the server shuts down (the response is ended). Either
-    /// of the last two cancels the iteration, so the stream's `onTermination` runs.
-    private func pump(_ stream: AsyncStream<[UInt8]>, outbound: ResponseWriter, channel: any Channel) async -> Bool {
+    /// Runs `body` until it returns, the channel closes (`.clientGone`) or the server shuts down
+    /// (`.shuttingDown`), whichever comes first; the others are cancelled.
+    private func untilClosedOrShutdown(_ channel: any Channel, _ body: @escaping @Sendable () async -> PumpOutcome) async -> PumpOutcome {
         let closed = Latch()
         channel.closeFuture.whenComplete { _ in closed.open() }
         let shutdown = shutdownLatch
-        let allocator = channel.allocator
-
-        let outcome = await withTaskGroup(of: PumpOutcome.self) { group in
-            group.addTask {
-                do {
-                    for await chunk in stream where !chunk.isEmpty {
-                        try await outbound.write(.body(allocator.buffer(bytes: chunk)))
-                    }
-                    if Task.isCancelled { return .clientGone }
-                    try await outbound.write(.end(nil))
-                    return .finished
-                } catch {
-                    return .clientGone
-                }
-            }
+        return await withTaskGroup(of: PumpOutcome.self) { group in
+            group.addTask { await body() }
             group.addTask {
                 await closed.wait()
                 return .clientGone
@@ -237,6 +265,25 @@ extension HTTPSServer {
             group.cancelAll()
             return first
         }
+    }
+
+    /// Copies a stream to the client, flushing every chunk, until the stream ends (the response
+    /// is ended), the channel closes, or the server shuts down (the response is ended). Either
+    /// of the last two cancels the iteration, so the stream's `onTermination` runs.
+    private func pump(_ stream: AsyncStream<[UInt8]>, outbound: ResponseWriter, channel: any Channel) async -> Bool {
+        let allocator = channel.allocator
+        let outcome = await untilClosedOrShutdown(channel) {
+            do {
+                for await chunk in stream where !chunk.isEmpty {
+                    try await outbound.write(.body(allocator.buffer(bytes: chunk)))
+                }
+                if Task.isCancelled { return .clientGone }
+                try await outbound.write(.end(nil))
+                return .finished
+            } catch {
+                return .clientGone
+            }
+        }
 
         switch outcome {
         case .finished:
@@ -244,7 +291,7 @@ extension HTTPSServer {
         case .shuttingDown:
             try? await outbound.write(.end(nil))
             return false
-        case .clientGone:
+        case .clientGone, .overflow:
             return false
         }
     }

@@ -51,6 +51,7 @@ public final class HTTPSServer: Sendable {
     let sslContext: NIOSSLContext
     let shutdownLatch = Latch()
     let connections = ConnectionRegistry()
+    let flushQueues = WatchFlushQueue.Registry()
     private let state = Mutex<State>(.idle)
     private let boundAddress = Mutex<SocketAddress?>(nil)
 

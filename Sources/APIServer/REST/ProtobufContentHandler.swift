@@ -38,8 +38,9 @@ public struct ProtobufContentHandler: APIHandler {
         }
         let response = await next.handle(request)
         guard protobufResponse else { return response }
-        if case .stream = response.body {
-            return Self.transcodeWatch(response, request: request)
+        switch response.body {
+        case .stream, .watch: return Self.transcodeWatch(response, request: request)
+        case .bytes: break
         }
         return Self.transcode(response, protobuf: true)
     }
@@ -82,15 +83,14 @@ public struct ProtobufContentHandler: APIHandler {
     /// Re-frames a JSON watch stream (`{"type":..,"object":..}` lines) as protobuf frames when
     /// the watched kind has a protobuf form.
     static func transcodeWatch(_ response: APIResponse, request: APIRequest) -> APIResponse {
-        guard case .stream(let lines) = response.body,
-              mediaType(response.headers[.contentType]) == "application/json"
-        else { return response }
+        guard mediaType(response.headers[.contentType]) == "application/json" else { return response }
         let info = RequestInfo(method: request.method, path: request.path, query: request.query)
         guard info.isResourceRequest,
               let descriptor = ResourceDescriptor.builtin.first(where: {
                   $0.group == info.apiGroup && $0.version == info.apiVersion && $0.resource == info.resource
               }),
-              KubernetesProtobuf.supports(apiVersion: descriptor.apiVersion, kind: descriptor.kind)
+              KubernetesProtobuf.supports(apiVersion: descriptor.apiVersion, kind: descriptor.kind),
+              let lines = response.body.chunkStream()
         else { return response }
         let (frames, continuation) = AsyncStream<[UInt8]>.makeStream()
         let forwarder = Task {

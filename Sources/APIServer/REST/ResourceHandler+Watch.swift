@@ -31,56 +31,37 @@ extension ResourceHandler {
         // form; anything else (a Table, protobuf) is streamed as plain objects, as before.
         let metadataVersion: String?
         if case .metadata(let version, _)? = try? representation(request) { metadataVersion = version } else { metadataVersion = nil }
-        let encode: @Sendable (CachedObject) -> [UInt8] = { object in
-            guard let metadataVersion else { return object.bytes }
-            return PartialObjectMetadata.object(object.value, version: metadataVersion).serialized()
-        }
-        let (events, id) = try await store.watch(filter: filter, resourceVersion: request.queryValue("resourceVersion"), sendInitialEvents: sendInitial)
+        let start = try await store.watchStart(filter: filter, resourceVersion: request.queryValue("resourceVersion"), sendInitialEvents: sendInitial)
         let cache = registry.cache
         let prefix = store.keys.resourcePrefix
         let descriptor = store.descriptor
-        let (output, continuation) = AsyncStream<[UInt8]>.makeStream()
-        let forwarder = Task {
-            for await event in events {
-                switch event {
-                case .added(let object): continuation.yield(ResponseEncoding.watchLine(type: "ADDED", object: encode(object)))
-                case .modified(let object): continuation.yield(ResponseEncoding.watchLine(type: "MODIFIED", object: encode(object)))
-                case .deleted(let object): continuation.yield(ResponseEncoding.watchLine(type: "DELETED", object: encode(object)))
-                case .bookmark(let revision, let initialEventsEnd):
-                    guard bookmarks else { continue }
-                    var bookmark = Self.bookmarkObject(descriptor, revision: revision, initialEventsEnd: initialEventsEnd)
-                    if let metadataVersion {
-                        bookmark = PartialObjectMetadata.object(bookmark, version: metadataVersion)
-                    }
-                    continuation.yield(ResponseEncoding.watchLine(type: "BOOKMARK", object: bookmark.serialized()))
-                case .error(let error):
-                    continuation.yield(ResponseEncoding.watchLine(type: "ERROR", object: error.statusJSON().serialized()))
-                    continuation.finish()
-                    return
-                }
-            }
-            continuation.finish()
-        }
         let interval = bookmarkInterval
-        let ticker: Task<Void, Never>? = bookmarks ? Task {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { return }
-                cache.bookmark(prefix: prefix, watcher: id)
+        let duration = timeout
+        let body = WatchBody { output in
+            let sink = WatchResponseSink(output: output, descriptor: descriptor, bookmarks: bookmarks, metadataVersion: metadataVersion)
+            let id = cache.watch(
+                prefix: prefix, filter: start.filter, from: start.from, initialEventsEnd: start.initialEventsEnd,
+                encoding: sink.encoding, sink: sink)
+            sink.initialDelivered()
+            let ticker: Task<Void, Never>? = bookmarks ? Task {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { return }
+                    cache.bookmark(prefix: prefix, watcher: id)
+                }
+            } : nil
+            let timer = Task {
+                do { try await Task.sleep(for: duration) } catch { return }
+                cache.cancelWatch(prefix: prefix, watcher: id)
             }
-        } : nil
-        let timer = Task {
-            do { try await Task.sleep(for: timeout) } catch { return }
-            cache.cancelWatch(prefix: prefix, watcher: id)
-        }
-        continuation.onTermination = { _ in
-            forwarder.cancel()
-            ticker?.cancel()
-            timer.cancel()
-            cache.cancelWatch(prefix: prefix, watcher: id)
+            output.onTermination {
+                ticker?.cancel()
+                timer.cancel()
+                cache.cancelWatch(prefix: prefix, watcher: id)
+            }
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return APIResponse(status: .ok, headers: headers, body: .stream(output))
+        return APIResponse(status: .ok, headers: headers, body: .watch(body))
     }
 
     /// The object of a BOOKMARK event: only the kind and `metadata.resourceVersion` (plus the

@@ -132,6 +132,15 @@ extension ResourceStore {
     ///
     /// - Throws: 400 for unsupported field selectors or a malformed resourceVersion.
     public func watch(filter: ListFilter, resourceVersion: String?, sendInitialEvents: Bool? = nil) async throws -> (events: AsyncStream<CacheWatchEvent>, id: Int) {
+        let start = try await watchStart(filter: filter, resourceVersion: resourceVersion, sendInitialEvents: sendInitialEvents)
+        return cache.watch(prefix: keys.resourcePrefix, filter: start.filter, from: start.from, initialEventsEnd: start.initialEventsEnd)
+    }
+
+    /// Where a watch starts: checks the request and waits for a fresh cache when the watch
+    /// starts from the current state. Register it with ``WatchCache/watch(prefix:filter:from:initialEventsEnd:encoding:sink:)``.
+    ///
+    /// - Throws: 400 for unsupported field selectors or a malformed resourceVersion.
+    func watchStart(filter: ListFilter, resourceVersion: String?, sendInitialEvents: Bool?) async throws -> (filter: ListFilter, from: Int64?, initialEventsEnd: Bool) {
         try fields.validate(filter.fields)
         let scoped = ListFilter(namespace: descriptor.namespaced ? filter.namespace : "", labels: filter.labels, fields: filter.fields)
         let rv = resourceVersion ?? ""
@@ -143,6 +152,6 @@ extension ResourceStore {
         } else if rv != "0" {
             from = try Self.revision(rv)
         }
-        return cache.watch(prefix: keys.resourcePrefix, filter: scoped, from: from, initialEventsEnd: sendInitialEvents == true)
+        return (scoped, from, sendInitialEvents == true)
     }
 }

@@ -151,6 +151,10 @@ public final class ResourceStore: Sendable {
         }
         if let token = options.continueToken, !token.isEmpty {
             if !rv.isEmpty { throw StatusError.badRequest("specifying resource version is not allowed when using continue") }
+            if cache.serves(prefix: keys.resourcePrefix), (try? await cache.waitUntilFresh()) == true,
+               let page = cachedPage(filter: filter, limit: options.limit ?? 0, token: token) {
+                return page
+            }
             return try await listFromStore(filter: filter, revision: nil, limit: options.limit ?? 0, token: token)
         }
         let limit = options.limit ?? 0
@@ -160,6 +164,10 @@ public final class ResourceStore: Sendable {
             return try await listFromStore(filter: filter, revision: requested, limit: limit, token: nil)
         }
         if limit > 0 && requested == nil {
+            if cache.serves(prefix: keys.resourcePrefix), (try? await cache.waitUntilFresh()) == true,
+               let page = cachedPage(filter: filter, limit: limit, token: nil) {
+                return page
+            }
             return try await listFromStore(filter: filter, revision: nil, limit: limit, token: nil)
         }
         var fresh = cache.serves(prefix: keys.resourcePrefix)
@@ -176,6 +184,24 @@ public final class ResourceStore: Sendable {
         guard fresh else { return try await listFromStore(filter: filter, revision: nil, limit: limit, token: nil) }
         let (objects, revision) = cache.list(prefix: keys.resourcePrefix, filter: ListFilter(namespace: descriptor.namespaced ? filter.namespace : "", labels: filter.labels, fields: filter.fields))
         return ListPage(objects: objects, revision: revision)
+    }
+
+    /// A page of a paged list from the watch cache (first page at the cache's revision, later
+    /// pages at their token's), or `nil` when the cache cannot serve it (see
+    /// ``WatchCache/page(prefix:listPrefix:filter:limit:after:revision:)``); a token the
+    /// datastore would refuse also gives `nil`, so the datastore answers with its error.
+    func cachedPage(filter: ListFilter, limit: Int, token: String?) -> ListPage? {
+        guard limit > 0 else { return nil }
+        let scoped = ListFilter(namespace: descriptor.namespaced ? filter.namespace : "", labels: filter.labels, fields: filter.fields)
+        let listPrefix = keys.prefix(namespace: scoped.namespace)
+        var after: String?
+        var revision: Int64?
+        if let token {
+            guard let decoded = try? ContinueToken.decode(token, prefix: listPrefix) else { return nil }
+            after = decoded.lastKey
+            revision = decoded.revision
+        }
+        return cache.page(prefix: keys.resourcePrefix, listPrefix: listPrefix, filter: scoped, limit: limit, after: after, revision: revision)
     }
 
     func listFromStore(filter: ListFilter, revision: Int64?, limit: Int, token: String?) async throws -> ListPage {

@@ -104,71 +104,93 @@ extension WatchCache {
         return keys[low..<end]
     }
 
-    /// Starts a watch on a registered resource.
-    ///
-    /// - `from == nil`: the current matching objects first (as `added`), then every change;
-    ///   with `initialEventsEnd`, a bookmark marking the end of the initial objects follows them.
-    /// - `from == r`: every change after revision `r`. A revision older than the kept window
-    ///   yields a single 410 `Expired` error event.
+    /// Starts a watch on a registered resource, delivering to an `AsyncStream` (see
+    /// ``watch(prefix:filter:from:initialEventsEnd:encoding:sink:)`` for what it receives).
     ///
     /// Returns the stream and an id for ``bookmark(prefix:watcher:)`` and ``cancelWatch(prefix:watcher:)``.
     public func watch(
         prefix: String, filter: ListFilter, from revision: Int64?, initialEventsEnd: Bool = false
     ) -> (events: AsyncStream<CacheWatchEvent>, id: Int) {
         let (stream, continuation) = AsyncStream<CacheWatchEvent>.makeStream()
-        let outcome = state.withLock { state -> (id: Int, expired: StatusError?) in
+        let id = watch(prefix: prefix, filter: filter, from: revision, initialEventsEnd: initialEventsEnd, encoding: nil, sink: CacheEventStream(continuation))
+        continuation.onTermination = { [weak self] _ in
+            self?.removeWatcher(prefix: prefix, id: id)
+        }
+        return (stream, id)
+    }
+
+    /// Starts a watch on a registered resource, delivering to `sink` (object events with their
+    /// line in `encoding`, shared with the other watchers of that encoding).
+    ///
+    /// - `from == nil`: the current matching objects first (as `added`), then every change;
+    ///   with `initialEventsEnd`, a bookmark marking the end of the initial objects follows them.
+    /// - `from == r`: every change after revision `r`. A revision older than the kept window
+    ///   delivers a single 410 `Expired` error event and finishes the sink.
+    ///
+    /// The initial events are delivered before this returns. Returns an id for
+    /// ``bookmark(prefix:watcher:)`` and ``cancelWatch(prefix:watcher:)``.
+    @discardableResult
+    func watch(
+        prefix: String, filter: ListFilter, from revision: Int64?, initialEventsEnd: Bool,
+        encoding: WatchEncoding?, sink: any CacheWatchSink
+    ) -> Int {
+        let outcome = state.withLock { state -> (id: Int, expired: StatusError?, refused: Bool) in
             state.nextID += 1
             let id = state.nextID
             guard var resource = state.resources[prefix] else {
-                return (id, StatusError.internalError("resource \(prefix) is not cached"))
+                return (id, StatusError.internalError("resource \(prefix) is not cached"), false)
             }
-            let after: Int64
+            var watcher = Watcher(filter: filter, after: state.revision, encoding: encoding, sink: sink)
+            var accepted = true
             if let revision {
                 if revision < resource.windowStart {
-                    return (id, StatusError.tooOldResourceVersion(requested: revision, oldest: resource.windowStart + 1))
+                    return (id, StatusError.tooOldResourceVersion(requested: revision, oldest: resource.windowStart + 1), false)
                 }
-                for record in resource.events where record.revision > revision {
-                    if let event = Self.translate(record, for: filter) { continuation.yield(event) }
+                for record in resource.events where accepted && record.revision > revision {
+                    var lines = SharedLines()
+                    if let event = Self.translate(record, for: filter) { accepted = watcher.deliver(event, lines: &lines) }
                 }
-                after = max(revision, state.revision)
+                watcher.after = max(revision, state.revision)
             } else {
-                for key in resource.sortedKeys {
+                for key in resource.sortedKeys where accepted {
                     if let object = resource.objects[key], filter.matches(object) {
-                        continuation.yield(.added(object))
+                        var lines = SharedLines()
+                        accepted = watcher.deliver(.added(object), lines: &lines)
                     }
                 }
-                if initialEventsEnd {
-                    continuation.yield(.bookmark(revision: state.revision, initialEventsEnd: true))
+                if initialEventsEnd && accepted {
+                    accepted = sink.receive(.bookmark(revision: state.revision, initialEventsEnd: true), line: nil)
                 }
-                after = state.revision
             }
-            resource.watchers[id] = Watcher(filter: filter, after: after, continuation: continuation)
+            guard accepted else { return (id, nil, true) }
+            resource.watchers[id] = watcher
             state.resources[prefix] = resource
-            return (id, nil)
+            return (id, nil, false)
         }
         if let expired = outcome.expired {
-            continuation.yield(.error(expired))
-            continuation.finish()
-        } else {
-            let id = outcome.id
-            continuation.onTermination = { [weak self] _ in
-                self?.removeWatcher(prefix: prefix, id: id)
-            }
+            _ = sink.receive(.error(expired), line: nil)
+            sink.finish()
+        } else if outcome.refused {
+            sink.finish()
         }
-        return (stream, outcome.id)
+        return outcome.id
     }
 
     /// Sends a bookmark carrying the cache's current revision to one watcher (in order with its events).
     public func bookmark(prefix: String, watcher id: Int) {
-        state.withLock { state in
-            _ = state.resources[prefix]?.watchers[id]?.continuation.yield(.bookmark(revision: state.revision, initialEventsEnd: false))
+        let refused = state.withLock { state -> (any CacheWatchSink)? in
+            guard let watcher = state.resources[prefix]?.watchers[id] else { return nil }
+            if watcher.sink.receive(.bookmark(revision: state.revision, initialEventsEnd: false), line: nil) { return nil }
+            state.resources[prefix]?.watchers[id] = nil
+            return watcher.sink
         }
+        refused?.finish()
     }
 
     /// Ends one watch.
     public func cancelWatch(prefix: String, watcher id: Int) {
         let watcher = state.withLock { $0.resources[prefix]?.watchers.removeValue(forKey: id) }
-        watcher?.continuation.finish()
+        watcher?.sink.finish()
     }
 
     func removeWatcher(prefix: String, id: Int) {

@@ -1,6 +1,7 @@
 import Datastore
 import KubeAPI
 import Logging
+import NIOCore
 import Synchronization
 
 /// One event a cache watcher receives.
@@ -46,7 +47,14 @@ public final class WatchCache: Sendable {
     struct Watcher: Sendable {
         var filter: ListFilter
         var after: Int64
-        var continuation: AsyncStream<CacheWatchEvent>.Continuation
+        /// The encoding of the lines the sink gets (`nil`: events only).
+        var encoding: WatchEncoding?
+        var sink: any CacheWatchSink
+
+        /// Hands `event` to the sink, with its shared line when the sink takes lines.
+        func deliver(_ event: CacheWatchEvent, lines: inout SharedLines) -> Bool {
+            sink.receive(event, line: encoding.flatMap { lines.line(for: event, encoding: $0) })
+        }
     }
 
     struct Resource: Sendable {
@@ -112,8 +120,9 @@ public final class WatchCache: Sendable {
             state.withLock { _ = $0.resources.removeValue(forKey: prefix) }
             throw error
         }
-        state.withLock { state in
-            guard var resource = state.resources[prefix] else { return }
+        let refused = state.withLock { state -> [any CacheWatchSink] in
+            var refused: [any CacheWatchSink] = []
+            guard var resource = state.resources[prefix] else { return refused }
             for item in items {
                 if let object = try? CachedObject(key: item.key, stored: item.value, revision: item.modRevision, fields: resource.fields) {
                     resource.objects[item.key] = object
@@ -124,10 +133,12 @@ public final class WatchCache: Sendable {
             resource.pending = nil
             resource.windowStart = revision
             for event in parked where event.revision > revision {
-                Self.apply(event, to: &resource, window: windowSize)
+                Self.apply(event, to: &resource, window: windowSize, refused: &refused)
             }
             state.resources[prefix] = resource
+            return refused
         }
+        for sink in refused { sink.finish() }
     }
 
     /// Whether every registered resource is loaded and the cache follows the datastore's
@@ -174,16 +185,16 @@ public final class WatchCache: Sendable {
     /// Stops following the datastore and ends every watch.
     public func stop() {
         feeder.withLock { $0?.cancel() }
-        let continuations = state.withLock { state in
+        let sinks = state.withLock { state in
             state.following = false
-            var all: [AsyncStream<CacheWatchEvent>.Continuation] = []
+            var all: [any CacheWatchSink] = []
             for (prefix, resource) in state.resources {
-                all.append(contentsOf: resource.watchers.values.map(\.continuation))
+                all.append(contentsOf: resource.watchers.values.map(\.sink))
                 state.resources[prefix]?.watchers = [:]
             }
             return all
         }
-        for continuation in continuations { continuation.finish() }
+        for sink in sinks { sink.finish() }
     }
 
     func listAll(prefix: String, revision: Int64?) async throws -> [KeyValue] {
@@ -212,14 +223,14 @@ public final class WatchCache: Sendable {
             revision = page.revision
         } while token != nil
         let at = revision ?? 0
-        let ended: [AsyncStream<CacheWatchEvent>.Continuation] = state.withLock { state in
-            var ended: [AsyncStream<CacheWatchEvent>.Continuation] = []
+        let ended: [any CacheWatchSink] = state.withLock { state in
+            var ended: [any CacheWatchSink] = []
             for prefix in state.resources.keys {
                 guard var resource = state.resources[prefix] else { continue }
                 if reset {
                     for watcher in resource.watchers.values {
-                        watcher.continuation.yield(.error(.expired("too old resource version: \(watcher.after) (\(at))")))
-                        ended.append(watcher.continuation)
+                        _ = watcher.sink.receive(.error(.expired("too old resource version: \(watcher.after) (\(at))")), line: nil)
+                        ended.append(watcher.sink)
                     }
                     resource.watchers = [:]
                 }
@@ -245,7 +256,7 @@ public final class WatchCache: Sendable {
             state.following = true
             return ended
         }
-        for continuation in ended { continuation.finish() }
+        for sink in ended { sink.finish() }
         resumeWaiters()
         return at
     }
@@ -261,13 +272,14 @@ public final class WatchCache: Sendable {
     /// Applies one datastore event and advances the cache's revision.
     func dispatch(_ event: WatchEvent) {
         let root = datastore.keyPrefix
-        state.withLock { state in
+        let refused = state.withLock { state -> [any CacheWatchSink] in
+            var refused: [any CacheWatchSink] = []
             let known = state.written.isEmpty ? nil : state.written.removeValue(forKey: event.revision)
             if let prefix = Self.resourcePrefix(of: event.key, root: root, in: state.resources) {
                 if state.resources[prefix]!.pending != nil {
                     state.resources[prefix]!.pending!.append(event)
                 } else {
-                    Self.apply(event, to: &state.resources[prefix]!, window: windowSize, known: known?.key == event.key ? known : nil)
+                    Self.apply(event, to: &state.resources[prefix]!, window: windowSize, known: known?.key == event.key ? known : nil, refused: &refused)
                 }
             }
             state.revision = max(state.revision, event.revision)
@@ -275,7 +287,9 @@ public final class WatchCache: Sendable {
                 let applied = state.revision
                 state.written = state.written.filter { $0.key > applied }
             }
+            return refused
         }
+        for sink in refused { sink.finish() }
         resumeWaiters()
     }
 
@@ -292,8 +306,10 @@ public final class WatchCache: Sendable {
         return resources[two] != nil ? two : nil
     }
 
-    /// Applies a datastore event to one resource and fans it out to its watchers.
-    static func apply(_ event: WatchEvent, to resource: inout Resource, window: Int, known: CachedObject? = nil) {
+    /// Applies a datastore event to one resource and fans it out to its watchers: each event
+    /// line is encoded once per (event type, encoding) and shared. Watchers whose sink refuses
+    /// the event are dropped and added to `refused` (to be finished once the lock is released).
+    static func apply(_ event: WatchEvent, to resource: inout Resource, window: Int, known: CachedObject? = nil, refused: inout [any CacheWatchSink]) {
         let fields = resource.fields
         let record: Record
         switch event.kind {
@@ -316,8 +332,15 @@ public final class WatchCache: Sendable {
             resource.windowStart = resource.events[drop - 1].revision
             resource.events.removeFirst(drop)
         }
-        for watcher in resource.watchers.values where record.revision > watcher.after {
-            if let output = translate(record, for: watcher.filter) { watcher.continuation.yield(output) }
+        var lines = SharedLines()
+        var dropped: [Int] = []
+        for (id, watcher) in resource.watchers where record.revision > watcher.after {
+            if let output = translate(record, for: watcher.filter), !watcher.deliver(output, lines: &lines) {
+                dropped.append(id)
+            }
+        }
+        for id in dropped {
+            if let watcher = resource.watchers.removeValue(forKey: id) { refused.append(watcher.sink) }
         }
     }
 

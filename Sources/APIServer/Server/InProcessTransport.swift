@@ -19,27 +19,25 @@ public struct InProcessTransport: KubeTransport {
     /// Answers the request in-process.
     public func send(_ request: KubeRequest) async throws -> KubeResponse {
         let response = await handler.handle(apiRequest(request))
-        switch response.body {
-        case .bytes(let bytes):
-            return KubeResponse(status: response.status.code, headers: headers(response.headers), body: bytes)
-        case .stream(let chunks):
-            var body: [UInt8] = []
+        var body: [UInt8] = []
+        if case .bytes(let bytes) = response.body {
+            body = bytes
+        } else if let chunks = response.body.chunkStream() {
             for await chunk in chunks { body += chunk }
-            return KubeResponse(status: response.status.code, headers: headers(response.headers), body: body)
         }
+        return KubeResponse(status: response.status.code, headers: headers(response.headers), body: body)
     }
 
     /// Answers the request in-process, streaming the body.
     public func stream(_ request: KubeRequest) async throws -> KubeStreamResponse {
         let response = await handler.handle(apiRequest(request))
         let body: AsyncThrowingStream<[UInt8], any Error>
-        switch response.body {
-        case .bytes(let bytes):
+        if case .bytes(let bytes) = response.body {
             body = AsyncThrowingStream { continuation in
                 continuation.yield(bytes)
                 continuation.finish()
             }
-        case .stream(let chunks):
+        } else if let chunks = response.body.chunkStream() {
             body = AsyncThrowingStream { continuation in
                 let task = Task {
                     for await chunk in chunks { continuation.yield(chunk) }
@@ -47,6 +45,8 @@ public struct InProcessTransport: KubeTransport {
                 }
                 continuation.onTermination = { _ in task.cancel() }
             }
+        } else {
+            body = AsyncThrowingStream { $0.finish() }
         }
         return KubeStreamResponse(status: response.status.code, headers: headers(response.headers), body: body)
     }

@@ -401,7 +401,7 @@ public final class KubeAPIServer: Sendable {
                     query: [("watch", "true"), ("resourceVersion", "0")]
                 )
             )
-            guard case .stream(let stream) = response.body else { return }
+            guard let stream = response.body.chunkStream() else { return }
             var pending: [UInt8] = []
             for await chunk in stream {
                 pending += chunk

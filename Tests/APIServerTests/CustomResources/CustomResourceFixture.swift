@@ -60,7 +60,7 @@ final class CustomResourceFixture: Sendable {
         let response = await handler.handle(request)
         switch response.body {
         case .bytes(let bytes): return Reply(status: response.status.code, headers: response.headers, body: bytes)
-        case .stream: return Reply(status: response.status.code, headers: response.headers, body: [])
+        case .stream, .watch: return Reply(status: response.status.code, headers: response.headers, body: [])
         }
     }
 

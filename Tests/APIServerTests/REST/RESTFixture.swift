@@ -46,17 +46,15 @@ struct RESTFixture {
         let response = await handler.handle(request(method, path, query: query, body: body, raw: raw, contentType: contentType, accept: accept))
         switch response.body {
         case .bytes(let bytes): return Reply(status: response.status.code, headers: response.headers, body: bytes)
-        case .stream: return Reply(status: response.status.code, headers: response.headers, body: [])
+        case .stream, .watch: return Reply(status: response.status.code, headers: response.headers, body: [])
         }
     }
 
     /// Opens a watch; returns the status and the event stream.
     func watch(_ path: String, query: [(String, String)]) async -> (status: Int, events: AsyncStream<[UInt8]>?, body: [UInt8]) {
         let response = await handler.handle(request(.get, path, query: [("watch", "true")] + query))
-        switch response.body {
-        case .stream(let stream): return (response.status.code, stream, [])
-        case .bytes(let bytes): return (response.status.code, nil, bytes)
-        }
+        if case .bytes(let bytes) = response.body { return (response.status.code, nil, bytes) }
+        return (response.status.code, response.body.chunkStream(), [])
     }
 
     static func configMap(_ name: String, namespace: String? = nil, data: [String: String] = ["k": "v"], labels: [String: String] = [:]) -> JSONValue {

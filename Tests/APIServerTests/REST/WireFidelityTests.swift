@@ -122,7 +122,7 @@ import Testing
         let response = await f.handler.handle(
             f.request(.get, "/api/v1/namespaces/default/configmaps", query: [("watch", "true")], accept: Self.metadataList))
         #expect(response.status == .ok)
-        guard case .stream(let stream) = response.body else {
+        guard let stream = response.body.chunkStream() else {
             Issue.record("not a stream")
             return
         }
