@@ -12,10 +12,12 @@ import Synchronization
 /// events and only then are the callers resumed. Maintenance jobs (compaction steps, checkpoints)
 /// run on the same queue, each in its own short transaction between write batches.
 ///
-/// After a commit the writer waits, up to ``gatherWindow``, for as many requests as that commit
-/// answered: callers that were just resumed usually write again at once, and collecting them
-/// into one transaction costs one sync where starting with the first arrival would cost two.
-/// Arrivals wake it as soon as that count is reached; nothing polls.
+/// After a commit the writer gathers as many requests as that commit answered: callers that were
+/// just resumed usually write again at once, and collecting them into one transaction costs one
+/// sync where starting with the first arrival would cost two. It waits for half of them, applies
+/// those inside the new transaction while the rest arrive, then waits for the rest; both waits
+/// together last at most ``gatherWindow``. Arrivals wake it as soon as the count it waits for is
+/// reached; nothing polls.
 ///
 /// The WAL is copied into the database by ``SQLiteCheckpointer`` on its own thread. The writer
 /// asks it for a pass once ``WALLimits/pages`` frames are waiting, and only when the WAL reaches
@@ -224,7 +226,8 @@ final class SQLiteWriter: @unchecked Sendable {
     private func drain() {
         var answered = 0
         while true {
-            if answered > 1 { gather(answered) }
+            let deadline = DispatchTime.now() + Self.gatherWindow
+            if answered > 1 { gather((answered + 1) / 2, until: deadline) }
             let (writes, jobs) = state.withLock { state -> ([PendingWrite], [@Sendable (SQLiteConnection?) -> Void]) in
                 let writes: [PendingWrite]
                 if state.writes.count <= Self.maximumBatch {
@@ -240,22 +243,21 @@ final class SQLiteWriter: @unchecked Sendable {
                 return (writes, jobs)
             }
             if writes.isEmpty && jobs.isEmpty { return }
-            if !writes.isEmpty { commit(writes) }
-            answered = writes.count
+            if !writes.isEmpty { answered = commit(writes, topUpTo: answered, until: deadline) } else { answered = 0 }
             for job in jobs { job(connection) }
             manageWAL()
         }
     }
 
-    /// Waits until `expected` requests are queued, or ``gatherWindow`` has passed.
-    private func gather(_ expected: Int) {
+    /// Waits until `expected` requests are queued, or until `deadline`.
+    private func gather(_ expected: Int, until deadline: DispatchTime) {
         let target = min(expected, Self.maximumBatch)
         let wait = state.withLock { state -> Bool in
             guard !state.closed, state.writes.count < target else { return false }
             state.gatherTarget = target
             return true
         }
-        guard wait, arrivals.wait(timeout: .now() + Self.gatherWindow) == .timedOut else { return }
+        guard wait, arrivals.wait(timeout: deadline) == .timedOut else { return }
         let signalled = state.withLock { state -> Bool in
             if state.gatherTarget == 0 { return true }
             state.gatherTarget = 0
@@ -287,11 +289,15 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
-    private func commit(_ writes: [PendingWrite]) {
+    /// Commits `first`, topped up inside the same transaction with requests that arrive before
+    /// `deadline` until it holds `target`; returns how many requests it answered.
+    private func commit(_ first: [PendingWrite], topUpTo target: Int, until deadline: DispatchTime) -> Int {
+        var writes = first
         guard let connection else {
             for write in writes { write.continuation.resume(throwing: DatastoreError.closed) }
-            return
+            return writes.count
         }
+        let target = min(target, Self.maximumBatch)
         var outcomes: [Result<WatchEvent, DatastoreError>] = []
         outcomes.reserveCapacity(writes.count)
         var events: [WatchEvent] = []
@@ -301,13 +307,26 @@ final class SQLiteWriter: @unchecked Sendable {
             if statements == nil { statements = try Statements(connection) }
             let statements = statements!
             try connection.execute("BEGIN IMMEDIATE")
-            for write in writes {
-                let outcome = try apply(write.operation, revision: revision + 1, statements: statements)
-                if case .success(let event) = outcome {
-                    revision = event.revision
-                    events.append(event)
+            var toppedUp = false
+            while true {
+                for write in writes[outcomes.count...] {
+                    let outcome = try apply(write.operation, revision: revision + 1, statements: statements)
+                    if case .success(let event) = outcome {
+                        revision = event.revision
+                        events.append(event)
+                    }
+                    outcomes.append(outcome)
                 }
-                outcomes.append(outcome)
+                if toppedUp || writes.count >= target { break }
+                toppedUp = true
+                gather(target - writes.count, until: deadline)
+                let room = target - writes.count
+                let arrived = state.withLock { state -> [PendingWrite] in
+                    let count = min(state.writes.count, room)
+                    defer { state.writes.removeFirst(count) }
+                    return Array(state.writes.prefix(count))
+                }
+                writes += arrived
             }
             if revision != lastRevision {
                 try statements.setRevision.bind(1, revision)
@@ -317,7 +336,7 @@ final class SQLiteWriter: @unchecked Sendable {
         } catch {
             if connection.inTransaction { try? connection.execute("ROLLBACK") }
             for write in writes { write.continuation.resume(throwing: error) }
-            return
+            return writes.count
         }
         lastRevision = revision
         counters.withLock {
@@ -328,6 +347,7 @@ final class SQLiteWriter: @unchecked Sendable {
         for (write, outcome) in zip(writes, outcomes) {
             write.continuation.resume(with: outcome.mapError { $0 as any Error })
         }
+        return writes.count
     }
 
     /// The latest live value of `key`, or `nil` if it has none or its latest row is a tombstone.
