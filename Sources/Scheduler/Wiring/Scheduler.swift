@@ -55,8 +55,8 @@ public final class Scheduler: Sendable {
 
     var now: Duration { origin.duration(to: clock.now) }
 
-    /// How many Events the scheduler writes at once.
-    static let eventWriters = 8
+    /// How many Events the scheduler writes at once (4,096 may wait in all).
+    static let eventWriters = 4
 
     func wake() { signalContinuation.yield() }
 
@@ -65,7 +65,8 @@ public final class Scheduler: Sendable {
     public func run() async throws {
         // `Scheduled` events are written by several writers at once (upstream writes each in its own
         // goroutine), off the scheduling loop; each writer's queue is bounded.
-        let recorder = EventRecorder(client: client, component: schedulerName, logger: logger, writers: Self.eventWriters)
+        let recorder = EventRecorder(client: client, component: schedulerName, logger: logger, writers: Self.eventWriters,
+                                     queueLimit: 4096 / Self.eventWriters)
         let pods = informers.informer(CoreV1.Pod.self)
         let nodes = informers.informer(CoreV1.Node.self)
         let namespaces = informers.informer(CoreV1.Namespace.self)
