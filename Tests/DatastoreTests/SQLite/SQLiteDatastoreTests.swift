@@ -6,11 +6,13 @@ import Testing
 /// Opens a store in a fresh directory, runs `body`, closes the store and removes the directory.
 func withSQLiteStore<T>(
     compaction: CompactionPolicy = .disabled,
+    maintenanceInterval: Duration = .seconds(1),
     _ body: (SQLiteDatastore, TemporaryDirectory) async throws -> T
 ) async throws -> T {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
-    let store = try SQLiteDatastore(configuration: .init(path: directory.file("state.db"), compaction: compaction))
+    let store = try SQLiteDatastore(configuration: .init(
+        path: directory.file("state.db"), compaction: compaction, maintenanceInterval: maintenanceInterval))
     do {
         let result = try await body(store, directory)
         try await store.close()
