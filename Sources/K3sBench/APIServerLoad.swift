@@ -108,6 +108,29 @@ struct APIServerLoad: Sendable {
         }
         emit("list_10k_pods_ms", percentile(listSamples, 0.5), "ms", [("objects", .int(10_000))])
 
+        // The same 10,000 pods in pages of 500 (`limit`/`continue`), every page read, median of five.
+        let pageSize = 500
+        let pagedSamples = try await BenchConnection.with(target, tls: tls, group: group) { connection in
+            var samples: [Double] = []
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                var token: String? = nil
+                var pages = 0
+                repeat {
+                    var path = "/api/v1/namespaces/\(namespaces[2])/pods?limit=\(pageSize)"
+                    if let token { path += "&continue=" + token }
+                    let (status, body) = try await connection.request(.GET, path)
+                    guard status == 200 else { throw BenchError("paged list pods: \(status)") }
+                    token = Self.continueToken(in: body)
+                    pages += 1
+                } while token != nil
+                samples.append(seconds(ContinuousClock.now - start) * 1000)
+                guard pages == 10_000 / pageSize else { throw BenchError("paged list pods: \(pages) pages") }
+            }
+            return samples
+        }
+        emit("list_10k_pods_paged_ms", percentile(pagedSamples, 0.5), "ms", [("objects", .int(10_000)), ("limit", .int(pageSize))])
+
         let watch = try await watchLatency(namespace: namespaces[3], tls: tls, group: group)
         let shape: [(String, Figure.Parameter)] = [("watchers", .int(watchers)), ("writes_per_s", .int(100))]
         emit("watch_latency_p50_ms", percentile(watch.samples, 0.5), "ms", shape)
@@ -206,6 +229,17 @@ struct APIServerLoad: Sendable {
             let used = cpuAtStart.withLock { $0 }.flatMap { start in after.map { $0 - start } }
             return (all, used)
         }
+    }
+
+    /// The list's `metadata.continue` (it comes before `items`, so only the head is searched);
+    /// `nil` when there is none or it is empty. Tokens are URL-safe base64.
+    static func continueToken(in body: [UInt8]) -> String? {
+        let needle = Array(#""continue":""#.utf8)
+        let head = body.prefix(4096)
+        guard let start = head.indices.first(where: { head[$0...].starts(with: needle) }) else { return nil }
+        let from = start + needle.count
+        guard let end = head[from...].firstIndex(of: UInt8(ascii: "\"")), end > from else { return nil }
+        return String(decoding: head[from..<end], as: UTF8.self)
     }
 
     /// The `N` of an `ADDED` event for object `w-N` in one watch line, if it is one.

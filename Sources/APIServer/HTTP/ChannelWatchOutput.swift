@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 import Synchronization
@@ -24,8 +25,10 @@ final class ChannelWatchOutput: WatchOutput {
         var queued = 0
         /// Exempt bytes seen (they raise the bound).
         var allowance = 0
-        /// Set once the head is out: from then on the queue drains.
+        /// Set by ``open(head:)``: from then on the queue drains.
         var open = false
+        /// The response head, written by the first drain (on the loop, before any line).
+        var head: HTTPResponse?
         var scheduled = false
         var finishing = false
         var outcome: Outcome?
@@ -81,11 +84,12 @@ final class ChannelWatchOutput: WatchOutput {
         termination.add(handler)
     }
 
-    /// Called once the response head is queued: starts writing what is pending.
-    func open() {
+    /// Starts the response: the next drain writes `head`, then what is pending.
+    func open(head: HTTPResponse) {
         let schedule = state.withLock { state -> Bool in
             state.open = true
-            guard !state.scheduled, !state.pending.isEmpty || state.finishing else { return false }
+            state.head = head
+            guard !state.scheduled else { return false }
             state.scheduled = true
             return true
         }
@@ -125,15 +129,24 @@ final class ChannelWatchOutput: WatchOutput {
 
     /// Writes everything pending and flushes once. Runs on the channel's event loop.
     func drain() {
-        let (lines, done) = state.withLock { state -> ([ByteBuffer], CheckedContinuation<Outcome?, Never>??) in
+        let (head, lines, done) = state.withLock { state -> (HTTPResponse?, [ByteBuffer], CheckedContinuation<Outcome?, Never>??) in
             state.scheduled = false
-            guard state.outcome == nil else { return ([], nil) }
+            guard state.outcome == nil else { return (nil, [], nil) }
+            let head = state.head
+            state.head = nil
             let lines = state.pending
             state.pending = []
-            guard state.finishing else { return (lines, nil) }
+            guard state.finishing else { return (head, lines, nil) }
             state.outcome = .finished
             defer { state.waiter = nil }
-            return (lines, .some(state.waiter))
+            return (head, lines, .some(state.waiter))
+        }
+        if let head {
+            if lines.isEmpty {
+                channel.writeAndFlush(HTTPResponsePart.head(head), promise: nil)
+            } else {
+                channel.write(HTTPResponsePart.head(head), promise: nil)
+            }
         }
         if !lines.isEmpty {
             var total = 0

@@ -211,8 +211,8 @@ extension HTTPSServer {
             queue: flushQueues.queue(for: channel.eventLoop))
         defer { output.terminate() }
         body.attach(output)
-        try await outbound.write(.head(head))
-        output.open()
+        // The head goes out through the output too, so it is on the channel before any line.
+        output.open(head: head)
 
         let outcome = await untilClosedOrShutdown(channel) {
             switch await output.outcome() {
