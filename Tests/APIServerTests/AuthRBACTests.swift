@@ -212,4 +212,39 @@ import Testing
         #expect(throws: RBACPolicy.ApplyError.unsupportedKind("Pod")) { try policy.apply(["kind": "Pod"]) }
         #expect(throws: RBACPolicy.ApplyError.self) { try policy.apply(["kind": "Role", "rules": 5]) }
     }
+
+    @Test func aBatchOfEventsGivesTheSamePolicyAsOneAtATime() async throws {
+        let objects = try BootstrapPolicy.objects()
+        var single = RBACPolicy()
+        for object in objects { try single.apply(object) }
+        let extra: JSONValue = [
+            "kind": "ClusterRole", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": ["name": "extra-view", "labels": ["rbac.authorization.k8s.io/aggregate-to-view": "true"]],
+            "rules": [["apiGroups": ["example.test"], "resources": ["widgets"], "verbs": ["get"]]],
+        ]
+        let binding: JSONValue = [
+            "kind": "ClusterRoleBinding", "apiVersion": "rbac.authorization.k8s.io/v1",
+            "metadata": ["name": "zed-view"],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"],
+            "subjects": [["kind": "User", "name": "zed", "apiGroup": "rbac.authorization.k8s.io"]],
+        ]
+        try single.apply(extra)
+        try single.apply(binding)
+
+        var batched = RBACPolicy()
+        let changes = objects.map { (object: $0, deleted: false) }
+            + [(object: extra, deleted: false), (object: ["kind": "Pod"], deleted: false), (object: binding, deleted: false)]
+        let errors = batched.apply(changes)
+        #expect(errors == [.unsupportedKind("Pod")])
+        #expect(batched.clusterRoleRules == single.clusterRoleRules)
+        #expect(batched.clusterRoleRules["view"]?.contains { $0.resources == ["widgets"] } == true)
+        let widgets = AuthorizationAttributes(
+            user: UserInfo(name: "zed"), request: .resource(verb: "get", group: "example.test", resource: "widgets", namespace: "team"))
+        #expect(await RBACAuthorizer(policy: batched).authorize(widgets).isAllowed)
+
+        // A batch that deletes the aggregated part takes its rule back out of "view".
+        batched.apply([(object: extra, deleted: true)])
+        #expect(batched.clusterRoleRules["view"]?.contains { $0.resources == ["widgets"] } == false)
+        #expect(await RBACAuthorizer(policy: batched).authorize(widgets).isAllowed == false)
+    }
 }

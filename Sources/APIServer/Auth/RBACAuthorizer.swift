@@ -23,8 +23,9 @@ public final class RBACAuthorizer: Authorizer, RuleResolver {
         state.withLock { $0 = policy }
     }
 
-    /// Changes the snapshot in place (for single-object watch events).
-    public func modify(_ change: (inout RBACPolicy) -> Void) {
+    /// Changes the snapshot in place (for watch events), returning what `change` returns.
+    @discardableResult
+    public func modify<Result: Sendable>(_ change: (inout RBACPolicy) -> Result) -> Result {
         state.withLock { change(&$0) }
     }
 

@@ -405,21 +405,23 @@ public final class KubeAPIServer: Sendable {
             var pending: [UInt8] = []
             for await chunk in stream {
                 pending += chunk
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = Array(pending[..<newline])
-                    pending.removeSubrange(...newline)
-                    guard let event = try? JSONValue(parsing: line), let type = event["type"]?.stringValue,
+                // Every complete event in the chunk is applied in one batch: the initial state
+                // arrives as many events at once, and aggregation then runs once, not per role.
+                var changes: [(object: JSONValue, deleted: Bool)] = []
+                var start = pending.startIndex
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = pending[start..<newline]
+                    start = newline + 1
+                    guard let event = try? JSONValue(parsing: Array(line)), let type = event["type"]?.stringValue,
                           let object = event["object"]
                     else { continue }
                     guard type == "ADDED" || type == "MODIFIED" || type == "DELETED" else { continue }
-                    rbac.modify { policy in
-                        do {
-                            try policy.apply(object, deleted: type == "DELETED")
-                        } catch {
-                            logger.warning("ignoring RBAC object: \(error)")
-                        }
-                    }
+                    changes.append((object, type == "DELETED"))
                 }
+                pending.removeSubrange(..<start)
+                guard !changes.isEmpty else { continue }
+                let errors = rbac.modify { policy in policy.apply(changes) }
+                for error in errors { logger.warning("ignoring RBAC object: \(error)") }
             }
         }
     }
