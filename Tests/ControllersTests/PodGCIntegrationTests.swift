@@ -9,7 +9,7 @@ import Testing
 struct PodGCIntegrationTests {
     @Test
     func collectsAgainstAnAPIServer() async throws {
-        try await withControllers({ [PodGCController(context: $0, period: .milliseconds(50), terminatedThreshold: 1)] }) { _, client in
+        try await withControllers({ [PodGCController(context: $0, period: .milliseconds(50), terminatedThreshold: 1, quarantine: .milliseconds(200))] }) { _, client in
             _ = try await client.resource(CoreV1.Node.self).create(CoreV1.Node(metadata: .init(name: "n1")))
             let pods = client.resource(CoreV1.Pod.self)
             _ = try await pods.create(testPod("on-live", node: "n1"))

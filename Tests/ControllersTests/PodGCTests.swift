@@ -24,6 +24,20 @@ struct PodGCTests {
         #expect(PodGCDecision.terminatedToDelete(pods, threshold: threshold).compactMap(\.metadata.name) == expected)
     }
 
+    @Test func aMissingNodeIsQuarantinedBeforeItsPodsAreCandidates() {
+        var quarantine = NodeQuarantine(duration: .seconds(40))
+        let start = ContinuousClock.now
+        #expect(quarantine.expired(missing: ["gone", "late"], now: start).isEmpty)
+        #expect(quarantine.expired(missing: ["gone", "late"], now: start + .seconds(39)).isEmpty)
+        // "late" reappears (it was only slow to reach the cache): it leaves quarantine.
+        #expect(quarantine.expired(missing: ["gone"], now: start + .seconds(40)) == ["gone"])
+        // Missing again later, it starts a new quarantine rather than resuming the old one.
+        #expect(quarantine.expired(missing: ["gone", "late"], now: start + .seconds(60)) == ["gone"])
+        #expect(quarantine.expired(missing: ["gone", "late"], now: start + .seconds(100)) == ["gone", "late"])
+        var none = NodeQuarantine(duration: .zero)
+        #expect(none.expired(missing: ["x"], now: start) == ["x"])
+    }
+
     @Test func orphanedAndUnscheduledTerminating() {
         let pods = [Self.pod("on-live", node: "n1"), Self.pod("on-gone", node: "gone"), Self.pod("pending"), Self.pod("stuck", terminating: true)]
         #expect(PodGCDecision.orphaned(pods, nodeExists: { $0 == "n1" }).compactMap(\.metadata.name) == ["on-gone"])
