@@ -358,7 +358,10 @@ let package = Package(
             dependencies: ["NetOverlay", "ClusterTesting", "KubeClient", "KubeAPI", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "ClusterTesting", "KubeClient", "KubeAPI", "APIServer"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "APIServerTests",
+            dependencies: ["APIServer", "NodeJoinAPI", "ClusterTesting", .product(name: "NIOEmbedded", package: "swift-nio")],
+            exclude: ["Fixtures"]),
         // Drives the built `k3s` executable with the real kubectl and the official Python client;
         // uses the project's own HTTPS client only to wait for the server.
         .testTarget(name: "EndToEndTests", dependencies: ["KubeClient", "ClusterTesting", "CSQLite"]),

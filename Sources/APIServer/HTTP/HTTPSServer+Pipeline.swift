@@ -60,6 +60,7 @@ extension HTTPSServer {
                 }
                 do {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    try channel.pipeline.syncOperations.addHandler(WriteCoalescingHandler())
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
