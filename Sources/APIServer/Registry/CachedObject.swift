@@ -1,7 +1,12 @@
 import KubeAPI
 
-/// One object as the watch cache keeps it: the decoded value (with `metadata.resourceVersion`
-/// set), its encoded bytes (reused for every response), and what selectors match on.
+/// One object as the watch cache keeps it: its encoded bytes (with `metadata.resourceVersion`
+/// set; reused for every response) and what selectors match on.
+///
+/// The decoded tree is not kept: a `JSONValue` tree costs many times the object's JSON in
+/// memory, and GET, LIST and WATCH only need the bytes. ``value`` decodes the bytes on each
+/// access, for the callers that work on the tree (tables, metadata-only responses, scale,
+/// eviction).
 public struct CachedObject: Sendable {
     /// The datastore key.
     public let key: String
@@ -9,10 +14,8 @@ public struct CachedObject: Sendable {
     public let namespace: String
     /// `metadata.name`.
     public let name: String
-    /// The object, `metadata.resourceVersion` included, with the fields upstream always writes
-    /// (see ``filled(_:)``).
-    public let value: JSONValue
-    /// The object encoded as compact JSON.
+    /// The object encoded as compact JSON, `metadata.resourceVersion` included, with the
+    /// fields upstream always writes (see ``filled(_:)``).
     public let bytes: [UInt8]
     /// `metadata.labels`.
     public let labels: [String: String]
@@ -20,6 +23,13 @@ public struct CachedObject: Sendable {
     public let fields: [String: String]
     /// The revision of this state (its `resourceVersion`).
     public let revision: Int64
+
+    /// The object decoded from ``bytes``: parsed on every access, so a caller that reads it
+    /// more than once should keep it in a local.
+    public var value: JSONValue {
+        // The bytes are always this type's own serialization of a JSON object.
+        (try? JSONValue(parsing: bytes)) ?? .object([:])
+    }
 
     /// Decodes a stored object, setting its `resourceVersion` to `revision`.
     ///
@@ -41,10 +51,19 @@ public struct CachedObject: Sendable {
     init(key: String, value: JSONValue, revision: Int64, fields: SelectableFields) {
         var object = Self.filled(value)
         object.updateMetadata { $0["resourceVersion"] = .string(String(revision)) }
+        self.init(key: key, filled: object, revision: revision, fields: fields)
+    }
+
+    /// Wraps an object that has no revision yet (dry-run create): `resourceVersion` stays unset.
+    init(unstamped object: JSONValue, key: String, fields: SelectableFields) {
+        self.init(key: key, filled: Self.filled(object), revision: 0, fields: fields)
+    }
+
+    /// Wraps an object that is already filled and stamped.
+    private init(key: String, filled object: JSONValue, revision: Int64, fields: SelectableFields) {
         self.key = key
         self.namespace = object.metadataString("namespace")
         self.name = object.metadataString("name")
-        self.value = object
         self.bytes = object.serialized()
         self.labels = object.labels
         self.fields = fields.values(of: object)
