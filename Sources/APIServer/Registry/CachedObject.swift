@@ -20,7 +20,7 @@ public struct CachedObject: Sendable {
     /// `metadata.labels`.
     public let labels: [String: String]
     /// The selectable fields (see ``SelectableFields``).
-    public let fields: [String: String]
+    public let fields: FieldValues
     /// The revision of this state (its `resourceVersion`).
     public let revision: Int64
 
@@ -64,10 +64,20 @@ public struct CachedObject: Sendable {
         self.key = key
         self.namespace = object.metadataString("namespace")
         self.name = object.metadataString("name")
-        self.bytes = object.serialized()
+        self.bytes = Self.exactly(object.serialized())
         self.labels = object.labels
         self.fields = fields.values(of: object)
         self.revision = revision
+    }
+
+    /// `bytes` in an array of its own whose capacity is its count: the serializer grows its
+    /// output by doubling, and the cache keeps every object's bytes for as long as the object
+    /// lives.
+    static func exactly(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.capacity > bytes.count + 16 else { return bytes }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: bytes)
+        }
     }
 
     /// An object with every field upstream's encoder writes even when unset
@@ -87,7 +97,7 @@ public struct CachedObject: Sendable {
     func matches(namespace: String, labels labelSelector: LabelSelector, fields fieldSelector: FieldSelector) -> Bool {
         if !namespace.isEmpty && self.namespace != namespace { return false }
         if !labelSelector.isEverything && !labelSelector.matches(labels) { return false }
-        if !fieldSelector.isEverything && !fieldSelector.matches(fields) { return false }
+        if !fieldSelector.isEverything && !fields.satisfy(fieldSelector) { return false }
         return true
     }
 }

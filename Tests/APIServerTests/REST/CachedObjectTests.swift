@@ -45,6 +45,23 @@ import Testing
         #expect(object.fields["status.nominatedNodeName"] == "")
     }
 
+    @Test func fieldSelectorsMatchTheKeptFieldValues() async throws {
+        let fields = try await Self.podFields()
+        let object = CachedObject(key: "/registry/pods/default/p", value: Self.pod, revision: 3, fields: fields)
+        func matches(_ text: String) throws -> Bool {
+            object.matches(namespace: "", labels: .everything, fields: try FieldSelector(parsing: text))
+        }
+        #expect(try matches("spec.nodeName=n1"))
+        #expect(try matches("spec.nodeName=n1,status.phase=Running,metadata.name=p"))
+        #expect(try !matches("spec.nodeName=n2"))
+        #expect(try !matches("spec.nodeName!=n1"))
+        #expect(try matches("status.nominatedNodeName="))
+        #expect(try matches("spec.hostNetwork=true"))
+        #expect(object.fields["no.such.field"] == nil)
+        #expect(try matches("no.such.field="))
+        #expect(object.bytes.capacity < object.bytes.count + 64)
+    }
+
     @Test func storedBytesDecodeToTheSameObject() async throws {
         let fields = try await Self.podFields()
         let built = CachedObject(key: "/registry/pods/default/p", value: Self.pod, revision: 9, fields: fields)
