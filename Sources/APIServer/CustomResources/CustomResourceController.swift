@@ -43,8 +43,9 @@ public final class CustomResourceController: Sendable {
     public func loadStored() async throws {
         guard let store = definitions else { return }
         let page = try await store.list(filter: ListFilter())
-        for object in page.objects where !Self.isDeleting(object.value) {
-            await reconcile(object.value)
+        for object in page.objects {
+            let crd = object.value
+            if !Self.isDeleting(crd) { await reconcile(crd) }
         }
     }
 
@@ -68,13 +69,13 @@ public final class CustomResourceController: Sendable {
                 for await event in watch.events {
                     switch event {
                     case .added(let object), .modified(let object):
-                        if Self.isDeleting(object.value) {
-                            if object.value.finalizers.contains(Self.cleanupFinalizer), beginCleanup(object.name) {
-                                let crd = object.value
+                        let crd = object.value
+                        if Self.isDeleting(crd) {
+                            if crd.finalizers.contains(Self.cleanupFinalizer), beginCleanup(object.name) {
                                 group.addTask { await self.cleanup(crd) }
                             }
                         } else {
-                            await reconcile(object.value)
+                            await reconcile(crd)
                         }
                     case .deleted(let object):
                         // Deleted without our finalizer (deletecollection, or a forced removal):

@@ -149,18 +149,3 @@ extension ResourceStore {
         }
     }
 }
-
-extension CachedObject {
-    /// Wraps an object that has no revision yet (dry-run create): `resourceVersion` stays unset.
-    init(unstamped object: JSONValue, key: String, fields: SelectableFields) {
-        let value = Self.filled(object)
-        self.key = key
-        self.namespace = value.metadataString("namespace")
-        self.name = value.metadataString("name")
-        self.value = value
-        self.bytes = value.serialized()
-        self.labels = value.labels
-        self.fields = fields.values(of: value)
-        self.revision = 0
-    }
-}

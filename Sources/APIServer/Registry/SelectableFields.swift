@@ -6,6 +6,8 @@ import KubeAPI
 public struct SelectableFields: Sendable {
     /// The selectable field paths (JSON path components) by field label.
     let paths: [(label: String, path: [String])]
+    /// The field labels, in the order of ``paths``.
+    let labels: [String]
 
     /// The fields of `descriptor`'s kind.
     public init(descriptor: ResourceDescriptor) {
@@ -15,6 +17,7 @@ public struct SelectableFields: Sendable {
             paths.append((label, label.split(separator: ".").map(String.init)))
         }
         self.paths = paths
+        self.labels = paths.map(\.0)
     }
 
     /// The extra field labels per kind (beyond `metadata.name` / `metadata.namespace`).
@@ -48,8 +51,8 @@ public struct SelectableFields: Sendable {
 
     /// The field values of `object` (missing fields read as empty strings, as upstream;
     /// booleans and numbers in their JSON text).
-    public func values(of object: JSONValue) -> [String: String] {
-        var values: [String: String] = [:]
+    public func values(of object: JSONValue) -> FieldValues {
+        var values: [String] = []
         values.reserveCapacity(paths.count)
         for (label, path) in paths {
             let value: String
@@ -71,9 +74,9 @@ public struct SelectableFields: Sendable {
                     value = ""
                 }
             }
-            values[label] = value
+            values.append(value)
         }
-        return values
+        return FieldValues(labels: labels, values: values)
     }
 
     /// Checks that every field `selector` names is supported.

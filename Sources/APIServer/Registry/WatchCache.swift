@@ -61,7 +61,7 @@ public final class WatchCache: Sendable {
         let fields: SelectableFields
         var objects: [String: CachedObject] = [:]
         var sortedKeys: [String] = []
-        var events: [Record] = []
+        var events: EventWindow<Record>
         /// Every event with a revision above this is in `events`.
         var windowStart: Int64
         var watchers: [Int: Watcher] = [:]
@@ -103,7 +103,7 @@ public final class WatchCache: Sendable {
     public func register(prefix: String, fields: SelectableFields) async throws {
         let loadAt: Int64? = state.withLock { state in
             guard state.resources[prefix] == nil else { return nil }
-            var resource = Resource(fields: fields, windowStart: state.revision)
+            var resource = Resource(fields: fields, events: EventWindow(capacity: windowSize), windowStart: state.revision)
             if state.started {
                 resource.pending = []
                 state.resources[prefix] = resource
@@ -133,7 +133,7 @@ public final class WatchCache: Sendable {
             resource.pending = nil
             resource.windowStart = revision
             for event in parked where event.revision > revision {
-                Self.apply(event, to: &resource, window: windowSize, refused: &refused)
+                Self.apply(event, to: &resource, refused: &refused)
             }
             state.resources[prefix] = resource
             return refused
@@ -235,7 +235,7 @@ public final class WatchCache: Sendable {
                     resource.watchers = [:]
                 }
                 resource.objects = [:]
-                resource.events = []
+                resource.events.removeAll()
                 resource.windowStart = at
                 resource.pending = nil
                 state.resources[prefix] = resource
@@ -279,7 +279,7 @@ public final class WatchCache: Sendable {
                 if state.resources[prefix]!.pending != nil {
                     state.resources[prefix]!.pending!.append(event)
                 } else {
-                    Self.apply(event, to: &state.resources[prefix]!, window: windowSize, known: known?.key == event.key ? known : nil, refused: &refused)
+                    Self.apply(event, to: &state.resources[prefix]!, known: known?.key == event.key ? known : nil, refused: &refused)
                 }
             }
             state.revision = max(state.revision, event.revision)
@@ -309,7 +309,7 @@ public final class WatchCache: Sendable {
     /// Applies a datastore event to one resource and fans it out to its watchers: each event
     /// line is encoded once per (event type, encoding) and shared. Watchers whose sink refuses
     /// the event are dropped and added to `refused` (to be finished once the lock is released).
-    static func apply(_ event: WatchEvent, to resource: inout Resource, window: Int, known: CachedObject? = nil, refused: inout [any CacheWatchSink]) {
+    static func apply(_ event: WatchEvent, to resource: inout Resource, known: CachedObject? = nil, refused: inout [any CacheWatchSink]) {
         let fields = resource.fields
         let record: Record
         switch event.kind {
@@ -326,11 +326,8 @@ public final class WatchCache: Sendable {
             removeSorted(event.key, from: &resource.sortedKeys)
             record = Record(kind: .deleted, object: previous.restamped(event.revision, fields: fields), previous: previous, revision: event.revision)
         }
-        resource.events.append(record)
-        if resource.events.count >= 2 * window {
-            let drop = resource.events.count - window
-            resource.windowStart = resource.events[drop - 1].revision
-            resource.events.removeFirst(drop)
+        if let dropped = resource.events.append(record) {
+            resource.windowStart = dropped.revision
         }
         var lines = SharedLines()
         var dropped: [Int] = []

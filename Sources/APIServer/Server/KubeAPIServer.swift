@@ -274,6 +274,8 @@ public final class KubeAPIServer: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.followRBAC() }
             group.addTask { await self.customResources.run() }
+            // A server process of its own (not an in-process test cluster) trims its heap.
+            if transport != nil { group.addTask { await HeapTrimmer().run() } }
             group.addTask {
                 if let transport = self.transport {
                     try await transport.run()

@@ -31,8 +31,12 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
 
         /// Whether the fields satisfy this term (a missing field counts as the empty string).
         public func matches(_ fields: [String: String]) -> Bool {
-            let actual = fields[field] ?? ""
-            return self.operator == .equals ? actual == value : actual != value
+            matches(value: fields[field] ?? "")
+        }
+
+        /// Whether a field whose value is `actual` satisfies this term.
+        public func matches(value actual: String) -> Bool {
+            self.operator == .equals ? actual == value : actual != value
         }
 
         /// `field=value` / `field!=value`, with `\`, `,` and `=` in the value escaped.
