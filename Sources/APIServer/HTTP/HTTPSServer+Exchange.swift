@@ -50,11 +50,39 @@ extension HTTPSServer {
                 _ = try await exchange(
                     head: head, parts: &parts, outbound: outbound,
                     channel: stream.channel, context: context, isHTTP1: false)
+                await drained(stream.channel)
             }
         } catch {
             logger.trace("HTTP/2 stream ended", metadata: ["error": "\(error)"])
         }
     }
+
+    /// Waits until a stream whose response was handed to it has closed by itself (both ends
+    /// sent END_STREAM, or the client reset it), at most `http2StreamDrainTimeout`, and not
+    /// past the start of a shutdown.
+    ///
+    /// The last part of a response can still be queued in the stream, waiting for the client
+    /// to open its flow-control window (a Go client opens 4 MiB at first). Closing the stream
+    /// then would reset it and cut a large LIST short, so the close waits for the bytes to go.
+    private func drained(_ channel: any Channel) async {
+        let shutdown = shutdownLatch
+        guard !shutdown.isOpen else { return }
+        let closed = Latch()
+        channel.closeFuture.whenComplete { _ in closed.open() }
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(Self.http2StreamDrainTimeout)) {
+            channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await closed.wait() }
+            group.addTask { await shutdown.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// How long a finished HTTP/2 response may wait for a slow reader before its stream is reset.
+    static let http2StreamDrainTimeout: Int64 = 60
 
     /// Reads the body after `head`, calls the handler and writes its response. Returns whether
     /// the connection can carry another request (HTTP/1.1).
