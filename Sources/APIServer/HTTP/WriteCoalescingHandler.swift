@@ -29,22 +29,22 @@ final class WriteCoalescingHandler: ChannelOutboundHandler, RemovableChannelHand
             context.write(data, promise: promise)
             return
         }
-        if var joined = pending {
-            if joined.readableBytes + buffer.readableBytes > joined.capacity {
-                // The first buffer is usually someone else's exactly-sized (and shared) bytes:
-                // join into a fresh buffer with room for more.
-                var grown = context.channel.allocator.buffer(capacity: max(4096, 2 * (joined.readableBytes + buffer.readableBytes)))
-                grown.writeBuffer(&joined)
-                joined = grown
-            }
-            pending = nil
-            joined.writeBuffer(&buffer)
-            pending = joined
-        } else {
+        guard var joined = pending.take() else {
             pending = buffer
+            if let promise { promises.append(promise) }
+            return
         }
+        if joined.readableBytes + buffer.readableBytes > joined.capacity {
+            // The first buffer is usually someone else's exactly-sized (and shared) bytes:
+            // join into a fresh buffer with room for more.
+            var grown = context.channel.allocator.buffer(capacity: max(4096, 2 * (joined.readableBytes + buffer.readableBytes)))
+            grown.writeBuffer(&joined)
+            joined = grown
+        }
+        joined.writeBuffer(&buffer)
+        pending = joined
         if let promise { promises.append(promise) }
-        if pending!.readableBytes >= Self.passThroughSize { writePending(context: context) }
+        if joined.readableBytes >= Self.passThroughSize { writePending(context: context) }
     }
 
     func flush(context: ChannelHandlerContext) {
